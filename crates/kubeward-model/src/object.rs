@@ -1,0 +1,163 @@
+//! Kubernetes objects and the snapshot that holds them.
+
+use crate::value::{FieldPath, Node, Pos};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// The identity of an object, as reports print it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ObjectRef {
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl ObjectRef {
+    /// `Deployment/shop/web` (`ClusterRole/admin` for cluster-scoped objects).
+    pub fn display(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{}/{}/{}", self.kind, ns, self.name),
+            None => format!("{}/{}", self.kind, self.name),
+        }
+    }
+
+    /// The API group of `apiVersion` (`""` for the core group).
+    pub fn group(&self) -> &str {
+        match self.api_version.rsplit_once('/') {
+            Some((g, _)) => g,
+            None => "",
+        }
+    }
+}
+
+/// Index of a source (file or stdin) in a [`Snapshot`].
+pub type SourceId = u32;
+/// Index of an object in a [`Snapshot`].
+pub type ObjectId = u32;
+
+/// A file or standard input that was read.
+#[derive(Debug)]
+pub struct Source {
+    /// The path as given (or found while walking), `-` for standard input.
+    pub name: String,
+    /// The text, kept to show the offending line in reports.
+    pub text: Arc<str>,
+}
+
+impl Source {
+    /// The text of a 1-based line, without its line break.
+    pub fn line(&self, line: u32) -> Option<&str> {
+        if line == 0 {
+            return None;
+        }
+        let l = self.text.split('\n').nth(line as usize - 1)?;
+        Some(l.strip_suffix('\r').unwrap_or(l))
+    }
+}
+
+/// One Kubernetes object, with where it came from.
+#[derive(Debug)]
+pub struct Object {
+    pub id: ObjectId,
+    pub source: SourceId,
+    /// 0-based document index in its source.
+    pub doc: u32,
+    /// Index in the `items` of a `kind: List` document.
+    pub item: Option<u32>,
+    pub oref: ObjectRef,
+    pub root: Node,
+}
+
+impl Object {
+    pub fn kind(&self) -> &str {
+        &self.oref.kind
+    }
+
+    pub fn name(&self) -> &str {
+        &self.oref.name
+    }
+
+    pub fn namespace(&self) -> Option<&str> {
+        self.oref.namespace.as_deref()
+    }
+
+    pub fn metadata(&self) -> &Node {
+        self.root.get("metadata").unwrap_or(Node::null())
+    }
+
+    pub fn spec(&self) -> &Node {
+        self.root.get("spec").unwrap_or(Node::null())
+    }
+
+    /// Labels as (key, value) pairs; non-string values are skipped.
+    pub fn labels(&self) -> impl Iterator<Item = (&str, &str)> {
+        string_pairs(self.metadata().get("labels"))
+    }
+
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        self.metadata().get("annotations").and_then(|a| a.str_at(key))
+    }
+
+    /// Position of the field at `path`, or of its nearest existing parent.
+    pub fn locate(&self, path: &FieldPath) -> Pos {
+        self.root.locate(path)
+    }
+}
+
+/// String pairs of a mapping node such as `labels` or `matchLabels`.
+pub fn string_pairs(node: Option<&Node>) -> impl Iterator<Item = (&str, &str)> {
+    node.map(Node::entries)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|e| e.value.as_str().map(|v| (e.key.as_str(), v)))
+}
+
+/// A problem with the input: the file, position and reason.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LoadError {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+    }
+}
+
+/// A document that was read but skipped (not a Kubernetes object).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LoadNote {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// Everything read in one run.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub sources: Vec<Source>,
+    pub objects: Vec<Object>,
+    pub errors: Vec<LoadError>,
+    pub notes: Vec<LoadNote>,
+}
+
+impl Snapshot {
+    pub fn source(&self, id: SourceId) -> &Source {
+        &self.sources[id as usize]
+    }
+
+    pub fn object(&self, id: ObjectId) -> &Object {
+        &self.objects[id as usize]
+    }
+
+    /// `file:line:col` of a field of an object.
+    pub fn location(&self, obj: &Object, path: &FieldPath) -> (String, Pos) {
+        (self.source(obj.source).name.clone(), obj.locate(path))
+    }
+}

@@ -1,0 +1,629 @@
+//! A YAML/JSON stream reader on `saphyr-parser` events.
+//!
+//! * Plain scalars resolve as the API server's YAML reader (go-yaml v2 rules, YAML 1.1) resolves
+//!   them: `yes`/`on`/`y` are `true`, `0644` is the octal 420, `1_000` is 1000.
+//! * Every node keeps its 1-based line and column.
+//! * Hostile input is bounded: nesting depth, alias expansion and document size are limited, and
+//!   breaking a limit is an error for that document only.
+//! * A stream is cut into documents at `---` lines before parsing, so a syntax error costs only its
+//!   own document, and large streams are parsed on every core.
+
+use crate::value::{Entry, Node, Pos, Value};
+use compact_str::CompactString;
+use rayon::prelude::*;
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+use std::collections::HashMap;
+
+/// Limits against hostile input. Every limit breached is a load error with a position.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Largest file (or standard input) read at all, in bytes.
+    pub max_file_bytes: u64,
+    /// Largest single YAML document, in bytes.
+    pub max_document_bytes: usize,
+    /// Deepest nesting of mappings and sequences.
+    pub max_depth: usize,
+    /// Most nodes that aliases may add to one document (billion-laughs guard).
+    pub max_alias_nodes: usize,
+    /// Most Kubernetes objects loaded in one run.
+    pub max_objects: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 512 * 1024 * 1024,
+            max_document_bytes: 256 * 1024 * 1024,
+            max_depth: 50,
+            max_alias_nodes: 100_000,
+            max_objects: 2_000_000,
+        }
+    }
+}
+
+/// An error in a stream, at a position.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParseError {
+    pub pos: Pos,
+    pub message: String,
+}
+
+/// One parsed document of a stream.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// 0-based index of the document in its stream.
+    pub index: u32,
+    pub root: Node,
+}
+
+/// The result of reading one stream.
+#[derive(Debug, Default)]
+pub struct Stream {
+    pub documents: Vec<Document>,
+    pub errors: Vec<ParseError>,
+}
+
+/// Checks that bytes are text we can read: UTF-8 (a BOM is dropped), no NUL byte.
+/// Returns the text or an error at the first offending byte.
+pub fn decode_text(bytes: &[u8]) -> Result<&str, ParseError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return Err(ParseError {
+            pos: Pos::new(1, 1),
+            message: "UTF-16 text is not supported; convert the file to UTF-8".into(),
+        });
+    }
+    let (valid, bad_at) = match std::str::from_utf8(bytes) {
+        Ok(s) => (s, None),
+        Err(e) => {
+            let upto = e.valid_up_to();
+            // SAFETY-free: the prefix up to `valid_up_to` is valid UTF-8 by contract.
+            (std::str::from_utf8(&bytes[..upto]).unwrap_or(""), Some(upto))
+        }
+    };
+    if let Some(nul) = memchr_nul(valid.as_bytes()) {
+        return Err(ParseError {
+            pos: pos_of_offset(valid, nul),
+            message: "binary file: NUL byte; not a YAML or JSON manifest".into(),
+        });
+    }
+    if let Some(at) = bad_at {
+        return Err(ParseError {
+            pos: pos_of_offset(valid, at),
+            message: "binary file: invalid UTF-8; not a YAML or JSON manifest".into(),
+        });
+    }
+    Ok(valid)
+}
+
+fn memchr_nul(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&c| c == 0)
+}
+
+/// Line and column (1-based, columns in characters) of a byte offset.
+pub fn pos_of_offset(text: &str, offset: usize) -> Pos {
+    let offset = offset.min(text.len());
+    let before = &text.as_bytes()[..offset];
+    let line = before.iter().filter(|&&c| c == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&c| c == b'\n').map(|p| p + 1).unwrap_or(0);
+    let col = text[line_start..offset].chars().count() + 1;
+    Pos::new(line as u32, col as u32)
+}
+
+/// A slice of the stream holding one or more documents, with the line it starts on.
+struct Chunk<'a> {
+    text: &'a str,
+    first_line: u32,
+}
+
+/// Cuts a stream at `---` document-start lines. A `---` at the start of a line followed by
+/// white space or the end of the line always starts a document in YAML, whatever came before,
+/// so cutting there never changes the meaning. Streams with directives are not cut.
+fn split_documents(text: &str) -> Vec<Chunk<'_>> {
+    let bytes = text.as_bytes();
+    let mut chunks = Vec::new();
+    if bytes.first() == Some(&b'%') || text.contains("\n%") {
+        return vec![Chunk { text, first_line: 1 }];
+    }
+    let mut start = 0usize;
+    let mut start_line = 1u32;
+    let mut line = 1u32;
+    let mut i = 0usize;
+    while i < bytes.len() {
+        // `i` is the start of a line.
+        if bytes[i..].starts_with(b"---") {
+            let after = bytes.get(i + 3).copied();
+            if matches!(after, None | Some(b' ' | b'\t' | b'\r' | b'\n')) && i > start {
+                chunks.push(Chunk { text: &text[start..i], first_line: start_line });
+                start = i;
+                start_line = line;
+            }
+        }
+        match memchr_newline(&bytes[i..]) {
+            Some(p) => {
+                i += p + 1;
+                line += 1;
+            }
+            None => break,
+        }
+    }
+    chunks.push(Chunk { text: &text[start..], first_line: start_line });
+    chunks
+}
+
+fn memchr_newline(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&c| c == b'\n')
+}
+
+/// Parses a whole stream. Documents keep their order; an error ends only the document it is in.
+pub fn parse_stream(text: &str, limits: &Limits) -> Stream {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let chunks = split_documents(text);
+    let parse = |c: &Chunk<'_>| parse_chunk(c.text, c.first_line, limits);
+    let results: Vec<(Vec<Node>, Vec<ParseError>)> = if text.len() > 256 * 1024 && chunks.len() > 1 {
+        chunks.par_iter().map(parse).collect()
+    } else {
+        chunks.iter().map(parse).collect()
+    };
+    let mut stream = Stream::default();
+    let mut index = 0u32;
+    for (docs, errors) in results {
+        for root in docs {
+            stream.documents.push(Document { index, root });
+            index += 1;
+        }
+        if !errors.is_empty() {
+            // the document that broke still counts
+            index += 1;
+        }
+        stream.errors.extend(errors);
+    }
+    stream
+}
+
+enum Frame {
+    Seq { items: Vec<Node>, pos: Pos, anchor: usize },
+    Map { entries: Vec<Entry>, pos: Pos, anchor: usize, key: Option<(CompactString, Pos)>, merge: Vec<Node> },
+}
+
+struct Builder<'l> {
+    limits: &'l Limits,
+    line_offset: u32,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    alias_nodes: usize,
+    docs: Vec<Node>,
+    doc_start: usize,
+    current: Option<Node>,
+}
+
+fn parse_chunk(text: &str, first_line: u32, limits: &Limits) -> (Vec<Node>, Vec<ParseError>) {
+    let mut b = Builder {
+        limits,
+        line_offset: first_line - 1,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        alias_nodes: 0,
+        docs: Vec::new(),
+        doc_start: 0,
+        current: None,
+    };
+    let mut errors = Vec::new();
+    if text.len() > limits.max_document_bytes {
+        errors.push(ParseError {
+            pos: Pos::new(first_line, 1),
+            message: format!(
+                "document is {} bytes, over the limit of {} bytes",
+                text.len(),
+                limits.max_document_bytes
+            ),
+        });
+        return (Vec::new(), errors);
+    }
+    let mut parser = Parser::new_from_str(text);
+    while let Some(ev) = parser.next_event() {
+        match ev {
+            Ok((event, span)) => {
+                if let Err(e) = b.on_event(event, span) {
+                    errors.push(e);
+                    break;
+                }
+            }
+            Err(e) => {
+                let m = e.marker();
+                errors.push(ParseError {
+                    pos: Pos::new(m.line() as u32 + b.line_offset, m.col() as u32 + 1),
+                    message: format!("invalid YAML: {}", e.info()),
+                });
+                break;
+            }
+        }
+    }
+    (b.docs, errors)
+}
+
+impl Builder<'_> {
+    fn pos(&self, span: &Span) -> Pos {
+        Pos::new(span.start.line() as u32 + self.line_offset, span.start.col() as u32 + 1)
+    }
+
+    fn on_event(&mut self, event: Event<'_>, span: Span) -> Result<(), ParseError> {
+        let pos = self.pos(&span);
+        match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+            Event::DocumentStart(_) => {
+                self.anchors.clear();
+                self.alias_nodes = 0;
+                self.doc_start = self.docs.len();
+                self.current = None;
+            }
+            Event::DocumentEnd => {
+                let root = self.current.take().unwrap_or_else(|| Node::new(Value::Null, pos));
+                self.docs.push(root);
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let value = resolve_scalar(&text, style, tag.as_deref());
+                self.complete(Node::new(value, pos), anchor, pos)?;
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.check_depth(pos)?;
+                self.stack.push(Frame::Seq { items: Vec::new(), pos, anchor });
+            }
+            Event::MappingStart(anchor, _) => {
+                self.check_depth(pos)?;
+                self.stack.push(Frame::Map { entries: Vec::new(), pos, anchor, key: None, merge: Vec::new() });
+            }
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq { items, pos, anchor }) = self.stack.pop() {
+                    self.complete(Node::new(Value::Seq(items), pos), anchor, pos)?;
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map { mut entries, pos, anchor, merge, .. }) = self.stack.pop() {
+                    apply_merges(&mut entries, merge);
+                    self.complete(Node::new(Value::Map(entries), pos), anchor, pos)?;
+                }
+            }
+            Event::Alias(id) => {
+                let Some((node, count)) = self.anchors.get(&id) else {
+                    return Err(ParseError { pos, message: "alias to an unknown anchor".into() });
+                };
+                self.alias_nodes += count;
+                if self.alias_nodes > self.limits.max_alias_nodes {
+                    return Err(ParseError {
+                        pos,
+                        message: format!(
+                            "aliases expand to more than {} nodes in this document (alias bomb?)",
+                            self.limits.max_alias_nodes
+                        ),
+                    });
+                }
+                let mut node = node.clone();
+                node.pos = pos;
+                self.complete(node, 0, pos)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_depth(&self, pos: Pos) -> Result<(), ParseError> {
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(ParseError {
+                pos,
+                message: format!("nesting deeper than {} levels", self.limits.max_depth),
+            });
+        }
+        Ok(())
+    }
+
+    /// A node is finished: attach it to its parent (or make it the document root).
+    fn complete(&mut self, node: Node, anchor: usize, pos: Pos) -> Result<(), ParseError> {
+        if anchor != 0 {
+            let count = count_nodes(&node);
+            self.anchors.insert(anchor, (node.clone(), count));
+        }
+        match self.stack.last_mut() {
+            None => self.current = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, merge, .. }) => match key.take() {
+                None => {
+                    let k = match key_text(&node) {
+                        Some(k) => k,
+                        None => {
+                            return Err(ParseError {
+                                pos,
+                                message: format!(
+                                    "a {} cannot be a mapping key in a Kubernetes manifest",
+                                    crate::value::type_name(&node.value)
+                                ),
+                            })
+                        }
+                    };
+                    *key = Some((k, node.pos));
+                }
+                Some((k, key_pos)) => {
+                    if k == "<<" {
+                        merge.push(node);
+                    } else {
+                        insert_entry(entries, Entry { key: k, key_pos, value: node });
+                    }
+                }
+            },
+        }
+        Ok(())
+    }
+}
+
+/// Adds an entry; a repeated key replaces the earlier value (the API server's JSON decoding keeps
+/// the last one).
+fn insert_entry(entries: &mut Vec<Entry>, e: Entry) {
+    if let Some(old) = entries.iter_mut().find(|x| x.key == e.key) {
+        *old = e;
+    } else {
+        entries.push(e);
+    }
+}
+
+/// `<<: *base` merge keys (YAML 1.1): keys of the merged mappings that the mapping does not set.
+fn apply_merges(entries: &mut Vec<Entry>, merge: Vec<Node>) {
+    for m in merge {
+        let sources: Vec<Node> = match m.value {
+            Value::Seq(items) => items,
+            other => vec![Node::new(other, m.pos)],
+        };
+        for src in sources {
+            if let Value::Map(src_entries) = src.value {
+                for e in src_entries {
+                    if !entries.iter().any(|x| x.key == e.key) {
+                        entries.push(e);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn count_nodes(n: &Node) -> usize {
+    match &n.value {
+        Value::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
+        Value::Map(entries) => 1 + entries.iter().map(|e| 1 + count_nodes(&e.value)).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// Mapping keys become strings, as the API server's YAML-to-JSON conversion does.
+fn key_text(n: &Node) -> Option<CompactString> {
+    match &n.value {
+        Value::Str(s) => Some(s.clone()),
+        Value::Null => Some(CompactString::const_new("null")),
+        Value::Bool(b) => Some(if *b { "true".into() } else { "false".into() }),
+        Value::Int(i) => Some(compact_str::format_compact!("{i}")),
+        Value::Float(f) => Some(compact_str::format_compact!("{f}")),
+        _ => None,
+    }
+}
+
+fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
+    if let Some(tag) = tag {
+        if tag.is_yaml_core_schema() || tag.handle == "!!" {
+            match tag.suffix.as_str() {
+                "str" | "binary" | "timestamp" => return Value::Str(text.into()),
+                "null" => return Value::Null,
+                "bool" | "int" | "float" => {
+                    let v = resolve_plain(text);
+                    if !matches!(v, Value::Str(_)) {
+                        return v;
+                    }
+                    return Value::Str(text.into());
+                }
+                _ => {}
+            }
+        }
+    }
+    if style == ScalarStyle::Plain {
+        resolve_plain(text)
+    } else {
+        Value::Str(text.into())
+    }
+}
+
+/// Resolves a plain scalar the way go-yaml v2 (the reader behind `sigs.k8s.io/yaml`) does.
+pub fn resolve_plain(s: &str) -> Value {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => {
+            return Value::Bool(true)
+        }
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
+            return Value::Bool(false)
+        }
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    let first = s.as_bytes()[0];
+    if !(first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.')) {
+        return Value::Str(s.into());
+    }
+    let plain: std::borrow::Cow<'_, str> =
+        if s.contains('_') { s.replace('_', "").into() } else { s.into() };
+    if let Some(i) = go_parse_int(&plain) {
+        return Value::Int(i);
+    }
+    if is_yaml_float(&plain) {
+        if let Ok(f) = plain.parse::<f64>() {
+            return Value::Float(f);
+        }
+    }
+    Value::Str(s.into())
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)`, falling back to `ParseUint` (as a float when over i64).
+fn go_parse_int(s: &str) -> Option<i64> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if body.is_empty() {
+        return None;
+    }
+    let (radix, digits) = if let Some(r) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+        (16, r)
+    } else if let Some(r) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
+        (8, r)
+    } else if let Some(r) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
+        (2, r)
+    } else if body.len() > 1 && body.starts_with('0') {
+        (8, &body[1..])
+    } else {
+        (10, body)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let mag = u64::from_str_radix(digits, radix).ok()?;
+    if neg {
+        if mag <= i64::MAX as u64 + 1 {
+            Some((mag as i128).wrapping_neg() as i64)
+        } else {
+            None
+        }
+    } else if mag <= i64::MAX as u64 {
+        Some(mag as i64)
+    } else {
+        None
+    }
+}
+
+/// go-yaml's `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+fn is_yaml_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if matches!(b.first(), Some(b'-' | b'+')) {
+        i += 1;
+    }
+    let digits = |i: &mut usize| {
+        let s = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - s
+    };
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    } else {
+        if digits(&mut i) == 0 {
+            return false;
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            digits(&mut i);
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'-' | b'+')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Node {
+        let s = parse_stream(text, &Limits::default());
+        assert!(s.errors.is_empty(), "{:?}", s.errors);
+        s.documents.into_iter().next().unwrap().root
+    }
+
+    #[test]
+    fn yaml11_scalars_resolve_like_the_api_server() {
+        let n = one("a: yes\nb: 0644\nc: on\nd: 1_000\ne: '0644'\nf: 0x1F\ng: 09\nh: ~\ni: 1e3\nj: N\nk: 0o17\n");
+        assert_eq!(n.get("a").unwrap().value, Value::Bool(true));
+        assert_eq!(n.get("b").unwrap().value, Value::Int(420));
+        assert_eq!(n.get("c").unwrap().value, Value::Bool(true));
+        assert_eq!(n.get("d").unwrap().value, Value::Int(1000));
+        assert_eq!(n.get("e").unwrap().value, Value::Str("0644".into()));
+        assert_eq!(n.get("f").unwrap().value, Value::Int(31));
+        assert_eq!(n.get("g").unwrap().value, Value::Float(9.0));
+        assert_eq!(n.get("h").unwrap().value, Value::Null);
+        assert_eq!(n.get("i").unwrap().value, Value::Float(1000.0));
+        assert_eq!(n.get("j").unwrap().value, Value::Bool(false));
+        assert_eq!(n.get("k").unwrap().value, Value::Int(15));
+    }
+
+    #[test]
+    fn positions_are_one_based_and_offset_per_document() {
+        let s = parse_stream("a: 1\n---\nb:\n  c: 2\n", &Limits::default());
+        assert_eq!(s.documents.len(), 2);
+        let b = &s.documents[1].root;
+        assert_eq!(b.entry("b").unwrap().key_pos, Pos::new(3, 1));
+        assert_eq!(b.at(&["b", "c"]).unwrap().pos, Pos::new(4, 6));
+        assert_eq!(b.get("b").unwrap().entry("c").unwrap().key_pos, Pos::new(4, 3));
+    }
+
+    #[test]
+    fn alias_bomb_is_rejected() {
+        let mut y = String::from("a: &a [x,x,x,x,x,x,x,x,x]\n");
+        let names = ["b", "c", "d", "e", "f", "g", "h", "i"];
+        let mut prev = "a";
+        for n in names {
+            y.push_str(&format!("{n}: &{n} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
+            prev = n;
+        }
+        let s = parse_stream(&y, &Limits::default());
+        assert_eq!(s.errors.len(), 1);
+        assert!(s.errors[0].message.contains("alias"), "{:?}", s.errors);
+    }
+
+    #[test]
+    fn deep_nesting_is_rejected_and_other_documents_survive() {
+        let deep = "[".repeat(60) + &"]".repeat(60);
+        let s = parse_stream(&format!("a: 1\n---\n{deep}\n---\nb: 2\n"), &Limits::default());
+        assert_eq!(s.errors.len(), 1);
+        assert_eq!(s.errors[0].pos.line, 3);
+        assert!(s.errors[0].message.contains("nesting"));
+        assert_eq!(s.documents.len(), 2);
+        assert_eq!(s.documents[1].index, 2);
+    }
+
+    #[test]
+    fn merge_keys_crlf_and_duplicates() {
+        let n = one("base: &b\r\n  x: 1\r\n  z: 2\r\nm:\r\n  <<: *b\r\n  z: 3\r\n  z: 4\r\n  y: 5\r\n");
+        let m = n.get("m").unwrap();
+        assert_eq!(m.i64_at("x"), Some(1));
+        assert_eq!(m.i64_at("z"), Some(4));
+        // YAML 1.1: a plain `y` key is the boolean true, which becomes the key "true"
+        assert_eq!(m.i64_at("true"), Some(5));
+    }
+
+    #[test]
+    fn binary_is_rejected_with_position() {
+        let e = decode_text(b"a: 1\nb: \x00\x01").unwrap_err();
+        assert_eq!(e.pos, Pos::new(2, 4));
+        let e = decode_text(b"ok\n\xff\xfe").unwrap_err();
+        assert_eq!(e.pos, Pos::new(2, 1));
+        assert_eq!(decode_text(b"\xEF\xBB\xBFa: 1").unwrap(), "a: 1");
+    }
+
+    #[test]
+    fn json_documents_parse() {
+        let n = one("{\"kind\": \"Pod\", \"spec\": {\"x\": [1, true, \"0644\"]}}");
+        assert_eq!(n.str_at("kind"), Some("Pod"));
+        let x = n.at(&["spec", "x"]).unwrap().items();
+        assert_eq!(x[0].value, Value::Int(1));
+        assert_eq!(x[1].value, Value::Bool(true));
+        assert_eq!(x[2].value, Value::Str("0644".into()));
+    }
+}

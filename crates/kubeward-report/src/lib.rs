@@ -1,0 +1,1 @@
+//! kubeward-report

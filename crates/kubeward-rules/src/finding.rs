@@ -1,0 +1,126 @@
+//! The finding model shared by every analyzer and reporter.
+
+use kubeward_model::{FieldPath, Object, ObjectRef, Snapshot};
+use serde::{Deserialize, Serialize};
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        Self::ALL.into_iter().find(|x| x.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a finding points.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Pod Security details of a `pod-security` finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PodSecurityInfo {
+    /// Upstream check id (`privileged`, `runAsNonRoot`, ...).
+    pub check: String,
+    /// Level whose policy the pod breaks (`baseline` or `restricted`).
+    pub level: String,
+    /// Policy version evaluated (`v1.35`, `latest`).
+    pub version: String,
+    /// The namespace modes (`enforce`, `audit`, `warn`) under which this applies; empty when the
+    /// level came from the default (`--pod-security`) rather than namespace labels.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub modes: Vec<String>,
+}
+
+/// One problem found in one object.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub object: ObjectRef,
+    #[serde(skip)]
+    pub object_id: u32,
+    pub location: Location,
+    /// Field path inside the object: `spec.template.spec.containers[0].securityContext.privileged`.
+    pub path: String,
+    pub message: String,
+    pub remediation: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_security: Option<PodSecurityInfo>,
+    /// Other objects involved (the binding that grants, the Service that exposes...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<ObjectRef>,
+    /// Stable identity for baselines and SARIF: hash of rule, object and path.
+    pub fingerprint: String,
+}
+
+impl Finding {
+    /// A finding on `obj` at `path`; location and fingerprint are derived.
+    pub fn new(
+        rule: &'static str,
+        severity: Severity,
+        snapshot: &Snapshot,
+        obj: &Object,
+        path: &FieldPath,
+        message: impl Into<String>,
+        remediation: impl Into<String>,
+    ) -> Finding {
+        let pos = obj.locate(path);
+        let location = Location { file: snapshot.source(obj.source).name.clone(), line: pos.line, column: pos.col };
+        Finding {
+            rule,
+            severity,
+            fingerprint: fingerprint(rule, &obj.oref, path.as_str()),
+            object: obj.oref.clone(),
+            object_id: obj.id,
+            location,
+            path: path.to_string(),
+            message: message.into(),
+            remediation: remediation.into(),
+            pod_security: None,
+            related: Vec::new(),
+        }
+    }
+}
+
+/// A stable 16-hex-digit fingerprint (FNV-1a 64) of rule, object identity and path.
+/// It does not depend on file names or line numbers, so moving an object keeps its baseline.
+pub fn fingerprint(rule: &str, o: &ObjectRef, path: &str) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for part in [rule, &o.kind, o.namespace.as_deref().unwrap_or(""), &o.name, path] {
+        for b in part.bytes().chain(std::iter::once(0u8)) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+    }
+    format!("{h:016x}")
+}

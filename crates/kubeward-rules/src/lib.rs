@@ -1,0 +1,18 @@
+//! kubeward-rules: the rule catalogue and the engine that runs it.
+//!
+//! One module per rule, grouped by domain (`pss/`, `workload/`, `network/`, `secrets/`); each
+//! rule's doc comment is its documentation. [`registry::all`] lists the catalogue and
+//! [`engine::analyze`] runs a selection of it over a snapshot.
+
+pub mod engine;
+pub mod finding;
+pub mod network;
+pub mod pss;
+pub mod registry;
+pub mod rule;
+pub mod secrets;
+pub mod testing;
+pub mod workload;
+
+pub use finding::{Finding, Location, PodSecurityInfo, Severity};
+pub use rule::{Context, Level, PolicyVersion, Rule, RuleMeta, Settings};

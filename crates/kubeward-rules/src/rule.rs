@@ -1,0 +1,148 @@
+//! Rule metadata, the rule trait and the context rules read.
+
+use crate::finding::{Finding, Severity};
+use kubeward_model::{Index, Snapshot};
+
+/// Static description of a rule. `doc` is the rule's doc comment (Markdown): what it checks,
+/// why it matters, an example, the fix, references. It is the single source of the rule's
+/// documentation (`kubeward explain`, generated docs, SARIF help).
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable kebab-case name.
+    pub name: &'static str,
+    /// Domain: `pod-security`, `workload`, `network`, `secrets`, ...
+    pub domain: &'static str,
+    pub severity: Severity,
+    /// One line.
+    pub summary: &'static str,
+    pub doc: &'static str,
+}
+
+impl RuleMeta {
+    /// The first section of the doc after the summary paragraph, for short help.
+    pub fn help(&self) -> &'static str {
+        self.doc
+    }
+}
+
+/// Pod Security level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Privileged,
+    Baseline,
+    Restricted,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Privileged => "privileged",
+            Level::Baseline => "baseline",
+            Level::Restricted => "restricted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "privileged" => Some(Level::Privileged),
+            "baseline" => Some(Level::Baseline),
+            "restricted" => Some(Level::Restricted),
+            _ => None,
+        }
+    }
+}
+
+/// A Pod Security policy version: `latest` or `v1.N` (minor number kept).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PolicyVersion {
+    Minor(u32),
+    Latest,
+}
+
+impl PolicyVersion {
+    /// Parses `latest`, `v1.30`, `1.30`.
+    pub fn parse(s: &str) -> Option<PolicyVersion> {
+        if s == "latest" {
+            return Some(PolicyVersion::Latest);
+        }
+        let s = s.strip_prefix('v').unwrap_or(s);
+        let minor = s.strip_prefix("1.")?;
+        minor.parse().ok().map(PolicyVersion::Minor)
+    }
+
+    pub fn display(self) -> String {
+        match self {
+            PolicyVersion::Latest => "latest".into(),
+            PolicyVersion::Minor(m) => format!("v1.{m}"),
+        }
+    }
+}
+
+/// Analysis settings every rule may read.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Pod Security level and version assumed where a namespace has no labels.
+    pub pod_security: (Level, PolicyVersion),
+    /// Kubernetes minor version of the target cluster (1.N); `latest` policies resolve to it.
+    pub kubernetes_minor: Option<u32>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { pod_security: (Level::Restricted, PolicyVersion::Latest), kubernetes_minor: None }
+    }
+}
+
+/// What a rule sees.
+pub struct Context<'s> {
+    pub snapshot: &'s Snapshot,
+    pub index: &'s Index<'s>,
+    pub settings: &'s Settings,
+}
+
+/// A rule of the catalogue.
+pub trait Rule: Sync + Send {
+    fn meta(&self) -> &'static RuleMeta;
+    /// Appends this rule's findings over the whole snapshot.
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>);
+}
+
+/// Declares a rule type whose doc comment becomes its `RuleMeta::doc`.
+///
+/// ```ignore
+/// declare_rule! {
+///     /// ## What it does
+///     /// ...
+///     pub struct PrivilegedContainer {
+///         name: "privileged-container",
+///         domain: "workload",
+///         severity: Critical,
+///         summary: "Container runs privileged",
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        $vis:vis struct $ty:ident {
+            name: $name:literal,
+            domain: $domain:literal,
+            severity: $sev:ident,
+            summary: $summary:literal $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Default, Clone, Copy)]
+        $vis struct $ty;
+        impl $ty {
+            pub const META: $crate::rule::RuleMeta = $crate::rule::RuleMeta {
+                name: $name,
+                domain: $domain,
+                severity: $crate::finding::Severity::$sev,
+                summary: $summary,
+                doc: concat!($($doc, "\n"),*),
+            };
+        }
+    };
+}
