@@ -8,6 +8,7 @@ pub mod engine;
 pub mod finding;
 pub mod network;
 pub mod pss;
+pub mod rbac;
 pub mod registry;
 pub mod rule;
 pub mod secrets;

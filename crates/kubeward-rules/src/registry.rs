@@ -9,6 +9,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
     v.extend(crate::workload::rules());
     v.extend(crate::network::rules());
     v.extend(crate::secrets::rules());
+    v.extend(crate::rbac::rules());
     v
 }
 
