@@ -5,6 +5,7 @@
 //! [`engine::analyze`] runs a selection of it over a snapshot.
 
 pub mod engine;
+pub mod filter;
 pub mod finding;
 pub mod network;
 pub mod pss;
