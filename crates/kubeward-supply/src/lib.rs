@@ -1,3 +1,9 @@
 //! kubeward-supply: the build-stage pipe (image → SBOM → vulnerability matches → inventory).
 
 pub mod version;
+pub mod catalog;
+pub mod image;
+pub mod package;
+pub mod sbom;
+
+pub use catalog::{catalog_source, Catalog, CatalogOptions};

@@ -1,0 +1,82 @@
+//! Rust binaries built with `cargo auditable`: the `.dep-v0` ELF section holds the
+//! zlib-compressed JSON dependency list (`{"packages": [{"name", "version", "source", "kind",
+//! "dependencies", "root"}]}`).
+
+use super::elf::Elf;
+use crate::package::{Ecosystem, Package};
+use serde::Deserialize;
+use std::io::Read;
+
+const MAX_JSON: u64 = 16 << 20;
+
+#[derive(Deserialize)]
+struct VersionInfo {
+    packages: Vec<AuditPackage>,
+}
+
+#[derive(Deserialize)]
+struct AuditPackage {
+    name: String,
+    version: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    kind: Option<String>,
+}
+
+/// Reads the crates recorded by `cargo auditable`; `Ok(None)` when the binary has no such
+/// section, `Err` when the section is there but unreadable.
+pub fn read_auditable(data: &[u8]) -> Result<Option<Vec<Package>>, String> {
+    let Some(elf) = Elf::parse(data) else {
+        return Ok(None);
+    };
+    let Some(section) = elf.section(".dep-v0") else {
+        return Ok(None);
+    };
+    let mut json = Vec::new();
+    flate2::read::ZlibDecoder::new(section)
+        .take(MAX_JSON + 1)
+        .read_to_end(&mut json)
+        .map_err(|e| format!("cargo-auditable data: zlib: {e}"))?;
+    if json.len() as u64 > MAX_JSON {
+        return Err("cargo-auditable data: over 16 MiB decompressed".into());
+    }
+    let info: VersionInfo =
+        serde_json::from_slice(&json).map_err(|e| format!("cargo-auditable data: {e}"))?;
+    let mut out = Vec::new();
+    for p in info.packages {
+        // build-only dependencies (proc macros, build scripts) are not in the binary
+        if p.kind.as_deref() == Some("build") {
+            continue;
+        }
+        // local, git and other-registry crates are kept too: the root crate is usually local
+        let _ = p.source;
+        out.push(Package::new(Ecosystem::Cargo, p.name, p.version));
+    }
+    Ok(Some(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::elf::testutil::build_elf;
+    use std::io::Write;
+
+    #[test]
+    fn reads_dep_v0() {
+        let json = br#"{"packages":[{"name":"vulnapp","version":"0.1.0","source":"local","dependencies":[1],"root":true},{"name":"smallvec","version":"1.6.0","source":"crates.io"},{"name":"cc","version":"1.0.0","source":"crates.io","kind":"build"}]}"#;
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(json).unwrap();
+        let z = z.finish().unwrap();
+        let elf = build_elf(&[(".dep-v0", &z)], 0x10000);
+        let pkgs = read_auditable(&elf).unwrap().unwrap();
+        let names: Vec<_> = pkgs
+            .iter()
+            .map(|p| (p.name.as_str(), p.version.as_str()))
+            .collect();
+        assert_eq!(names, vec![("vulnapp", "0.1.0"), ("smallvec", "1.6.0")]);
+        assert_eq!(pkgs[1].purl, "pkg:cargo/smallvec@1.6.0");
+        let bad = build_elf(&[(".dep-v0", b"not zlib")], 0x10000);
+        assert!(read_auditable(&bad).is_err());
+    }
+}
