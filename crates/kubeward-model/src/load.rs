@@ -7,7 +7,6 @@ use crate::yaml::{self, Limits};
 use rayon::prelude::*;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// Reads inputs into a snapshot.
 #[derive(Clone, Debug, Default)]
@@ -27,7 +26,7 @@ pub enum Input {
 /// What one file gave, before objects are numbered.
 struct FileResult {
     name: String,
-    text: Arc<str>,
+    text: String,
     objects: Vec<(u32, Option<u32>, ObjectRef, Node)>,
     errors: Vec<LoadError>,
     notes: Vec<LoadNote>,
@@ -66,10 +65,10 @@ impl Loader {
                 Input::Path(p) => {
                     let name = p.display().to_string();
                     match read_limited(&p, self.limits.max_file_bytes) {
-                        Ok(bytes) => self.load_bytes(name, &bytes),
+                        Ok(bytes) => self.load_bytes(name, bytes),
                         Err(e) => FileResult {
                             name: name.clone(),
-                            text: Arc::from(""),
+                            text: String::new(),
                             objects: vec![],
                             errors: vec![e.into_load_error(&name)],
                             notes: vec![],
@@ -79,9 +78,9 @@ impl Loader {
                 Input::Bytes { name, bytes } => {
                     if bytes.len() as u64 > self.limits.max_file_bytes {
                         let e = ReadError::TooBig(self.limits.max_file_bytes).into_load_error(&name);
-                        FileResult { name, text: Arc::from(""), objects: vec![], errors: vec![e], notes: vec![] }
+                        FileResult { name, text: String::new(), objects: vec![], errors: vec![e], notes: vec![] }
                     } else {
-                        self.load_bytes(name, &bytes)
+                        self.load_bytes(name, bytes)
                     }
                 }
             })
@@ -110,16 +109,15 @@ impl Loader {
         snap
     }
 
-    fn load_bytes(&self, name: String, bytes: &[u8]) -> FileResult {
-        let mut out = FileResult { name, text: Arc::from(""), objects: vec![], errors: vec![], notes: vec![] };
-        let text = match yaml::decode_text(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                out.errors.push(LoadError { file: out.name.clone(), line: e.pos.line, column: e.pos.col, message: e.message });
-                return out;
-            }
-        };
-        let stream = yaml::parse_stream(text, &self.limits);
+    fn load_bytes(&self, name: String, bytes: Vec<u8>) -> FileResult {
+        let mut out = FileResult { name, text: String::new(), objects: vec![], errors: vec![], notes: vec![] };
+        if let Err(e) = yaml::decode_text(&bytes) {
+            out.errors.push(LoadError { file: out.name.clone(), line: e.pos.line, column: e.pos.col, message: e.message });
+            return out;
+        }
+        // decode_text checked the bytes: this conversion does not copy the text.
+        let Ok(text) = String::from_utf8(bytes) else { return out };
+        let stream = yaml::parse_stream(&text, &self.limits);
         for e in stream.errors {
             out.errors.push(LoadError { file: out.name.clone(), line: e.pos.line, column: e.pos.col, message: e.message });
         }
@@ -127,7 +125,7 @@ impl Loader {
             let name = out.name.clone();
             extract_objects(&name, d.index, d.root, &mut out);
         }
-        out.text = Arc::from(text);
+        out.text = text.into();
         out
     }
 }

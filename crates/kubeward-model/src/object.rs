@@ -2,7 +2,6 @@
 
 use crate::value::{FieldPath, Node, Pos};
 use serde::Serialize;
-use std::sync::Arc;
 
 /// The identity of an object, as reports print it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -42,8 +41,8 @@ pub type ObjectId = u32;
 pub struct Source {
     /// The path as given (or found while walking), `-` for standard input.
     pub name: String,
-    /// The text, kept to show the offending line in reports.
-    pub text: Arc<str>,
+    /// The text, kept to show the offending line in reports (a BOM, if any, is still there).
+    pub text: String,
 }
 
 impl Source {

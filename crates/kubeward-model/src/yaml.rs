@@ -97,7 +97,7 @@ pub fn decode_text(bytes: &[u8]) -> Result<&str, ParseError> {
 }
 
 fn memchr_nul(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == 0)
+    memchr::memchr(0, b)
 }
 
 /// Line and column (1-based, columns in characters) of a byte offset.
@@ -152,7 +152,7 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
 }
 
 fn memchr_newline(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'\n')
+    memchr::memchr(b'\n', b)
 }
 
 /// Parses a whole stream. Documents keep their order; an error ends only the document it is in.
@@ -189,62 +189,102 @@ enum Frame {
 struct Builder<'l> {
     limits: &'l Limits,
     line_offset: u32,
+    /// Lines (0-based in the chunk) indented by the flow-indentation retry, and by how much.
+    shifted: &'l [(u32, u32)],
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize)>,
     alias_nodes: usize,
     docs: Vec<Node>,
-    doc_start: usize,
     current: Option<Node>,
 }
 
 fn parse_chunk(text: &str, first_line: u32, limits: &Limits) -> (Vec<Node>, Vec<ParseError>) {
+    if text.len() > limits.max_document_bytes {
+        let e = ParseError {
+            pos: Pos::new(first_line, 1),
+            message: format!("document is {} bytes, over the limit of {} bytes", text.len(), limits.max_document_bytes),
+        };
+        return (Vec::new(), vec![e]);
+    }
+    let mut shifted: Vec<(u32, u32)> = Vec::new();
+    let mut owned: Option<String> = None;
+    loop {
+        let src = owned.as_deref().unwrap_or(text);
+        match parse_once(src, first_line, limits, &shifted) {
+            Outcome::Done(docs, errors) => return (docs, errors),
+            Outcome::FlowIndent(docs, err, line0) => {
+                // go-yaml (the API server's reader) ignores indentation inside flow collections;
+                // saphyr does not. Leading spaces on a line inside a flow collection carry no
+                // meaning, so indent the offending line and parse again (columns are corrected).
+                if shifted.len() >= 32 || shifted.iter().any(|&(l, _)| l == line0) {
+                    return (docs, vec![err]);
+                }
+                const PAD: u32 = 64;
+                let mut s = String::with_capacity(src.len() + PAD as usize);
+                for (i, l) in src.split_inclusive('\n').enumerate() {
+                    if i as u32 == line0 {
+                        s.extend(std::iter::repeat_n(' ', PAD as usize));
+                    }
+                    s.push_str(l);
+                }
+                shifted.push((line0, PAD));
+                owned = Some(s);
+            }
+        }
+    }
+}
+
+enum Outcome {
+    Done(Vec<Node>, Vec<ParseError>),
+    /// An indentation error inside a flow collection, on this 0-based line of the chunk.
+    FlowIndent(Vec<Node>, ParseError, u32),
+}
+
+fn parse_once(text: &str, first_line: u32, limits: &Limits, shifted: &[(u32, u32)]) -> Outcome {
     let mut b = Builder {
         limits,
         line_offset: first_line - 1,
+        shifted,
         stack: Vec::new(),
         anchors: HashMap::new(),
         alias_nodes: 0,
         docs: Vec::new(),
-        doc_start: 0,
         current: None,
     };
-    let mut errors = Vec::new();
-    if text.len() > limits.max_document_bytes {
-        errors.push(ParseError {
-            pos: Pos::new(first_line, 1),
-            message: format!(
-                "document is {} bytes, over the limit of {} bytes",
-                text.len(),
-                limits.max_document_bytes
-            ),
-        });
-        return (Vec::new(), errors);
-    }
     let mut parser = Parser::new_from_str(text);
     while let Some(ev) = parser.next_event() {
         match ev {
             Ok((event, span)) => {
                 if let Err(e) = b.on_event(event, span) {
-                    errors.push(e);
-                    break;
+                    return Outcome::Done(b.docs, vec![e]);
                 }
             }
             Err(e) => {
                 let m = e.marker();
-                errors.push(ParseError {
-                    pos: Pos::new(m.line() as u32 + b.line_offset, m.col() as u32 + 1),
-                    message: format!("invalid YAML: {}", e.info()),
-                });
-                break;
+                let err = ParseError { pos: b.mark_pos(m.line(), m.col()), message: format!("invalid YAML: {}", e.info()) };
+                if e.info().starts_with("invalid indentation") && !b.stack.is_empty() {
+                    let line0 = m.line() as u32 - 1;
+                    return Outcome::FlowIndent(b.docs, err, line0);
+                }
+                return Outcome::Done(b.docs, vec![err]);
             }
         }
     }
-    (b.docs, errors)
+    Outcome::Done(b.docs, Vec::new())
 }
 
 impl Builder<'_> {
     fn pos(&self, span: &Span) -> Pos {
-        Pos::new(span.start.line() as u32 + self.line_offset, span.start.col() as u32 + 1)
+        self.mark_pos(span.start.line(), span.start.col())
+    }
+
+    /// 1-based position in the file of a saphyr mark (1-based line, 0-based column).
+    fn mark_pos(&self, line: usize, col: usize) -> Pos {
+        let mut col = col as u32;
+        if let Some(&(_, pad)) = self.shifted.iter().find(|&&(l, _)| l + 1 == line as u32) {
+            col = col.saturating_sub(pad);
+        }
+        Pos::new(line as u32 + self.line_offset, col + 1)
     }
 
     fn on_event(&mut self, event: Event<'_>, span: Span) -> Result<(), ParseError> {
@@ -254,7 +294,6 @@ impl Builder<'_> {
             Event::DocumentStart(_) => {
                 self.anchors.clear();
                 self.alias_nodes = 0;
-                self.doc_start = self.docs.len();
                 self.current = None;
             }
             Event::DocumentEnd => {
@@ -606,6 +645,16 @@ mod tests {
         assert_eq!(m.i64_at("z"), Some(4));
         // YAML 1.1: a plain `y` key is the boolean true, which becomes the key "true"
         assert_eq!(m.i64_at("true"), Some(5));
+    }
+
+    #[test]
+    fn flow_collections_may_be_under_indented_as_go_yaml_allows() {
+        let n = one("a:\n  args: [\n    \"x\",\n  \"y\"\n  ]\n  b: 1\n");
+        let args = n.at(&["a", "args"]).unwrap().items();
+        assert_eq!(args.len(), 2);
+        assert_eq!(args[1].as_str(), Some("y"));
+        assert_eq!(args[1].pos, Pos::new(4, 3));
+        assert_eq!(n.at(&["a", "b"]).unwrap().as_i64(), Some(1));
     }
 
     #[test]
