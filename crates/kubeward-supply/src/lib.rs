@@ -1,5 +1,6 @@
 //! kubeward-supply: the build-stage pipe (image → SBOM → vulnerability matches → inventory).
 
+pub mod osv;
 pub mod version;
 pub mod catalog;
 pub mod image;

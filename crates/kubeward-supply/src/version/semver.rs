@@ -5,7 +5,8 @@
 //! numerically and below alphanumeric ones, which compare in ASCII order; a shorter list of
 //! equal identifiers sorts first. Build metadata is ignored.
 //!
-//! npm-style input is accepted: surrounding spaces and a leading `v` or `=`.
+//! npm-style input is accepted: surrounding spaces and a leading `v` or `=`; for npm also
+//! partial versions (`1.0` is `1.0.0`), as GitHub's npm advisories write them.
 
 use super::{cmp_digits, Ecosystem, VersionError};
 use std::cmp::Ordering;
@@ -138,7 +139,9 @@ pub fn parse(eco: Ecosystem, v: &str) -> Result<Version, VersionError> {
         .strip_prefix('v')
         .or_else(|| s.strip_prefix('V'))
         .unwrap_or(s);
-    parse_with(eco, v, s, 3)
+    // npm advisories write partial versions (`introduced: "1.0"`); npm reads them as `1.0.0`.
+    let min_parts = if eco == Ecosystem::Npm { 1 } else { 3 };
+    parse_with(eco, v, s, min_parts)
 }
 
 /// Compares two SemVer versions, reporting errors under `eco`.
@@ -178,6 +181,10 @@ mod tests {
     #[test]
     fn npm_forms_and_errors() {
         assert_eq!(compare(" =v1.2.3 ", "1.2.3+b").unwrap(), Ordering::Equal);
+        assert_eq!(
+            compare_as(Ecosystem::Npm, "1.0", "1.0.0").unwrap(),
+            Ordering::Equal
+        );
         for bad in [
             "",
             "1.2",
