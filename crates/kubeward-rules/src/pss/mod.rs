@@ -1,8 +1,27 @@
-//! Rules of the `pss` domain.
+//! Rules of the `pod-security` domain: an exact Pod Security Standards evaluator (all 19
+//! upstream checks, policy versions v1.0 to v1.37 and `latest`) and one rule per check.
+//!
+//! - [`evaluate`] judges a pod template at a level and version the way the Pod Security
+//!   admission plugin does, and [`format_denial`] words the result as the API server does.
+//! - [`namespace`] reads the `pod-security.kubernetes.io/*` namespace labels.
+//! - The rules report each failed check at the strictest level that applies to the pod: the
+//!   namespace labels when the Namespace is in the input, else `Settings::pod_security`.
+
+mod checks;
+pub mod namespace;
+mod policy;
+mod rules;
+
+pub use checks::{go_quote, safe_sysctl};
+pub use namespace::{namespace_policy, policy_from_labels, LevelVersion, Mode, NamespacePolicy};
+pub use policy::{
+    checks_for, evaluate, evaluate_for_cluster, format_denial, format_detail, resolve_minor, CheckId, CheckResult,
+    LATEST_MINOR,
+};
 
 use crate::rule::Rule;
 
 /// The rules of this domain.
 pub fn rules() -> Vec<&'static dyn Rule> {
-    vec![]
+    rules::all()
 }
