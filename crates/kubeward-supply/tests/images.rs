@@ -564,6 +564,36 @@ fn realistic_image_matches_expected() {
         .iter()
         .map(|l| l["diff_id"].as_str().unwrap().to_string())
         .collect();
+    if let Some(alpine) = exp["alpine"].as_array() {
+        let c = catalog_source(&out.join("alpine-oci"), &CatalogOptions::default()).unwrap();
+        let got: Vec<(String, String, String)> = c
+            .packages
+            .iter()
+            .map(|p| {
+                (
+                    p.name.clone(),
+                    p.version.clone(),
+                    p.source_name.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        let mut want: Vec<(String, String, String)> = alpine
+            .iter()
+            .map(|a| {
+                (
+                    a["name"].as_str().unwrap().into(),
+                    a["version"].as_str().unwrap().into(),
+                    a["origin"].as_str().unwrap().into(),
+                )
+            })
+            .collect();
+        want.sort();
+        assert_eq!(got, want);
+        assert!(c
+            .packages
+            .iter()
+            .all(|p| p.purl.contains("distro=alpine-3.18.0")));
+    }
     for src in [out.join("oci"), out.join("docker-save.tar")] {
         let start = Instant::now();
         let c = catalog_source(&src, &CatalogOptions::default()).unwrap();
@@ -572,6 +602,10 @@ fn realistic_image_matches_expected() {
             src.display(),
             c.packages.len(),
             start.elapsed()
+        );
+        eprintln!(
+            "  per ecosystem: {:?}",
+            kubeward_supply::catalog::counts(&c)
         );
         let of = |eco: Ecosystem| -> Vec<&kubeward_supply::package::Package> {
             c.packages.iter().filter(|p| p.ecosystem == eco).collect()
