@@ -217,3 +217,64 @@ fn maven_equalities() {
         }
     }
 }
+
+/// Odd input never panics, and every scheme either rejects it or orders it consistently.
+#[test]
+fn odd_input_is_an_error_or_an_order_never_a_panic() {
+    let odd = [
+        "",
+        " ",
+        "-",
+        ".",
+        "..",
+        "~",
+        "^",
+        "_",
+        "+",
+        ":",
+        "0",
+        "00",
+        "1.",
+        ".1",
+        "1..2",
+        "1-",
+        "-1",
+        "1:",
+        ":1",
+        "1.0-",
+        "v",
+        "go",
+        "gox",
+        "é",
+        "1.é",
+        "1é",
+        "1.0%",
+        "1.0\u{0}",
+        "1 0",
+        "99999999999999999999999999999999.1",
+        "1.0_",
+        "1.0_p",
+        "1.0-r",
+        "1.0~",
+        "a1",
+        "1a1b2c3",
+        "1.0+",
+        "1.0-+",
+        "1!",
+        "1!1",
+        "1.0.post",
+        "1.0-alpha.01",
+        "v1.2.3-0.20230101000000-abc",
+    ];
+    for eco in Ecosystem::ALL {
+        for a in odd {
+            for b in ["1.0", "1.0.0", "1", a] {
+                let ab = compare(eco, a, b);
+                let ba = compare(eco, b, a);
+                if let (Ok(x), Ok(y)) = (ab, ba) {
+                    assert_eq!(x, y.reverse(), "{eco}: {a:?} vs {b:?}");
+                }
+            }
+        }
+    }
+}

@@ -366,6 +366,28 @@ impl Database {
         report
     }
 
+    /// Matches a catalogued [`Package`](crate::package::Package): its OSV ecosystem is built
+    /// from its kind and distro (`Debian:12`, `Alpine:v3.19`, `PyPI`...), and distro packages
+    /// go through their source package. Whether to skip language packages owned by an OS
+    /// package (`owned_by_os_package`) is the caller's choice.
+    pub fn match_package(&self, p: &crate::package::Package) -> MatchReport {
+        let kind = p.ecosystem.purl_type();
+        let eco = super::db::osv_ecosystem_name(
+            kind,
+            p.distro.as_ref().map(|d| d.id.as_str()),
+            p.distro.as_ref().map(|d| d.version_id.as_str()),
+        )
+        .unwrap_or_else(|| kind.to_string());
+        self.matches(&PackageQuery {
+            name: &p.name,
+            version: &p.version,
+            ecosystem: &eco,
+            purl: Some(p.purl.as_str()).filter(|s| !s.is_empty()),
+            source_name: p.source_name.as_deref(),
+            source_version: p.source_version.as_deref(),
+        })
+    }
+
     /// Matches many packages; the results are concatenated in input order.
     pub fn match_all<'q>(&self, qs: impl IntoIterator<Item = PackageQuery<'q>>) -> MatchReport {
         let mut all = MatchReport::default();
@@ -579,6 +601,29 @@ mod tests {
         let r = d.matches(&q("npm", "x", "1.0.0"));
         assert_eq!(r.errors.len(), 1);
         assert_eq!(r.errors[0].record.as_deref(), Some("T-BAD"));
+    }
+
+    #[test]
+    fn catalogued_packages() {
+        use crate::package::{Distro, Ecosystem as Kind, Package};
+        let d = db(
+            r#"{"id":"ALPINE-CVE-2024-1","affected":[{"package":{"ecosystem":"Alpine:v3.19","name":"openssl"},
+            "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"3.1.4-r5"}]}]}]}"#,
+        );
+        let mut p = Package::new(Kind::Apk, "libcrypto3", "3.1.4-r1");
+        p.source_name = Some("openssl".into());
+        p.distro = Some(Distro {
+            id: "alpine".into(),
+            version_id: "3.19.1".into(),
+            ..Default::default()
+        });
+        let r = d.match_package(&p);
+        assert_eq!(ids(&r), ["ALPINE-CVE-2024-1"]);
+        assert_eq!(r.matches[0].package.ecosystem, "Alpine:v3.19");
+        p.distro.as_mut().unwrap().version_id = "3.18.4".into();
+        assert!(d.match_package(&p).matches.is_empty());
+        p.distro = None;
+        assert_eq!(d.match_package(&p).errors.len(), 1);
     }
 
     #[test]
