@@ -1,0 +1,240 @@
+use crate::declare_rule;
+use crate::finding::Finding;
+use crate::rule::{Context, Rule, RuleMeta};
+use kubeward_model::{effective_namespace, Node, Object, PodTemplate, Selector};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a long-running workload (every pod template except Jobs, CronJobs and
+    /// `hostNetwork` pods, which NetworkPolicies cannot isolate) that no NetworkPolicy
+    /// isolates for ingress, in one of two situations:
+    ///
+    /// 1. its namespace has NetworkPolicies in the input, but none that applies to ingress
+    ///    (`policyTypes` lists `Ingress`, or is absent) selects the pod template: the team
+    ///    uses policies and this workload slipped through;
+    /// 2. its namespace has no NetworkPolicy at all in the input and the workload is a data
+    ///    store, recognised by a container image whose name contains `postgres`, `mysql`,
+    ///    `mariadb`, `mongo`, `redis`, `valkey`, `memcached`, `elasticsearch`, `opensearch`,
+    ///    `cassandra`, `scylla`, `couchdb`, `couchbase`, `etcd`, `influxdb`, `clickhouse`,
+    ///    `cockroach`, `neo4j`, `rabbitmq`, `kafka`, `zookeeper`, `minio`, `mssql`,
+    ///    `timescale`, `vault` or `pgbouncer` (exporters and operators excluded).
+    ///
+    /// Other workloads in namespaces without any policy are not reported: the input often
+    /// holds one application of a larger cluster, and reporting every pod of every upstream
+    /// install would bury the findings that matter. Namespaces that hold Calico or Cilium
+    /// policy objects are skipped, since those policies are not understood here. An
+    /// allow-all rule (`ingress: [{}]`) in a selecting policy still counts as selecting; the
+    /// reachability of each pod is the NetworkPolicy engine's job.
+    ///
+    /// ## Why it matters
+    /// Without an ingress policy every pod in the cluster can connect to the workload. A
+    /// single compromised pod (a vulnerable web front end, a malicious dependency) can then
+    /// reach databases and internal APIs directly, which is how most lateral movement in
+    /// Kubernetes happens.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata: {name: postgres, namespace: shop}
+    /// spec:
+    ///   selector: {matchLabels: {app: postgres}}
+    ///   template:
+    ///     metadata: {labels: {app: postgres}}
+    ///     spec:
+    ///       containers: [{name: db, image: "postgres:16", ports: [{containerPort: 5432}]}]
+    /// ```
+    ///
+    /// ## Fix
+    /// Add a default-deny ingress policy to the namespace (`podSelector: {}`,
+    /// `policyTypes: [Ingress]`) and policies that allow each workload's legitimate clients,
+    /// e.g. only the API pods on port 5432 for the database.
+    ///
+    /// ## References
+    /// - CIS Kubernetes Benchmark 5.3.2 "Ensure that all Namespaces have NetworkPolicies
+    ///   defined"
+    /// - NSA/CISA Kubernetes Hardening Guide: "Network policies" (default deny)
+    /// - MITRE ATT&CK for Containers: T1210 Exploitation of Remote Services; T1046 Network
+    ///   Service Discovery
+    /// - kube-linter `non-isolated-pod`
+    pub struct MissingNetworkPolicy {
+        name: "missing-network-policy",
+        domain: "network",
+        severity: Medium,
+        summary: "Workload is not isolated by any ingress NetworkPolicy",
+    }
+}
+
+const DATA_STORES: &[&str] = &[
+    "postgres",
+    "mysql",
+    "mariadb",
+    "mongo",
+    "redis",
+    "valkey",
+    "memcached",
+    "elasticsearch",
+    "opensearch",
+    "cassandra",
+    "scylla",
+    "couchdb",
+    "couchbase",
+    "etcd",
+    "influxdb",
+    "clickhouse",
+    "cockroach",
+    "neo4j",
+    "rabbitmq",
+    "kafka",
+    "zookeeper",
+    "minio",
+    "mssql",
+    "timescale",
+    "vault",
+    "pgbouncer",
+];
+
+/// Words in an image name that mean the image is a companion of a data store, not one.
+const NOT_DATA_STORES: &[&str] = &[
+    "exporter",
+    "operator",
+    "dashboard",
+    "client",
+    "proxy-init",
+    "ui",
+];
+
+/// Kinds of third-party network policy engines whose rules we do not read.
+const OTHER_POLICY_KINDS: &[&str] = &[
+    "NetworkPolicy",
+    "GlobalNetworkPolicy",
+    "CiliumNetworkPolicy",
+    "CiliumClusterwideNetworkPolicy",
+];
+
+/// The data store an image runs, when its name (last path segment, no tag or digest) says so.
+pub(crate) fn data_store(image: &str) -> Option<&'static str> {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    let last = no_digest.rsplit('/').next().unwrap_or(no_digest);
+    let name = last.split(':').next().unwrap_or(last).to_ascii_lowercase();
+    let words: Vec<&str> = name.split(['-', '_', '.']).collect();
+    if NOT_DATA_STORES.iter().any(|w| words.contains(w)) {
+        return None;
+    }
+    DATA_STORES.iter().copied().find(|d| name.contains(d))
+}
+
+/// Whether a NetworkPolicy restricts ingress.
+fn applies_to_ingress(np: &Object) -> bool {
+    match np.spec().get("policyTypes") {
+        Some(types) if !types.items().is_empty() => {
+            types.items().iter().any(|t| t.as_str() == Some("Ingress"))
+        }
+        _ => true,
+    }
+}
+
+fn labels_of<'a>(t: &PodTemplate<'a>) -> impl Fn(&str) -> Option<&'a str> + 'a {
+    let labels = t.meta.get("labels");
+    move |k| labels.and_then(|l| l.str_at(k))
+}
+
+impl Rule for MissingNetworkPolicy {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let policies: Vec<&Object> = cx
+            .index
+            .of_kind("NetworkPolicy")
+            .filter(|p| p.oref.group() == "networking.k8s.io")
+            .collect();
+        let foreign_cluster_wide = cx.index.has_kind("GlobalNetworkPolicy")
+            || cx.index.has_kind("CiliumClusterwideNetworkPolicy");
+        for t in cx.index.pod_templates() {
+            if matches!(t.object.kind(), "Job" | "CronJob") || t.host_network() || t.spec.is_null()
+            {
+                continue;
+            }
+            let ns = effective_namespace(t.object);
+            let in_ns: Vec<&Object> = policies
+                .iter()
+                .copied()
+                .filter(|p| effective_namespace(p) == ns)
+                .collect();
+            let selects = |p: &&Object| {
+                applies_to_ingress(p)
+                    && Selector::from_label_selector(
+                        p.spec().get("podSelector").unwrap_or(Node::null()),
+                    )
+                    .matches(labels_of(t))
+            };
+            if in_ns.iter().any(selects) {
+                continue;
+            }
+            let ns_name = ns.unwrap_or("default");
+            let message = if in_ns.is_empty() {
+                if foreign_cluster_wide
+                    || OTHER_POLICY_KINDS[1..]
+                        .iter()
+                        .any(|k| cx.index.of_kind(k).any(|o| effective_namespace(o) == ns))
+                {
+                    continue;
+                }
+                let Some((store, image)) = t
+                    .containers()
+                    .iter()
+                    .find_map(|c| c.image().and_then(|i| data_store(i).map(|d| (d, i))))
+                else {
+                    continue;
+                };
+                format!(
+                    "{} {} runs a {store} data store ({image}) that every pod in the cluster can connect to: namespace {ns_name} has no NetworkPolicy",
+                    t.object.kind(),
+                    t.object.name()
+                )
+            } else {
+                let names: Vec<&str> = in_ns.iter().map(|p| p.name()).collect();
+                format!(
+                    "{} {} is not selected by any ingress NetworkPolicy of namespace {ns_name} (policies there: {}); every pod in the cluster can connect to it",
+                    t.object.kind(),
+                    t.object.name(),
+                    names.join(", ")
+                )
+            };
+            let mut f = Finding::new(
+                Self::META.name,
+                Self::META.severity,
+                cx.snapshot,
+                t.object,
+                &t.meta_path.key("labels"),
+                message,
+                "Add a default-deny ingress NetworkPolicy to the namespace and a policy allowing only this workload's clients.",
+            );
+            f.related = in_ns.iter().map(|p| p.oref.clone()).collect();
+            out.push(f);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::data_store;
+
+    #[test]
+    fn data_store_images() {
+        assert_eq!(data_store("postgres:16"), Some("postgres"));
+        assert_eq!(
+            data_store("docker.io/bitnami/redis:7.2@sha256:abc"),
+            Some("redis")
+        );
+        assert_eq!(
+            data_store("quay.io/prometheuscommunity/postgres-exporter:v0.15"),
+            None
+        );
+        assert_eq!(data_store("oliver006/redis_exporter"), None);
+        assert_eq!(data_store("nginx:1.27"), None);
+        assert_eq!(data_store("registry:5000/team/mysql"), Some("mysql"));
+    }
+}

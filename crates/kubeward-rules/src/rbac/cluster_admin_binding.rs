@@ -1,0 +1,165 @@
+use super::grants::{self, RBAC_GROUP};
+use crate::declare_rule;
+use crate::finding::{Finding, Severity};
+use crate::rule::{Context, Rule, RuleMeta};
+use kubeward_model::{effective_namespace, FieldPath, Node, Object, ObjectRef};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a ClusterRoleBinding or RoleBinding whose `roleRef` is the ClusterRole
+    /// `cluster-admin`, or a ClusterRole of the input that grants `*` verbs on `*` resources
+    /// in `*` API groups (the same power under another name), for any subject other than the
+    /// `system:masters` group. `related` names the bound ClusterRole.
+    ///
+    /// Severity is critical for a ClusterRoleBinding (the whole cluster) and high for a
+    /// RoleBinding (full control of one namespace, including its Secrets and the right to
+    /// create any pod there).
+    ///
+    /// ## Why it matters
+    /// `cluster-admin` can do anything, including reading every Secret, running privileged
+    /// pods on every node and granting itself any other identity. A service account bound
+    /// to it turns the compromise of one pod (or one leaked token) into the compromise of
+    /// the cluster. Operators installed with `cluster-admin` for convenience are the usual
+    /// case.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: rbac.authorization.k8s.io/v1
+    /// kind: ClusterRoleBinding
+    /// metadata: {name: ci-admin}
+    /// roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+    /// subjects:
+    /// - {kind: ServiceAccount, name: ci, namespace: ci}
+    /// ```
+    ///
+    /// ## Fix
+    /// Bind a role that lists the permissions the subject needs. Keep `cluster-admin` for
+    /// break-glass human access through `system:masters` credentials held offline.
+    ///
+    /// ## References
+    /// - CIS Kubernetes Benchmark 5.1.1 "Ensure that the cluster-admin role is only used where
+    ///   required"
+    /// - NSA/CISA Kubernetes Hardening Guide: "Authentication and authorization"
+    /// - MITRE ATT&CK for Containers: T1078 Valid Accounts; T1098.006 Additional Container
+    ///   Cluster Roles
+    /// - kube-linter `cluster-admin-role-binding`
+    pub struct RbacClusterAdminBinding {
+        name: "rbac-cluster-admin-binding",
+        domain: "rbac",
+        severity: Critical,
+        summary: "Binding grants cluster-admin (or an equivalent ClusterRole) to a subject",
+    }
+}
+
+/// Whether the ClusterRole `name` is `cluster-admin` or a ClusterRole of the input with a
+/// `*`/`*`/`*` rule.
+fn is_admin_role(cx: &Context<'_>, name: &str) -> bool {
+    if name == "cluster-admin" {
+        return true;
+    }
+    let Some(role) = cx.index.get("ClusterRole", None, name) else {
+        return false;
+    };
+    grants::rule_entries(role).iter().any(|e| {
+        e.verbs.contains(&"*") && e.resources.contains(&"*") && e.api_groups.contains(&"*")
+    })
+}
+
+fn subject_text(s: &Node) -> Option<String> {
+    let kind = s.str_at("kind").unwrap_or("");
+    let name = s.str_at("name").unwrap_or("");
+    if kind == "Group" && name == "system:masters" {
+        return None;
+    }
+    Some(match (kind, s.str_at("namespace")) {
+        ("ServiceAccount", Some(ns)) => format!("ServiceAccount {ns}/{name}"),
+        _ => format!("{kind} {name}"),
+    })
+}
+
+impl RbacClusterAdminBinding {
+    fn check_binding(&self, cx: &Context<'_>, b: &Object, out: &mut Vec<Finding>) {
+        let Some(role_ref) = b.root.get("roleRef") else {
+            return;
+        };
+        if role_ref.str_at("kind") != Some("ClusterRole") {
+            return;
+        }
+        let Some(role_name) = role_ref.str_at("name") else {
+            return;
+        };
+        if !is_admin_role(cx, role_name) {
+            return;
+        }
+        let subjects: Vec<String> = b
+            .root
+            .get("subjects")
+            .map(Node::items)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(subject_text)
+            .collect();
+        if subjects.is_empty() {
+            return;
+        }
+        let (severity, scope) = if b.kind() == "ClusterRoleBinding" {
+            (Severity::Critical, "on the whole cluster".to_string())
+        } else {
+            (
+                Severity::High,
+                format!(
+                    "on namespace {}",
+                    effective_namespace(b).unwrap_or("default")
+                ),
+            )
+        };
+        let equivalent = if role_name == "cluster-admin" {
+            ""
+        } else {
+            " (equivalent to cluster-admin)"
+        };
+        let message = format!(
+            "{} grants ClusterRole \"{role_name}\"{equivalent} {scope} to {}",
+            b.kind(),
+            subjects.join(", ")
+        );
+        let mut f = Finding::new(
+            Self::META.name,
+            severity,
+            cx.snapshot,
+            b,
+            &FieldPath::root().key("roleRef").key("name"),
+            message,
+            "Bind a least-privilege role listing only the permissions these subjects need.",
+        );
+        f.related
+            .push(match cx.index.get("ClusterRole", None, role_name) {
+                Some(r) => r.oref.clone(),
+                None => ObjectRef {
+                    api_version: format!("{RBAC_GROUP}/v1"),
+                    kind: "ClusterRole".into(),
+                    namespace: None,
+                    name: role_name.into(),
+                },
+            });
+        out.push(f);
+    }
+}
+
+impl Rule for RbacClusterAdminBinding {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        for b in cx
+            .index
+            .of_kind("ClusterRoleBinding")
+            .chain(cx.index.of_kind("RoleBinding"))
+        {
+            if b.oref.group() == RBAC_GROUP {
+                self.check_binding(cx, b, out);
+            }
+        }
+    }
+}
