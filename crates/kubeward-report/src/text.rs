@@ -1,0 +1,321 @@
+//! The text report: findings grouped by object, each with the offending source line.
+//!
+//! ```text
+//! Deployment/shop/web  (examples/shop.yaml:1)
+//!
+//!   high     privileged-container: container "web" sets privileged: true
+//!     --> examples/shop.yaml:20:13
+//!      |
+//!   20 |             privileged: true
+//!      |             ^^^^^^^^^^ spec.template.spec.containers[0].securityContext.privileged
+//!      |
+//!      = fix: set securityContext.privileged to false
+//!
+//! 1 finding (1 high) in 1 of 3 objects from 1 file
+//! ```
+//!
+//! Styles (ANSI escape codes) are written only when `color` is set. Text that comes from the
+//! input (names, messages, source lines) has its control characters escaped in every case, so a
+//! hostile manifest cannot send escape sequences to the terminal.
+
+use crate::{group_by_object, plural, ScanResult, Summary};
+use anstyle::{AnsiColor, Style};
+use kubeward_rules::{Finding, Severity};
+use std::fmt::Write as _;
+use std::io;
+
+/// Writes the text report.
+pub fn write(result: &ScanResult<'_>, out: &mut dyn io::Write, color: bool) -> io::Result<()> {
+    let mut s = String::new();
+    render(result, color, &mut s);
+    out.write_all(s.as_bytes())
+}
+
+/// Renders the whole report into `s`.
+fn render(result: &ScanResult<'_>, color: bool, s: &mut String) {
+    let p = Painter { color };
+    for group in group_by_object(result.findings) {
+        render_object(result, &p, &group, s);
+    }
+    if result.show_suppressed && !result.suppressed.is_empty() {
+        s.push_str(&p.paint(Style::new().bold(), "suppressed:"));
+        s.push('\n');
+        for sup in result.suppressed {
+            let f = &sup.finding;
+            let _ = writeln!(
+                s,
+                "  {} {}  {}  {}  ({})",
+                p.severity(f.severity),
+                clean(f.rule),
+                clean(&f.object.display()),
+                location(f),
+                clean(&sup.reason)
+            );
+        }
+        s.push('\n');
+    }
+    if !result.snapshot.errors.is_empty() {
+        s.push_str(&p.paint(Style::new().bold(), "errors:"));
+        s.push('\n');
+        for e in &result.snapshot.errors {
+            let _ = writeln!(
+                s,
+                "  {}: {} {}",
+                clean(&format!("{}:{}:{}", e.file, e.line, e.column)),
+                p.paint(AnsiColor::Red.on_default().bold(), "error:"),
+                clean(&e.message)
+            );
+        }
+        s.push('\n');
+    }
+    let summary = result.summary();
+    if summary.notes > 0 {
+        let _ = writeln!(
+            s,
+            "{} {} (not Kubernetes objects)",
+            p.paint(AnsiColor::Cyan.on_default().bold(), "note:"),
+            plural(summary.notes, "document skipped", "documents skipped")
+        );
+    }
+    s.push_str(&p.paint(Style::new().bold(), &summary_line(&summary)));
+    s.push('\n');
+}
+
+/// One object's header and its findings.
+fn render_object(result: &ScanResult<'_>, p: &Painter, group: &[&Finding], s: &mut String) {
+    let first = group[0];
+    let origin = match result.object_of(first) {
+        Some(obj) => format!(
+            "{}:{}",
+            result.snapshot.source(obj.source).name,
+            obj.root.pos.line
+        ),
+        None => first.location.file.clone(),
+    };
+    let _ = writeln!(
+        s,
+        "{}  ({})\n",
+        p.paint(Style::new().bold(), &clean(&first.object.display())),
+        clean(&origin)
+    );
+    for f in group {
+        render_finding(result, p, f, s);
+    }
+}
+
+/// One finding: title, location, source excerpt with a caret, and the fix.
+fn render_finding(result: &ScanResult<'_>, p: &Painter, f: &Finding, s: &mut String) {
+    let _ = writeln!(
+        s,
+        "  {} {}: {}",
+        p.severity(f.severity),
+        p.paint(Style::new().bold(), &clean(f.rule)),
+        clean(&f.message)
+    );
+    let line_text = result
+        .source_of(f)
+        .and_then(|src| src.line(f.location.line));
+    let number = f.location.line.to_string();
+    let pad = " ".repeat(number.len());
+    let blue = AnsiColor::Blue.on_default().bold();
+    let _ = writeln!(s, "  {pad}{} {}", p.paint(blue, "-->"), location(f));
+    if let Some(line) = line_text {
+        let (line, col) = strip_bom(line, f.location.column);
+        let bar = p.paint(blue, "|");
+        let _ = writeln!(s, "  {pad} {bar}");
+        let _ = writeln!(s, "  {} {bar} {}", p.paint(blue, &number), clean(line));
+        let (indent, width) = caret(line, col);
+        let label = if f.path.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", clean(&f.path))
+        };
+        let marks = format!("{}{label}", "^".repeat(width));
+        let _ = writeln!(
+            s,
+            "  {pad} {bar} {indent}{}",
+            p.paint(severity_style(f.severity), &marks)
+        );
+        let _ = writeln!(s, "  {pad} {bar}");
+    } else if !f.path.is_empty() {
+        let _ = writeln!(
+            s,
+            "  {pad} {} field: {}",
+            p.paint(blue, "="),
+            clean(&f.path)
+        );
+    }
+    let eq = p.paint(blue, "=");
+    if !f.remediation.is_empty() {
+        let _ = writeln!(
+            s,
+            "  {pad} {eq} {} {}",
+            p.paint(Style::new().bold(), "fix:"),
+            clean(&f.remediation)
+        );
+    }
+    if let Some(ps) = &f.pod_security {
+        let modes = if ps.modes.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", ps.modes.join("/"))
+        };
+        let _ = writeln!(
+            s,
+            "  {pad} {eq} pod security: {} ({} {}{})",
+            clean(&ps.check),
+            clean(&ps.level),
+            clean(&ps.version),
+            clean(&modes)
+        );
+    }
+    if !f.related.is_empty() {
+        let related: Vec<String> = f.related.iter().map(|r| clean(&r.display())).collect();
+        let _ = writeln!(s, "  {pad} {eq} related: {}", related.join(", "));
+    }
+    s.push('\n');
+}
+
+/// `12 findings (1 critical, 4 high) in 9 of 20 objects from 3 files; 2 suppressed; 1 error`.
+pub fn summary_line(sum: &Summary) -> String {
+    let mut line = if sum.findings == 0 {
+        format!(
+            "no findings in {} from {}",
+            plural(sum.objects, "object", "objects"),
+            plural(sum.files, "file", "files")
+        )
+    } else {
+        let parts: Vec<String> = sum
+            .by_severity
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(sev, n)| format!("{n} {sev}"))
+            .collect();
+        format!(
+            "{} ({}) in {} of {} from {}",
+            plural(sum.findings, "finding", "findings"),
+            parts.join(", "),
+            sum.objects_with_findings,
+            plural(sum.objects, "object", "objects"),
+            plural(sum.files, "file", "files")
+        )
+    };
+    if sum.suppressed > 0 {
+        let _ = write!(line, "; {} suppressed", sum.suppressed);
+    }
+    if sum.errors > 0 {
+        let _ = write!(line, "; {}", plural(sum.errors, "error", "errors"));
+    }
+    line
+}
+
+/// `file:line:col` of a finding, escaped.
+fn location(f: &Finding) -> String {
+    clean(&format!(
+        "{}:{}:{}",
+        f.location.file, f.location.line, f.location.column
+    ))
+}
+
+/// Drops a byte-order mark from the start of a line (and shifts the column past it).
+fn strip_bom(line: &str, col: u32) -> (&str, u32) {
+    match line.strip_prefix('\u{feff}') {
+        Some(rest) if col > 1 => (rest, col - 1),
+        Some(rest) => (rest, col),
+        None => (line, col),
+    }
+}
+
+/// The indentation that puts a caret under 1-based character column `col` of `line` (tabs are
+/// kept so the caret lines up), and the width of the token that starts there.
+fn caret(line: &str, col: u32) -> (String, usize) {
+    let col = col.max(1) as usize;
+    let mut indent: String = line
+        .chars()
+        .take(col - 1)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    while indent.chars().count() < col - 1 {
+        indent.push(' ');
+    }
+    let rest: Vec<char> = line.chars().skip(col - 1).collect();
+    let width = match rest.first() {
+        Some(&q @ ('"' | '\'')) => rest
+            .iter()
+            .skip(1)
+            .position(|&c| c == q)
+            .map_or(rest.len(), |i| i + 2),
+        Some(_) => rest
+            .iter()
+            .position(|&c| c == ':' || c.is_whitespace())
+            .unwrap_or(rest.len()),
+        None => 1,
+    };
+    (indent, width.max(1))
+}
+
+/// Escapes control characters (other than tab) so input text cannot drive the terminal.
+pub fn clean(text: &str) -> String {
+    if !text.chars().any(|c| c.is_control() && c != '\t') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() && c != '\t' {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The style of a severity label.
+fn severity_style(sev: Severity) -> Style {
+    match sev {
+        Severity::Critical => AnsiColor::Magenta.on_default().bold(),
+        Severity::High => AnsiColor::Red.on_default().bold(),
+        Severity::Medium => AnsiColor::Yellow.on_default().bold(),
+        Severity::Low => AnsiColor::Cyan.on_default(),
+        Severity::Info => AnsiColor::Green.on_default(),
+    }
+}
+
+/// Applies styles only when colour is on.
+struct Painter {
+    color: bool,
+}
+
+impl Painter {
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.color {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// The severity label, padded to the widest one so rule names line up.
+    fn severity(&self, sev: Severity) -> String {
+        self.paint(severity_style(sev), &format!("{:<8}", sev.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caret_spans_the_key_or_quoted_token() {
+        assert_eq!(caret("    privileged: true", 5), ("    ".into(), 10));
+        assert_eq!(caret("\t  \"a b\": 1", 4), ("\t  ".into(), 5));
+        assert_eq!(caret("x", 9), ("        ".into(), 1));
+        assert_eq!(caret("", 1), (String::new(), 1));
+    }
+
+    #[test]
+    fn clean_escapes_control_characters() {
+        assert_eq!(clean("a\u{1b}[31mb\r"), "a\\u{1b}[31mb\\u{d}");
+        assert_eq!(clean("tab\tok"), "tab\tok");
+    }
+}
