@@ -1,0 +1,403 @@
+use super::common::{finding, label};
+use crate::declare_rule;
+use crate::finding::{Finding, Severity};
+use crate::rule::{Context, Rule, RuleMeta};
+use kubeward_model::{PodTemplate, Volume};
+
+declare_rule! {
+    /// A hostPath volume exposes a sensitive part of the node.
+    ///
+    /// ## What it does
+    /// Reports `hostPath` volumes whose source path is, contains, or lies inside a sensitive host
+    /// location: container runtime sockets (`/var/run/docker.sock`, `/run/containerd`, `/run/crio`,
+    /// `/var/run/cri-dockerd.sock`, k3s and podman sockets), the runtime directory `/run` (`/var/run`),
+    /// `/` itself, `/etc` (with `/etc/kubernetes`), `/proc`, `/sys`, `/dev`, `/boot`, `/root`,
+    /// `/home`, `/var/lib/kubelet`, `/var/lib/docker`, `/var/lib/containerd`, `/var/lib/etcd` and
+    /// `/var/log`. Matching is on the normalised *source* path (`//`, `/./`, `..` and trailing slashes
+    /// removed; `/var/run` is `/run`), never on the `mountPath` inside the container: a mount of
+    /// `/etc/kubernetes/pki` is inside `/etc/kubernetes`, and a mount of `/var` contains
+    /// `/var/lib/kubelet`. Windows named pipes of Docker and containerd count as runtime sockets.
+    ///
+    /// Severity: critical when any container mounts the volume writable (a `volumeMount` without
+    /// `readOnly: true`) and always for runtime sockets, since a read-only mount does not stop a
+    /// client from connecting to a socket; high when every mount is read-only (medium for
+    /// `/var/log`). Read-only mounts of well-known harmless files (`/etc/localtime`,
+    /// `/etc/timezone`, CA certificate directories such as `/etc/ssl/certs`) are not reported.
+    ///
+    /// ## Why it matters
+    /// These paths are escapes to the node. The runtime socket lets a container start a privileged
+    /// container with the host's root filesystem; `/var/lib/kubelet` holds the secrets and
+    /// service-account tokens of every pod on the node; `/etc/kubernetes` holds kubeconfigs and the
+    /// cluster's PKI; writable `/etc`, `/root` or `/` give root on the host through cron, systemd,
+    /// SSH keys or `/etc/shadow`; `/proc` and `/sys` expose every host process and kernel
+    /// interfaces; writable `/var/log` enables the kubelet log symlink attack that reads any host file.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: DaemonSet
+    /// metadata: {name: agent}
+    /// spec:
+    ///   template:
+    ///     spec:
+    ///       containers:
+    ///       - name: agent
+    ///         image: agent:1.0
+    ///         volumeMounts: [{name: sock, mountPath: /sock, readOnly: true}]
+    ///       volumes:
+    ///       - name: sock
+    ///         hostPath: {path: /var/run/docker.sock}
+    /// ```
+    ///
+    /// ## Fix
+    /// Remove the hostPath volume and use a ConfigMap, Secret, `emptyDir`, projected token or a CSI
+    /// driver instead. If a node agent really needs host data, mount the narrowest path it needs with
+    /// `readOnly: true`, run it in a dedicated namespace with restricted access, and record the
+    /// exception with a suppression annotation.
+    ///
+    /// ## References
+    /// - CIS Kubernetes Benchmark 5.2.12 (minimise the admission of HostPath volumes)
+    /// - NSA/CISA Kubernetes Hardening Guide: "Pod security: hostPath"
+    /// - MITRE ATT&CK for containers: T1611 (Escape to Host), T1610 (Deploy Container), T1552.001 (Credentials in files)
+    /// - KubeHound: `EXPLOIT_HOST_READ`, `EXPLOIT_HOST_WRITE`, `EXPLOIT_HOST_TRAVERSE`, `CE_VAR_LOG_SYMLINK`
+    /// - kube-linter: `sensitive-host-mounts`, `docker-sock`; Checkov: `CKV_K8S_27` (Docker socket)
+    pub struct SensitiveHostPath {
+        name: "sensitive-host-path",
+        domain: "workload",
+        severity: Critical,
+        summary: "hostPath volume exposes a sensitive host path (runtime socket, /etc, /proc, kubelet data...)",
+    }
+}
+
+/// A sensitive host location.
+struct Sensitive {
+    /// Canonical path (`/run`, never `/var/run`).
+    path: &'static str,
+    /// Whether paths inside it are sensitive too (`/etc/shadow` inside `/etc`); `/` and `/run` are
+    /// sensitive only as a whole.
+    subtree: bool,
+    /// A container runtime socket (or a directory holding one): read-only does not help.
+    socket: bool,
+    /// Severity when every mount is read-only.
+    read_only: Severity,
+    what: &'static str,
+}
+
+const fn entry(path: &'static str, subtree: bool, socket: bool, read_only: Severity, what: &'static str) -> Sensitive {
+    Sensitive {
+        path,
+        subtree,
+        socket,
+        read_only,
+        what,
+    }
+}
+
+use Severity::{High, Medium};
+
+/// Ordered by importance: when a source contains several, the first one names it.
+const SENSITIVE: &[Sensitive] = &[
+    entry("/run/docker.sock", true, true, High, "the Docker daemon socket"),
+    entry("/run/containerd", true, true, High, "the containerd socket directory"),
+    entry("/run/crio", true, true, High, "the CRI-O socket directory"),
+    entry("/run/cri-dockerd.sock", true, true, High, "the cri-dockerd socket"),
+    entry("/run/dockershim.sock", true, true, High, "the dockershim socket"),
+    entry(
+        "/run/docker",
+        true,
+        true,
+        High,
+        "Docker's runtime directory (containerd shim sockets)",
+    ),
+    entry("/run/k3s", true, true, High, "the k3s containerd socket directory"),
+    entry("/run/podman", true, true, High, "the Podman socket directory"),
+    entry(
+        "/var/lib/kubelet",
+        true,
+        false,
+        High,
+        "the kubelet's data (every pod's volumes, secrets and service-account tokens)",
+    ),
+    entry(
+        "/etc/kubernetes",
+        true,
+        false,
+        High,
+        "the Kubernetes configuration (kubeconfigs, PKI keys, static pod manifests)",
+    ),
+    entry(
+        "/var/lib/etcd",
+        true,
+        false,
+        High,
+        "etcd's data (every Secret of the cluster)",
+    ),
+    entry(
+        "/var/lib/docker",
+        true,
+        false,
+        High,
+        "Docker's data (images and container filesystems)",
+    ),
+    entry(
+        "/var/lib/containerd",
+        true,
+        false,
+        High,
+        "containerd's data (images and container filesystems)",
+    ),
+    entry(
+        "/etc",
+        true,
+        false,
+        High,
+        "the host's configuration (passwd, shadow, sudoers, cron, systemd, credentials)",
+    ),
+    entry(
+        "/root",
+        true,
+        false,
+        High,
+        "root's home directory (SSH keys, cloud and cluster credentials)",
+    ),
+    entry(
+        "/home",
+        true,
+        false,
+        High,
+        "users' home directories (SSH keys, credentials)",
+    ),
+    entry(
+        "/proc",
+        true,
+        false,
+        High,
+        "the host's /proc (every host process, its environment and memory, kernel settings)",
+    ),
+    entry(
+        "/sys",
+        true,
+        false,
+        High,
+        "the host's /sys (kernel, cgroup and device interfaces)",
+    ),
+    entry(
+        "/dev",
+        true,
+        false,
+        High,
+        "the host's devices (disks, memory, terminals)",
+    ),
+    entry("/boot", true, false, High, "the host's kernel and boot loader"),
+    entry(
+        "/var/log",
+        true,
+        false,
+        Medium,
+        "the host's logs (writable, it enables the kubelet /var/log symlink escape)",
+    ),
+    entry(
+        "/run",
+        false,
+        true,
+        High,
+        "the host's runtime directory with the container runtime sockets",
+    ),
+    entry("/", false, true, High, "the host's whole filesystem"),
+];
+
+/// Read-only mounts of these are harmless (time zone, CA bundles, host identity).
+const BENIGN_READ_ONLY: &[&str] = &[
+    "/etc/localtime",
+    "/etc/timezone",
+    "/etc/ssl/certs",
+    "/etc/pki/tls/certs",
+    "/etc/pki/ca-trust",
+    "/etc/ca-certificates",
+    "/etc/machine-id",
+    "/etc/os-release",
+];
+
+/// Normalises a host path: absolute, no empty, `.` or `..` segments, no trailing slash, and
+/// `/var/run` (a symlink to `/run` on current distributions) spelled `/run`.
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    if parts.len() >= 2 && parts[0] == "var" && parts[1] == "run" {
+        parts.remove(0);
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// Whether `inner` is `outer` or inside it.
+fn within(inner: &str, outer: &str) -> bool {
+    outer == "/" || inner == outer || inner.strip_prefix(outer).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// How a source path relates to a sensitive location.
+enum Match {
+    /// The source is the location or inside it.
+    Inside(&'static Sensitive),
+    /// The source is a parent of the location.
+    Contains(&'static Sensitive),
+}
+
+fn classify(path: &str) -> Option<Match> {
+    let exact_or_inside = SENSITIVE
+        .iter()
+        .filter(|s| path == s.path || (s.subtree && within(path, s.path)))
+        .max_by_key(|s| s.path.len());
+    if let Some(s) = exact_or_inside {
+        return Some(Match::Inside(s));
+    }
+    SENSITIVE
+        .iter()
+        .find(|s| s.path != path && within(s.path, path))
+        .map(Match::Contains)
+}
+
+/// A Windows named pipe of a container runtime (`\\.\pipe\docker_engine`, `containerd-containerd`).
+fn windows_runtime_pipe(path: &str) -> bool {
+    let p = path.to_ascii_lowercase().replace('/', "\\");
+    p.starts_with("\\\\.\\pipe\\") && (p.contains("docker_engine") || p.contains("containerd"))
+}
+
+/// Mounts of a volume: (container label, readOnly).
+fn mounts(t: &PodTemplate<'_>, volume: &Volume<'_>) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    for c in t.containers() {
+        for m in c.node.get("volumeMounts").map(|n| n.items()).unwrap_or(&[]) {
+            if m.str_at("name") == Some(volume.name) {
+                out.push((label(&c), m.bool_at("readOnly") == Some(true)));
+            }
+        }
+    }
+    out
+}
+
+impl Rule for SensitiveHostPath {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        for t in cx.index.pod_templates() {
+            for v in t.volumes() {
+                if v.source_type != "hostPath" {
+                    continue;
+                }
+                let Some(raw) = v.source.and_then(|s| s.str_at("path")) else {
+                    continue;
+                };
+                let mounts = mounts(t, &v);
+                let writers: Vec<&str> = mounts.iter().filter(|(_, ro)| !ro).map(|(c, _)| c.as_str()).collect();
+                let (what, socket, read_only) = if windows_runtime_pipe(raw) {
+                    ("a container runtime named pipe".to_string(), true, High)
+                } else {
+                    let path = normalize(raw);
+                    match classify(&path) {
+                        None => continue,
+                        Some(Match::Inside(s)) => {
+                            if writers.is_empty() && BENIGN_READ_ONLY.iter().any(|b| within(&path, b)) {
+                                continue;
+                            }
+                            let what = if path == s.path {
+                                s.what.to_string()
+                            } else {
+                                format!("inside {}, {}", s.path, s.what)
+                            };
+                            (what, s.socket, s.read_only)
+                        }
+                        Some(Match::Contains(s)) => {
+                            (format!("which contains {}, {}", s.path, s.what), s.socket, s.read_only)
+                        }
+                    }
+                };
+                let (severity, access) = if !writers.is_empty() {
+                    (
+                        Severity::Critical,
+                        format!("mounted writable by {}", writers.join(", ")),
+                    )
+                } else if mounts.is_empty() {
+                    (
+                        if socket { Severity::Critical } else { read_only },
+                        "not mounted by any container yet".to_string(),
+                    )
+                } else if socket {
+                    (
+                        Severity::Critical,
+                        "mounted read-only, which does not stop connecting to a socket".to_string(),
+                    )
+                } else {
+                    (read_only, "mounted read-only".to_string())
+                };
+                out.push(finding(
+                    &Self::META,
+                    severity,
+                    cx,
+                    t,
+                    &v.rel_path().key("hostPath").key("path"),
+                    format!("volume \"{}\" mounts host path {raw}, {what}; {access}", v.name),
+                    format!(
+                        "remove hostPath volume \"{}\" (use a ConfigMap, Secret, emptyDir or CSI volume); if a node agent needs it, narrow it to the exact file and mount it with readOnly: true",
+                        v.name
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn what(p: &str) -> Option<(&'static str, bool)> {
+        classify(&normalize(p)).map(|m| match m {
+            Match::Inside(s) => (s.path, true),
+            Match::Contains(s) => (s.path, false),
+        })
+    }
+
+    #[test]
+    fn normalises() {
+        assert_eq!(normalize("/var/run/docker.sock"), "/run/docker.sock");
+        assert_eq!(normalize("//etc/./kubernetes/"), "/etc/kubernetes");
+        assert_eq!(normalize("/opt/../etc"), "/etc");
+        assert_eq!(normalize("/"), "/");
+        assert_eq!(normalize("/var/running"), "/var/running");
+    }
+
+    #[test]
+    fn classifies() {
+        assert_eq!(what("/var/run/docker.sock"), Some(("/run/docker.sock", true)));
+        assert_eq!(what("/run/containerd/containerd.sock"), Some(("/run/containerd", true)));
+        assert_eq!(what("/etc/kubernetes/pki"), Some(("/etc/kubernetes", true)));
+        assert_eq!(what("/etc/passwd"), Some(("/etc", true)));
+        assert_eq!(what("/var/run/"), Some(("/run", true)));
+        assert_eq!(what("//"), Some(("/", true)));
+        assert_eq!(what("/var"), Some(("/var/lib/kubelet", false)));
+        assert_eq!(what("/var/lib"), Some(("/var/lib/kubelet", false)));
+        assert_eq!(what("/var/lib/kubelet/pods"), Some(("/var/lib/kubelet", true)));
+        assert_eq!(what("/run/xtables.lock"), None);
+        assert_eq!(what("/var/lib/data"), None);
+        assert_eq!(what("/etcd"), None);
+        assert_eq!(what("/data"), None);
+        assert_eq!(what("/lib/modules"), None);
+    }
+
+    #[test]
+    fn windows_pipes() {
+        assert!(windows_runtime_pipe(r"\\.\pipe\docker_engine"));
+        assert!(windows_runtime_pipe(r"\\.\pipe\containerd-containerd"));
+        assert!(!windows_runtime_pipe(r"C:\data"));
+    }
+}
