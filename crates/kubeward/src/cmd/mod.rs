@@ -1,0 +1,1 @@
+//! Subcommands other than `scan`, `rules` and `explain`, one module each.
