@@ -124,12 +124,13 @@ impl Log {
                 continue;
             }
             index.insert(m.name.to_string(), rules.len());
+            let doc = dedent(m.doc);
             rules.push(json!({
                 "id": m.name,
                 "name": m.name,
                 "shortDescription": {"text": m.summary},
-                "fullDescription": {"text": first_paragraph(m.doc, m.summary), "markdown": m.doc},
-                "help": {"text": m.doc, "markdown": m.doc},
+                "fullDescription": {"text": first_paragraph(&doc, m.summary), "markdown": doc},
+                "help": {"text": doc, "markdown": doc},
                 "defaultConfiguration": {"level": level(m.severity)},
                 "properties": {
                     "tags": ["security", m.domain],
@@ -264,6 +265,23 @@ fn physical(file: &str, line: u32, column: u32) -> Value {
     p
 }
 
+/// A doc comment without the one space `/// ` leaves at the start of every line.
+fn dedent(doc: &str) -> String {
+    let lines = doc.lines().filter(|l| !l.trim().is_empty());
+    if lines.clone().next().is_none() || !lines.clone().all(|l| l.starts_with(' ')) {
+        return doc.to_string();
+    }
+    let mut out: String = doc
+        .lines()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    if doc.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
 /// The first paragraph of a rule doc, headings left out, else the summary.
 fn first_paragraph(doc: &str, summary: &str) -> String {
     doc.split("\n\n")
@@ -289,5 +307,20 @@ mod tests {
         assert_eq!(uri("a dir\\x#1.yaml"), "a%20dir/x%231.yaml");
         assert_eq!(uri("/abs/p.yaml"), "file:///abs/p.yaml");
         assert_eq!(uri("C:\\k\\p.yaml"), "file:///C:/k/p.yaml");
+    }
+
+    #[test]
+    fn docs_are_dedented_and_summarised() {
+        let doc = " Checks a thing.\n\n ## Example\n ```yaml\n a:\n   b: 1\n ```\n";
+        assert_eq!(
+            dedent(doc),
+            "Checks a thing.\n\n## Example\n```yaml\na:\n  b: 1\n```\n"
+        );
+        assert_eq!(dedent("x\n y"), "x\n y");
+        assert_eq!(
+            first_paragraph("## What it does\nFlags\nthings.\n\nMore.", "s"),
+            "Flags things."
+        );
+        assert_eq!(first_paragraph("## Only headings", "summary"), "summary");
     }
 }

@@ -162,7 +162,7 @@ fn render_finding(result: &ScanResult<'_>, p: &Painter, f: &Finding, s: &mut Str
         };
         let _ = writeln!(
             s,
-            "  {pad} {eq} pod security: {} ({} {}{})",
+            "  {pad} {eq} pod security: {} ({}:{}{})",
             clean(&ps.check),
             clean(&ps.level),
             clean(&ps.version),

@@ -15,6 +15,8 @@ fn validate(log: &Value) {
     let url = "https://kubeward.invalid/sarif-schema-2.1.0.json";
     let mut schemas = boon::Schemas::new();
     let mut compiler = boon::Compiler::new();
+    // Check `format` too (uri, uri-reference, date-time...), not only structure.
+    compiler.enable_format_assertions();
     compiler.add_resource(url, schema).unwrap();
     let index = compiler.compile(url, &mut schemas).unwrap();
     if let Err(e) = schemas.validate(log, index) {
@@ -126,7 +128,18 @@ fn the_whole_catalogue_is_described() {
         let m = rule.meta();
         assert_eq!(rules[i]["id"], m.name);
         assert_eq!(rules[i]["shortDescription"]["text"], m.summary);
-        assert_eq!(rules[i]["help"]["markdown"], m.doc);
+        // The doc comment, without the space `/// ` leaves at the start of each line.
+        let help = rules[i]["help"]["markdown"].as_str().unwrap();
+        let doc: Vec<&str> = m
+            .doc
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect();
+        assert_eq!(help.lines().collect::<Vec<_>>(), doc, "help of {}", m.name);
+        assert!(!rules[i]["fullDescription"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with('#'));
         assert_eq!(rules[i]["properties"]["tags"][1], m.domain);
     }
 }
@@ -142,4 +155,63 @@ fn suppressed_findings_carry_suppressions_on_request() {
     let s = &results[4]["suppressions"][0];
     assert_eq!(s["kind"], "inSource");
     assert_eq!(s["justification"], "annotation: built-in role");
+}
+
+#[test]
+fn odd_file_names_give_valid_uris() {
+    use kubeward_model::{FieldPath, Input, Loader};
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec: {}\n";
+    let names = ["my dir/a#b%.yaml", "/abs/x.yaml", ".\\win\\ü.yaml", "-"];
+    let inputs = names
+        .iter()
+        .map(|n| Input::Bytes {
+            name: n.to_string(),
+            bytes: pod.as_bytes().to_vec(),
+        })
+        .collect();
+    let snapshot = Loader::default().load(inputs);
+    let findings: Vec<_> = snapshot
+        .objects
+        .iter()
+        .map(|o| {
+            kubeward_rules::Finding::new(
+                "x",
+                kubeward_rules::Severity::Low,
+                &snapshot,
+                o,
+                &FieldPath::parse("spec"),
+                "m",
+                "r",
+            )
+        })
+        .collect();
+    let result = ScanResult {
+        snapshot: &snapshot,
+        findings: &findings,
+        suppressed: &[],
+        show_suppressed: false,
+        files: 4,
+        tool_version: "0.1.0",
+    };
+    let log = sarif(&result);
+    validate(&log);
+    let uris: Vec<&str> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        uris,
+        [
+            "my%20dir/a%23b%25.yaml",
+            "file:///abs/x.yaml",
+            "win/%C3%BC.yaml",
+            "-"
+        ]
+    );
 }
