@@ -69,7 +69,11 @@ fn upstream_fixtures_match_verdict_substring_and_derived_detail() {
                 if !denial.contains(substring) {
                     failures.push(format!("{rel}: {denial:?} lacks {substring:?}"));
                 }
-                let prefix = format!("violates PodSecurity \"{}:{}\": ", fx["level"].as_str().unwrap(), fx["version"].as_str().unwrap());
+                let prefix = format!(
+                    "violates PodSecurity \"{}:{}\": ",
+                    fx["level"].as_str().unwrap(),
+                    fx["version"].as_str().unwrap()
+                );
                 if !denial.starts_with(&prefix) {
                     failures.push(format!("{rel}: denial {denial:?} does not start with {prefix:?}"));
                 }

@@ -747,7 +747,7 @@ pub fn safe_sysctl(name: &str, minor: u32) -> bool {
 
 /// `sysctls`: only the safe set of the version.
 pub(crate) fn sysctls(pod: &Pod<'_, '_>, minor: u32) -> Option<CheckResult> {
-    let Some(psc) = pod.pod_sc() else { return None };
+    let psc = pod.pod_sc()?;
     let mut bad = Vec::new();
     let mut paths = Vec::new();
     for (i, s) in psc.get("sysctls").map(Node::items).unwrap_or(&[]).iter().enumerate() {

@@ -25,3 +25,6 @@ use crate::rule::Rule;
 pub fn rules() -> Vec<&'static dyn Rule> {
     rules::all()
 }
+
+#[cfg(test)]
+mod tests;
