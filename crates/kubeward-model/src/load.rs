@@ -40,7 +40,11 @@ impl Loader {
     /// Lists the manifest files of the inputs: files as given, folders walked recursively
     /// (sorted; hidden entries and symlinked folders skipped) keeping `*.yaml`, `*.yml`,
     /// `*.json`. `exclude` drops paths (config `exclude`).
-    pub fn expand(&self, inputs: &[PathBuf], exclude: &dyn Fn(&Path) -> bool) -> (Vec<PathBuf>, Vec<LoadError>) {
+    pub fn expand(
+        &self,
+        inputs: &[PathBuf],
+        exclude: &dyn Fn(&Path) -> bool,
+    ) -> (Vec<PathBuf>, Vec<LoadError>) {
         let mut files = Vec::new();
         let mut errors = Vec::new();
         for p in inputs {
@@ -77,8 +81,15 @@ impl Loader {
                 }
                 Input::Bytes { name, bytes } => {
                     if bytes.len() as u64 > self.limits.max_file_bytes {
-                        let e = ReadError::TooBig(self.limits.max_file_bytes).into_load_error(&name);
-                        FileResult { name, text: String::new(), objects: vec![], errors: vec![e], notes: vec![] }
+                        let e =
+                            ReadError::TooBig(self.limits.max_file_bytes).into_load_error(&name);
+                        FileResult {
+                            name,
+                            text: String::new(),
+                            objects: vec![],
+                            errors: vec![e],
+                            notes: vec![],
+                        }
                     } else {
                         self.load_bytes(name, bytes)
                     }
@@ -95,37 +106,68 @@ impl Loader {
                         file: r.name.clone(),
                         line: pos.line,
                         column: pos.col,
-                        message: format!("more than {} objects in this run; the rest is not loaded", self.limits.max_objects),
+                        message: format!(
+                            "more than {} objects in this run; the rest is not loaded",
+                            self.limits.max_objects
+                        ),
                     });
                     break;
                 }
                 let id = snap.objects.len() as u32;
-                snap.objects.push(Object { id, source, doc, item, oref, root });
+                snap.objects.push(Object {
+                    id,
+                    source,
+                    doc,
+                    item,
+                    oref,
+                    root,
+                });
             }
             snap.errors.extend(r.errors);
             snap.notes.extend(r.notes);
-            snap.sources.push(Source { name: r.name, text: r.text });
+            snap.sources.push(Source {
+                name: r.name,
+                text: r.text,
+            });
         }
         snap
     }
 
     fn load_bytes(&self, name: String, bytes: Vec<u8>) -> FileResult {
-        let mut out = FileResult { name, text: String::new(), objects: vec![], errors: vec![], notes: vec![] };
+        let mut out = FileResult {
+            name,
+            text: String::new(),
+            objects: vec![],
+            errors: vec![],
+            notes: vec![],
+        };
         if let Err(e) = yaml::decode_text(&bytes) {
-            out.errors.push(LoadError { file: out.name.clone(), line: e.pos.line, column: e.pos.col, message: e.message });
+            out.errors.push(LoadError {
+                file: out.name.clone(),
+                line: e.pos.line,
+                column: e.pos.col,
+                message: e.message,
+            });
             return out;
         }
         // decode_text checked the bytes: this conversion does not copy the text.
-        let Ok(text) = String::from_utf8(bytes) else { return out };
+        let Ok(text) = String::from_utf8(bytes) else {
+            return out;
+        };
         let stream = yaml::parse_stream(&text, &self.limits);
         for e in stream.errors {
-            out.errors.push(LoadError { file: out.name.clone(), line: e.pos.line, column: e.pos.col, message: e.message });
+            out.errors.push(LoadError {
+                file: out.name.clone(),
+                line: e.pos.line,
+                column: e.pos.col,
+                message: e.message,
+            });
         }
         for d in stream.documents {
             let name = out.name.clone();
             extract_objects(&name, d.index, d.root, &mut out);
         }
-        out.text = text.into();
+        out.text = text;
         out
     }
 }
@@ -134,13 +176,24 @@ impl Loader {
 fn extract_objects(file: &str, doc: u32, root: Node, out: &mut FileResult) {
     let pos = root.pos;
     let note = |out: &mut FileResult, message: String| {
-        out.notes.push(LoadNote { file: file.to_string(), line: pos.line, column: pos.col, message });
+        out.notes.push(LoadNote {
+            file: file.to_string(),
+            line: pos.line,
+            column: pos.col,
+            message,
+        });
     };
     match &root.value {
         Value::Null => return,
         Value::Map(_) => {}
         other => {
-            note(out, format!("document {doc} is a {}, not a Kubernetes object; skipped", type_name(other)));
+            note(
+                out,
+                format!(
+                    "document {doc} is a {}, not a Kubernetes object; skipped",
+                    type_name(other)
+                ),
+            );
             return;
         }
     }
@@ -159,15 +212,23 @@ fn extract_objects(file: &str, doc: u32, root: Node, out: &mut FileResult) {
             }
         }
     }
-    let (Some(api_version), Some(kind)) = (api_version.and_then(Node::as_str), kind.and_then(Node::as_str)) else {
-        note(out, format!("document {doc} has no apiVersion and kind; not a Kubernetes object, skipped"));
+    let (Some(api_version), Some(kind)) = (
+        api_version.and_then(Node::as_str),
+        kind.and_then(Node::as_str),
+    ) else {
+        note(
+            out,
+            format!("document {doc} has no apiVersion and kind; not a Kubernetes object, skipped"),
+        );
         return;
     };
     let items = root.get("items").and_then(Node::as_seq);
     if kind.ends_with("List") && (items.is_some() || kind == "List") {
         let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty());
         let (api_version, item_kind) = (api_version.to_string(), item_kind.map(str::to_string));
-        let Value::Map(entries) = root.value else { return };
+        let Value::Map(entries) = root.value else {
+            return;
+        };
         for e in entries {
             if e.key != "items" {
                 continue;
@@ -177,7 +238,10 @@ fn extract_objects(file: &str, doc: u32, root: Node, out: &mut FileResult) {
                     file: file.to_string(),
                     line: e.value.pos.line,
                     column: e.value.pos.col,
-                    message: format!("items must be a sequence, found a {}", type_name(&e.value.value)),
+                    message: format!(
+                        "items must be a sequence, found a {}",
+                        type_name(&e.value.value)
+                    ),
                 });
                 return;
             };
@@ -186,10 +250,18 @@ fn extract_objects(file: &str, doc: u32, root: Node, out: &mut FileResult) {
                     // Typed lists (PodList) omit kind and apiVersion on their items.
                     if let Some(k) = &item_kind {
                         if !m.iter().any(|x| x.key == "kind") {
-                            m.push(crate::value::Entry { key: "kind".into(), key_pos: item.pos, value: Node::new(Value::Str(k.into()), item.pos) });
+                            m.push(crate::value::Entry {
+                                key: "kind".into(),
+                                key_pos: item.pos,
+                                value: Node::new(Value::Str(k.into()), item.pos),
+                            });
                         }
                         if !m.iter().any(|x| x.key == "apiVersion") {
-                            m.push(crate::value::Entry { key: "apiVersion".into(), key_pos: item.pos, value: Node::new(Value::Str(api_version.as_str().into()), item.pos) });
+                            m.push(crate::value::Entry {
+                                key: "apiVersion".into(),
+                                key_pos: item.pos,
+                                value: Node::new(Value::Str(api_version.as_str().into()), item.pos),
+                            });
                         }
                     }
                 }
@@ -222,7 +294,9 @@ fn add_object(file: &str, doc: u32, item: Option<u32>, root: Node, out: &mut Fil
         return;
     };
     let meta = root.get("metadata");
-    let name = meta.and_then(|m| m.str_at("name")).or_else(|| meta.and_then(|m| m.str_at("generateName")));
+    let name = meta
+        .and_then(|m| m.str_at("name"))
+        .or_else(|| meta.and_then(|m| m.str_at("generateName")));
     let oref = ObjectRef {
         api_version: api_version.to_string(),
         kind: kind.to_string(),
@@ -230,7 +304,12 @@ fn add_object(file: &str, doc: u32, item: Option<u32>, root: Node, out: &mut Fil
         name: name.unwrap_or("").to_string(),
     };
     for issue in schema::check(&root) {
-        out.errors.push(LoadError { file: file.to_string(), line: issue.pos.line, column: issue.pos.col, message: issue.message });
+        out.errors.push(LoadError {
+            file: file.to_string(),
+            line: issue.pos.line,
+            column: issue.pos.col,
+            message: issue.message,
+        });
     }
     out.objects.push((doc, item, oref, root));
 }
@@ -255,7 +334,12 @@ impl ReadError {
 }
 
 fn io_error(file: &str, e: &std::io::Error) -> LoadError {
-    LoadError { file: file.to_string(), line: 1, column: 1, message: format!("cannot read: {e}") }
+    LoadError {
+        file: file.to_string(),
+        line: 1,
+        column: 1,
+        message: format!("cannot read: {e}"),
+    }
 }
 
 fn read_limited(p: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
@@ -266,7 +350,9 @@ fn read_limited(p: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
         }
     }
     let mut bytes = Vec::new();
-    f.take(limit + 1).read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    f.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
     if bytes.len() as u64 > limit {
         return Err(ReadError::TooBig(limit));
     }
@@ -283,7 +369,12 @@ pub fn read_input(mut r: impl Read, limit: u64) -> std::io::Result<Result<Vec<u8
     Ok(Ok(bytes))
 }
 
-fn walk(dir: &Path, exclude: &dyn Fn(&Path) -> bool, files: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>) {
+fn walk(
+    dir: &Path,
+    exclude: &dyn Fn(&Path) -> bool,
+    files: &mut Vec<PathBuf>,
+    errors: &mut Vec<LoadError>,
+) {
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
@@ -304,7 +395,10 @@ fn walk(dir: &Path, exclude: &dyn Fn(&Path) -> bool, files: &mut Vec<PathBuf>, e
             walk(&path, exclude, files, errors);
         } else if ft.is_file() || (ft.is_symlink() && path.is_file()) {
             let ext = path.extension().and_then(|x| x.to_str()).unwrap_or("");
-            if MANIFEST_EXTENSIONS.iter().any(|m| m.eq_ignore_ascii_case(ext)) {
+            if MANIFEST_EXTENSIONS
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(ext))
+            {
                 files.push(path);
             }
         }
@@ -313,6 +407,8 @@ fn walk(dir: &Path, exclude: &dyn Fn(&Path) -> bool, files: &mut Vec<PathBuf>, e
 
 /// Parses one in-memory text (tests, webhook); the source is named `name`.
 pub fn load_str(name: &str, text: &str) -> Snapshot {
-    Loader::default().load(vec![Input::Bytes { name: name.to_string(), bytes: text.as_bytes().to_vec() }])
+    Loader::default().load(vec![Input::Bytes {
+        name: name.to_string(),
+        bytes: text.as_bytes().to_vec(),
+    }])
 }
-

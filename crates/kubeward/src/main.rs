@@ -26,7 +26,7 @@ struct Cli {
 enum Command {
     /// Scan manifests: files, folders (recursive *.yaml, *.yml, *.json), `-` for standard input.
     #[command(after_help = AFTER_HELP)]
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the rule catalogue.
     Rules {
         /// Output format.
@@ -102,7 +102,7 @@ struct ScanArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Scan(args) => match scan(args) {
+        Command::Scan(args) => match scan(*args) {
             Ok(code) => ExitCode::from(code),
             Err(msg) => {
                 let _ = writeln!(std::io::stderr(), "kubeward: {msg}");
