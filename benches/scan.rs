@@ -10,7 +10,11 @@ use std::path::PathBuf;
 
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut targets: Vec<PathBuf> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).map(PathBuf::from).collect();
+    let mut targets: Vec<PathBuf> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .map(PathBuf::from)
+        .collect();
     if targets.is_empty() {
         targets = vec![
             root.join("../shared/corpus/real"),
@@ -18,14 +22,24 @@ fn main() {
             root.join("bench-data/c100k.yaml"),
         ];
     }
-    println!("{:<40} {:>8} {:>10} {:>10} {:>10} {:>7}", "input", "objects", "MB", "parse", "scan", "ratio");
+    println!(
+        "{:<40} {:>8} {:>10} {:>10} {:>10} {:>7}",
+        "input", "objects", "MB", "parse", "scan", "ratio"
+    );
     for t in targets {
         if !t.exists() {
-            println!("{:<40} missing (run benches/run.sh to generate it)", t.display());
+            println!(
+                "{:<40} missing (run benches/run.sh to generate it)",
+                t.display()
+            );
             continue;
         }
         let files = inputs(std::slice::from_ref(&t));
-        let bytes: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+        let bytes: u64 = files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum();
         let big = bytes > 100 * 1024 * 1024;
         let runs = if big { 3 } else { 7 };
         let mut objects = 0;
@@ -50,7 +64,10 @@ fn main() {
             let mut sink = std::io::sink();
             kubeward_report::write(Format::Json, &result, &mut sink, false).expect("report");
         });
-        let name = t.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = t
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         println!(
             "{:<40} {:>8} {:>10.1} {:>9.3}s {:>9.3}s {:>6.2}x   ({} findings)",
             name,

@@ -7,7 +7,14 @@ fn main() {
     let loader = Loader::default();
     let (files, errs) = loader.expand(&paths, &|_| false);
     let snap = loader.load(files.into_iter().map(Input::Path).collect());
-    println!("{} objects, {} errors ({} walk), {} notes in {:?}", snap.objects.len(), snap.errors.len(), errs.len(), snap.notes.len(), t.elapsed());
+    println!(
+        "{} objects, {} errors ({} walk), {} notes in {:?}",
+        snap.objects.len(),
+        snap.errors.len(),
+        errs.len(),
+        snap.notes.len(),
+        t.elapsed()
+    );
     for e in snap.errors.iter().take(20) {
         println!("  {e}");
     }

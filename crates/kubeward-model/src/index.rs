@@ -8,12 +8,31 @@ use std::collections::HashMap;
 /// Kinds that live outside namespaces (the rest are namespaced; a namespaced object without
 /// `metadata.namespace` is in `default`).
 pub const CLUSTER_SCOPED: &[&str] = &[
-    "Namespace", "Node", "PersistentVolume", "StorageClass", "ClusterRole", "ClusterRoleBinding",
-    "CustomResourceDefinition", "APIService", "ValidatingWebhookConfiguration",
-    "MutatingWebhookConfiguration", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
-    "PriorityClass", "IngressClass", "RuntimeClass", "PodSecurityPolicy", "CSIDriver", "CSINode",
-    "VolumeSnapshotClass", "ClusterIssuer", "GatewayClass", "SecurityContextConstraints",
-    "ClusterPolicy", "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "StorageClass",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "APIService",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "PriorityClass",
+    "IngressClass",
+    "RuntimeClass",
+    "PodSecurityPolicy",
+    "CSIDriver",
+    "CSINode",
+    "VolumeSnapshotClass",
+    "ClusterIssuer",
+    "GatewayClass",
+    "SecurityContextConstraints",
+    "ClusterPolicy",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
 ];
 
 pub fn is_cluster_scoped(kind: &str) -> bool {
@@ -49,16 +68,32 @@ impl<'s> Index<'s> {
                 templates.push(t);
             }
         }
-        Index { snapshot, by_key, by_kind, templates }
+        Index {
+            snapshot,
+            by_key,
+            by_kind,
+            templates,
+        }
     }
 
     pub fn get(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<&'s Object> {
-        let ns = if is_cluster_scoped(kind) { None } else { Some(namespace.unwrap_or("default")) };
-        self.by_key.get(&(kind, ns, name)).map(|&id| self.snapshot.object(id))
+        let ns = if is_cluster_scoped(kind) {
+            None
+        } else {
+            Some(namespace.unwrap_or("default"))
+        };
+        self.by_key
+            .get(&(kind, ns, name))
+            .map(|&id| self.snapshot.object(id))
     }
 
     pub fn of_kind(&self, kind: &str) -> impl Iterator<Item = &'s Object> + '_ {
-        self.by_kind.get(kind).map(Vec::as_slice).unwrap_or(&[]).iter().map(|&id| self.snapshot.object(id))
+        self.by_kind
+            .get(kind)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .map(|&id| self.snapshot.object(id))
     }
 
     /// Whether any object of this kind was loaded.
@@ -77,9 +112,14 @@ impl<'s> Index<'s> {
     }
 
     /// Pod templates in `namespace` whose labels a selector matches.
-    pub fn select_pods<'a>(&'a self, namespace: Option<&'a str>, selector: &'a Selector) -> impl Iterator<Item = &'a PodTemplate<'s>> + 'a {
+    pub fn select_pods<'a>(
+        &'a self,
+        namespace: Option<&'a str>,
+        selector: &'a Selector,
+    ) -> impl Iterator<Item = &'a PodTemplate<'s>> + 'a {
         self.templates.iter().filter(move |t| {
-            effective_namespace(t.object) == namespace && selector.matches(|k| t.labels().find(|(key, _)| *key == k).map(|(_, v)| v))
+            effective_namespace(t.object) == namespace
+                && selector.matches(|k| t.labels().find(|(key, _)| *key == k).map(|(_, v)| v))
         })
     }
 }
@@ -102,7 +142,9 @@ pub struct Requirement {
 impl Selector {
     /// A `LabelSelector` (`matchLabels` / `matchExpressions`).
     pub fn from_label_selector(node: &Node) -> Selector {
-        let labels = crate::object::string_pairs(node.get("matchLabels")).map(|(k, v)| (k.into(), v.into())).collect();
+        let labels = crate::object::string_pairs(node.get("matchLabels"))
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
         let expressions = node
             .get("matchExpressions")
             .map(Node::items)
@@ -111,16 +153,27 @@ impl Selector {
             .map(|e| Requirement {
                 key: e.str_at("key").unwrap_or("").into(),
                 operator: e.str_at("operator").unwrap_or("").into(),
-                values: e.get("values").map(Node::items).unwrap_or(&[]).iter().filter_map(|v| v.scalar_text()).collect(),
+                values: e
+                    .get("values")
+                    .map(Node::items)
+                    .unwrap_or(&[])
+                    .iter()
+                    .filter_map(|v| v.scalar_text())
+                    .collect(),
             })
             .collect();
-        Selector { labels, expressions }
+        Selector {
+            labels,
+            expressions,
+        }
     }
 
     /// A plain map selector (Service `spec.selector`, ReplicationController).
     pub fn from_map(node: &Node) -> Selector {
         Selector {
-            labels: crate::object::string_pairs(Some(node)).map(|(k, v)| (k.into(), v.into())).collect(),
+            labels: crate::object::string_pairs(Some(node))
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
             expressions: vec![],
         }
     }
@@ -131,7 +184,9 @@ impl Selector {
     }
 
     pub fn matches<'a>(&self, label: impl Fn(&str) -> Option<&'a str>) -> bool {
-        self.labels.iter().all(|(k, v)| label(k) == Some(v.as_str()))
+        self.labels
+            .iter()
+            .all(|(k, v)| label(k) == Some(v.as_str()))
             && self.expressions.iter().all(|r| {
                 let v = label(&r.key);
                 match r.operator.as_str() {

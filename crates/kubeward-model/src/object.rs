@@ -96,7 +96,9 @@ impl Object {
     }
 
     pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.metadata().get("annotations").and_then(|a| a.str_at(key))
+        self.metadata()
+            .get("annotations")
+            .and_then(|a| a.str_at(key))
     }
 
     /// Position of the field at `path`, or of its nearest existing parent.
@@ -124,7 +126,11 @@ pub struct LoadError {
 
 impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )
     }
 }
 

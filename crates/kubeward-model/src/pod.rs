@@ -4,9 +4,15 @@ use crate::object::Object;
 use crate::value::{FieldPath, Node};
 
 /// Where a kind keeps its pod template: (metadata path, spec path).
-pub fn template_paths(kind: &str, root: &Node) -> Option<(&'static [&'static str], &'static [&'static str])> {
+pub fn template_paths(
+    kind: &str,
+    root: &Node,
+) -> Option<(&'static [&'static str], &'static [&'static str])> {
     const POD: (&[&str], &[&str]) = (&["metadata"], &["spec"]);
-    const TEMPLATE: (&[&str], &[&str]) = (&["spec", "template", "metadata"], &["spec", "template", "spec"]);
+    const TEMPLATE: (&[&str], &[&str]) = (
+        &["spec", "template", "metadata"],
+        &["spec", "template", "spec"],
+    );
     const JOB_TEMPLATE: (&[&str], &[&str]) = (
         &["spec", "jobTemplate", "spec", "template", "metadata"],
         &["spec", "jobTemplate", "spec", "template", "spec"],
@@ -15,16 +21,25 @@ pub fn template_paths(kind: &str, root: &Node) -> Option<(&'static [&'static str
     match kind {
         "Pod" => Some(POD),
         "PodTemplate" => Some(POD_TEMPLATE),
-        "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" | "ReplicationController" | "Job" => {
-            Some(TEMPLATE)
-        }
+        "Deployment"
+        | "ReplicaSet"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicationController"
+        | "Job" => Some(TEMPLATE),
         "CronJob" => Some(JOB_TEMPLATE),
         _ => {
             // Custom resources that embed a pod template: Argo Rollout, OpenShift
             // DeploymentConfig, Knative Service, and anything shaped like them.
-            if root.at(&["spec", "template", "spec", "containers"]).is_some() {
+            if root
+                .at(&["spec", "template", "spec", "containers"])
+                .is_some()
+            {
                 Some(TEMPLATE)
-            } else if root.at(&["spec", "jobTemplate", "spec", "template", "spec"]).is_some() {
+            } else if root
+                .at(&["spec", "jobTemplate", "spec", "template", "spec"])
+                .is_some()
+            {
                 Some(JOB_TEMPLATE)
             } else {
                 None
@@ -110,7 +125,11 @@ impl<'a> PodTemplate<'a> {
         if rel.is_root() {
             return self.spec_path.clone();
         }
-        let sep = if rel.as_str().starts_with('[') { "" } else { "." };
+        let sep = if rel.as_str().starts_with('[') {
+            ""
+        } else {
+            "."
+        };
         FieldPath::parse(&format!("{}{}{}", self.spec_path, sep, rel))
     }
 
@@ -135,9 +154,25 @@ impl<'a> PodTemplate<'a> {
     /// containers, ephemeral containers.
     pub fn containers(&self) -> Vec<Container<'a>> {
         let mut out = Vec::new();
-        for kind in [ContainerKind::Init, ContainerKind::Regular, ContainerKind::Ephemeral] {
-            for (index, node) in self.spec.get(kind.field()).map(Node::items).unwrap_or(&[]).iter().enumerate() {
-                out.push(Container { kind, index, node, name: node.str_at("name").unwrap_or("") });
+        for kind in [
+            ContainerKind::Init,
+            ContainerKind::Regular,
+            ContainerKind::Ephemeral,
+        ] {
+            for (index, node) in self
+                .spec
+                .get(kind.field())
+                .map(Node::items)
+                .unwrap_or(&[])
+                .iter()
+                .enumerate()
+            {
+                out.push(Container {
+                    kind,
+                    index,
+                    node,
+                    name: node.str_at("name").unwrap_or(""),
+                });
             }
         }
         out

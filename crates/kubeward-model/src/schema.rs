@@ -37,7 +37,12 @@ const METADATA: &[(&str, T)] = &[
 ];
 
 const SECCOMP: &[(&str, T)] = &[("type", T::Str), ("localhostProfile", T::Str)];
-const SELINUX: &[(&str, T)] = &[("type", T::Str), ("user", T::Str), ("role", T::Str), ("level", T::Str)];
+const SELINUX: &[(&str, T)] = &[
+    ("type", T::Str),
+    ("user", T::Str),
+    ("role", T::Str),
+    ("level", T::Str),
+];
 const WINDOWS: &[(&str, T)] = &[("hostProcess", T::Bool)];
 const CAPS: &[(&str, T)] = &[("add", T::SeqOfStr), ("drop", T::SeqOfStr)];
 
@@ -74,11 +79,32 @@ const CONTAINER: &[(&str, T)] = &[
     ("image", T::Str),
     ("imagePullPolicy", T::Str),
     ("securityContext", T::Fields(CONTAINER_SC)),
-    ("ports", T::SeqOf(&[("containerPort", T::Int), ("hostPort", T::Int), ("name", T::Str), ("protocol", T::Str)])),
-    ("env", T::SeqOf(&[("name", T::Str), ("value", T::Str), ("valueFrom", T::Map)])),
+    (
+        "ports",
+        T::SeqOf(&[
+            ("containerPort", T::Int),
+            ("hostPort", T::Int),
+            ("name", T::Str),
+            ("protocol", T::Str),
+        ]),
+    ),
+    (
+        "env",
+        T::SeqOf(&[("name", T::Str), ("value", T::Str), ("valueFrom", T::Map)]),
+    ),
     ("envFrom", T::Seq),
-    ("resources", T::Fields(&[("limits", T::Map), ("requests", T::Map)])),
-    ("volumeMounts", T::SeqOf(&[("name", T::Str), ("mountPath", T::Str), ("readOnly", T::Bool)])),
+    (
+        "resources",
+        T::Fields(&[("limits", T::Map), ("requests", T::Map)]),
+    ),
+    (
+        "volumeMounts",
+        T::SeqOf(&[
+            ("name", T::Str),
+            ("mountPath", T::Str),
+            ("readOnly", T::Bool),
+        ]),
+    ),
     ("command", T::SeqOfStr),
     ("args", T::SeqOfStr),
 ];
@@ -96,7 +122,13 @@ const POD_SPEC: &[(&str, T)] = &[
     ("containers", T::SeqOf(CONTAINER)),
     ("initContainers", T::SeqOf(CONTAINER)),
     ("ephemeralContainers", T::SeqOf(CONTAINER)),
-    ("volumes", T::SeqOf(&[("name", T::Str), ("hostPath", T::Fields(&[("path", T::Str), ("type", T::Str)]))])),
+    (
+        "volumes",
+        T::SeqOf(&[
+            ("name", T::Str),
+            ("hostPath", T::Fields(&[("path", T::Str), ("type", T::Str)])),
+        ]),
+    ),
     ("os", T::Fields(&[("name", T::Str)])),
 ];
 
@@ -138,13 +170,19 @@ pub fn check(root: &Node) -> Vec<SchemaIssue> {
 fn wrong(path: &str, expected: &str, n: &Node) -> SchemaIssue {
     SchemaIssue {
         pos: n.pos,
-        message: format!("{path}: expected a {expected}, found a {} ({})", type_name(&n.value), short(n)),
+        message: format!(
+            "{path}: expected a {expected}, found a {} ({})",
+            type_name(&n.value),
+            short(n)
+        ),
     }
 }
 
 fn short(n: &Node) -> String {
     match n.scalar_text() {
-        Some(s) if s.chars().count() > 40 => format!("{:?}…", s.chars().take(40).collect::<String>()),
+        Some(s) if s.chars().count() > 40 => {
+            format!("{:?}…", s.chars().take(40).collect::<String>())
+        }
         Some(s) => format!("{s:?}"),
         None => type_name(&n.value).to_string(),
     }

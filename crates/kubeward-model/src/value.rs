@@ -58,7 +58,10 @@ pub fn type_name(v: &Value) -> &'static str {
     }
 }
 
-static NULL_NODE: Node = Node { value: Value::Null, pos: Pos { line: 0, col: 0 } };
+static NULL_NODE: Node = Node {
+    value: Value::Null,
+    pos: Pos { line: 0, col: 0 },
+};
 
 impl Node {
     pub fn new(value: Value, pos: Pos) -> Self {
@@ -176,12 +179,17 @@ impl Node {
             Value::Null => J::Null,
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
-            Value::Float(f) => serde_json::Number::from_f64(*f).map(J::Number).unwrap_or(J::Null),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map(J::Number)
+                .unwrap_or(J::Null),
             Value::Str(s) => J::String(s.to_string()),
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
-            Value::Map(entries) => {
-                J::Object(entries.iter().map(|e| (e.key.to_string(), e.value.to_json())).collect())
-            }
+            Value::Map(entries) => J::Object(
+                entries
+                    .iter()
+                    .map(|e| (e.key.to_string(), e.value.to_json()))
+                    .collect(),
+            ),
         }
     }
 
@@ -200,7 +208,11 @@ impl Node {
             J::Array(a) => Value::Seq(a.iter().map(|x| Node::from_json(x, pos)).collect()),
             J::Object(o) => Value::Map(
                 o.iter()
-                    .map(|(k, x)| Entry { key: k.into(), key_pos: pos, value: Node::from_json(x, pos) })
+                    .map(|(k, x)| Entry {
+                        key: k.into(),
+                        key_pos: pos,
+                        value: Node::from_json(x, pos),
+                    })
                     .collect(),
             ),
         };
@@ -225,7 +237,9 @@ impl FieldPath {
     pub fn key(&self, k: &str) -> Self {
         let mut s = String::with_capacity(self.0.len() + k.len() + 1);
         s.push_str(&self.0);
-        let plain = !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        let plain = !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         if plain {
             if !s.is_empty() {
                 s.push('.');
@@ -350,11 +364,20 @@ mod tests {
 
     #[test]
     fn field_path_round_trip() {
-        let p = FieldPath::root().key("spec").key("containers").index(2).key("a.b/c");
+        let p = FieldPath::root()
+            .key("spec")
+            .key("containers")
+            .index(2)
+            .key("a.b/c");
         assert_eq!(p.as_str(), "spec.containers[2][\"a.b/c\"]");
         assert_eq!(
             p.segments(),
-            vec![Segment::Key("spec"), Segment::Key("containers"), Segment::Index(2), Segment::Key("a.b/c")]
+            vec![
+                Segment::Key("spec"),
+                Segment::Key("containers"),
+                Segment::Index(2),
+                Segment::Key("a.b/c")
+            ]
         );
     }
 }

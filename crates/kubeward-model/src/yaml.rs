@@ -78,7 +78,10 @@ pub fn decode_text(bytes: &[u8]) -> Result<&str, ParseError> {
         Err(e) => {
             let upto = e.valid_up_to();
             // SAFETY-free: the prefix up to `valid_up_to` is valid UTF-8 by contract.
-            (std::str::from_utf8(&bytes[..upto]).unwrap_or(""), Some(upto))
+            (
+                std::str::from_utf8(&bytes[..upto]).unwrap_or(""),
+                Some(upto),
+            )
         }
     };
     if let Some(nul) = memchr_nul(valid.as_bytes()) {
@@ -105,7 +108,11 @@ pub fn pos_of_offset(text: &str, offset: usize) -> Pos {
     let offset = offset.min(text.len());
     let before = &text.as_bytes()[..offset];
     let line = before.iter().filter(|&&c| c == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&c| c == b'\n').map(|p| p + 1).unwrap_or(0);
+    let line_start = before
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map(|p| p + 1)
+        .unwrap_or(0);
     let col = text[line_start..offset].chars().count() + 1;
     Pos::new(line as u32, col as u32)
 }
@@ -123,7 +130,10 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
     let bytes = text.as_bytes();
     let mut chunks = Vec::new();
     if bytes.first() == Some(&b'%') || text.contains("\n%") {
-        return vec![Chunk { text, first_line: 1 }];
+        return vec![Chunk {
+            text,
+            first_line: 1,
+        }];
     }
     let mut start = 0usize;
     let mut start_line = 1u32;
@@ -134,7 +144,10 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
         if bytes[i..].starts_with(b"---") {
             let after = bytes.get(i + 3).copied();
             if matches!(after, None | Some(b' ' | b'\t' | b'\r' | b'\n')) && i > start {
-                chunks.push(Chunk { text: &text[start..i], first_line: start_line });
+                chunks.push(Chunk {
+                    text: &text[start..i],
+                    first_line: start_line,
+                });
                 start = i;
                 start_line = line;
             }
@@ -147,7 +160,10 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
             None => break,
         }
     }
-    chunks.push(Chunk { text: &text[start..], first_line: start_line });
+    chunks.push(Chunk {
+        text: &text[start..],
+        first_line: start_line,
+    });
     chunks
 }
 
@@ -160,7 +176,8 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Stream {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let chunks = split_documents(text);
     let parse = |c: &Chunk<'_>| parse_chunk(c.text, c.first_line, limits);
-    let results: Vec<(Vec<Node>, Vec<ParseError>)> = if text.len() > 256 * 1024 && chunks.len() > 1 {
+    let results: Vec<(Vec<Node>, Vec<ParseError>)> = if text.len() > 256 * 1024 && chunks.len() > 1
+    {
         chunks.par_iter().map(parse).collect()
     } else {
         chunks.iter().map(parse).collect()
@@ -182,8 +199,18 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Stream {
 }
 
 enum Frame {
-    Seq { items: Vec<Node>, pos: Pos, anchor: usize },
-    Map { entries: Vec<Entry>, pos: Pos, anchor: usize, key: Option<(CompactString, Pos)>, merge: Vec<Node> },
+    Seq {
+        items: Vec<Node>,
+        pos: Pos,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<Entry>,
+        pos: Pos,
+        anchor: usize,
+        key: Option<(CompactString, Pos)>,
+        merge: Vec<Node>,
+    },
 }
 
 struct Builder<'l> {
@@ -202,7 +229,11 @@ fn parse_chunk(text: &str, first_line: u32, limits: &Limits) -> (Vec<Node>, Vec<
     if text.len() > limits.max_document_bytes {
         let e = ParseError {
             pos: Pos::new(first_line, 1),
-            message: format!("document is {} bytes, over the limit of {} bytes", text.len(), limits.max_document_bytes),
+            message: format!(
+                "document is {} bytes, over the limit of {} bytes",
+                text.len(),
+                limits.max_document_bytes
+            ),
         };
         return (Vec::new(), vec![e]);
     }
@@ -261,7 +292,10 @@ fn parse_once(text: &str, first_line: u32, limits: &Limits, shifted: &[(u32, u32
             }
             Err(e) => {
                 let m = e.marker();
-                let err = ParseError { pos: b.mark_pos(m.line(), m.col()), message: format!("invalid YAML: {}", e.info()) };
+                let err = ParseError {
+                    pos: b.mark_pos(m.line(), m.col()),
+                    message: format!("invalid YAML: {}", e.info()),
+                };
                 if e.info().starts_with("invalid indentation") && !b.stack.is_empty() {
                     let line0 = m.line() as u32 - 1;
                     return Outcome::FlowIndent(b.docs, err, line0);
@@ -297,7 +331,10 @@ impl Builder<'_> {
                 self.current = None;
             }
             Event::DocumentEnd => {
-                let root = self.current.take().unwrap_or_else(|| Node::new(Value::Null, pos));
+                let root = self
+                    .current
+                    .take()
+                    .unwrap_or_else(|| Node::new(Value::Null, pos));
                 self.docs.push(root);
             }
             Event::Scalar(text, style, anchor, tag) => {
@@ -306,11 +343,21 @@ impl Builder<'_> {
             }
             Event::SequenceStart(anchor, _) => {
                 self.check_depth(pos)?;
-                self.stack.push(Frame::Seq { items: Vec::new(), pos, anchor });
+                self.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    pos,
+                    anchor,
+                });
             }
             Event::MappingStart(anchor, _) => {
                 self.check_depth(pos)?;
-                self.stack.push(Frame::Map { entries: Vec::new(), pos, anchor, key: None, merge: Vec::new() });
+                self.stack.push(Frame::Map {
+                    entries: Vec::new(),
+                    pos,
+                    anchor,
+                    key: None,
+                    merge: Vec::new(),
+                });
             }
             Event::SequenceEnd => {
                 if let Some(Frame::Seq { items, pos, anchor }) = self.stack.pop() {
@@ -318,14 +365,24 @@ impl Builder<'_> {
                 }
             }
             Event::MappingEnd => {
-                if let Some(Frame::Map { mut entries, pos, anchor, merge, .. }) = self.stack.pop() {
+                if let Some(Frame::Map {
+                    mut entries,
+                    pos,
+                    anchor,
+                    merge,
+                    ..
+                }) = self.stack.pop()
+                {
                     apply_merges(&mut entries, merge);
                     self.complete(Node::new(Value::Map(entries), pos), anchor, pos)?;
                 }
             }
             Event::Alias(id) => {
                 let Some((node, count)) = self.anchors.get(&id) else {
-                    return Err(ParseError { pos, message: "alias to an unknown anchor".into() });
+                    return Err(ParseError {
+                        pos,
+                        message: "alias to an unknown anchor".into(),
+                    });
                 };
                 self.alias_nodes += count;
                 if self.alias_nodes > self.limits.max_alias_nodes {
@@ -364,7 +421,12 @@ impl Builder<'_> {
         match self.stack.last_mut() {
             None => self.current = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, merge, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries,
+                key,
+                merge,
+                ..
+            }) => match key.take() {
                 None => {
                     let k = match key_text(&node) {
                         Some(k) => k,
@@ -384,7 +446,14 @@ impl Builder<'_> {
                     if k == "<<" {
                         merge.push(node);
                     } else {
-                        insert_entry(entries, Entry { key: k, key_pos, value: node });
+                        insert_entry(
+                            entries,
+                            Entry {
+                                key: k,
+                                key_pos,
+                                value: node,
+                            },
+                        );
                     }
                 }
             },
@@ -425,7 +494,12 @@ fn apply_merges(entries: &mut Vec<Entry>, merge: Vec<Node>) {
 fn count_nodes(n: &Node) -> usize {
     match &n.value {
         Value::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
-        Value::Map(entries) => 1 + entries.iter().map(|e| 1 + count_nodes(&e.value)).sum::<usize>(),
+        Value::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|e| 1 + count_nodes(&e.value))
+                .sum::<usize>()
+        }
         _ => 1,
     }
 }
@@ -476,7 +550,9 @@ pub fn resolve_plain(s: &str) -> Value {
         "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
             return Value::Bool(false)
         }
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY)
+        }
         "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
         _ => {}
@@ -485,8 +561,11 @@ pub fn resolve_plain(s: &str) -> Value {
     if !(first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.')) {
         return Value::Str(s.into());
     }
-    let plain: std::borrow::Cow<'_, str> =
-        if s.contains('_') { s.replace('_', "").into() } else { s.into() };
+    let plain: std::borrow::Cow<'_, str> = if s.contains('_') {
+        s.replace('_', "").into()
+    } else {
+        s.into()
+    };
     if let Some(i) = go_parse_int(&plain) {
         return Value::Int(i);
     }
@@ -508,17 +587,18 @@ fn go_parse_int(s: &str) -> Option<i64> {
     if body.is_empty() {
         return None;
     }
-    let (radix, digits) = if let Some(r) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
-        (16, r)
-    } else if let Some(r) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
-        (8, r)
-    } else if let Some(r) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
-        (2, r)
-    } else if body.len() > 1 && body.starts_with('0') {
-        (8, &body[1..])
-    } else {
-        (10, body)
-    };
+    let (radix, digits) =
+        if let Some(r) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+            (16, r)
+        } else if let Some(r) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
+            (8, r)
+        } else if let Some(r) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
+            (2, r)
+        } else if body.len() > 1 && body.starts_with('0') {
+            (8, &body[1..])
+        } else {
+            (10, body)
+        };
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return None;
     }
@@ -609,7 +689,10 @@ mod tests {
         let b = &s.documents[1].root;
         assert_eq!(b.entry("b").unwrap().key_pos, Pos::new(3, 1));
         assert_eq!(b.at(&["b", "c"]).unwrap().pos, Pos::new(4, 6));
-        assert_eq!(b.get("b").unwrap().entry("c").unwrap().key_pos, Pos::new(4, 3));
+        assert_eq!(
+            b.get("b").unwrap().entry("c").unwrap().key_pos,
+            Pos::new(4, 3)
+        );
     }
 
     #[test]
@@ -629,7 +712,10 @@ mod tests {
     #[test]
     fn deep_nesting_is_rejected_and_other_documents_survive() {
         let deep = "[".repeat(60) + &"]".repeat(60);
-        let s = parse_stream(&format!("a: 1\n---\n{deep}\n---\nb: 2\n"), &Limits::default());
+        let s = parse_stream(
+            &format!("a: 1\n---\n{deep}\n---\nb: 2\n"),
+            &Limits::default(),
+        );
         assert_eq!(s.errors.len(), 1);
         assert_eq!(s.errors[0].pos.line, 3);
         assert!(s.errors[0].message.contains("nesting"));
@@ -639,7 +725,8 @@ mod tests {
 
     #[test]
     fn merge_keys_crlf_and_duplicates() {
-        let n = one("base: &b\r\n  x: 1\r\n  z: 2\r\nm:\r\n  <<: *b\r\n  z: 3\r\n  z: 4\r\n  y: 5\r\n");
+        let n =
+            one("base: &b\r\n  x: 1\r\n  z: 2\r\nm:\r\n  <<: *b\r\n  z: 3\r\n  z: 4\r\n  y: 5\r\n");
         let m = n.get("m").unwrap();
         assert_eq!(m.i64_at("x"), Some(1));
         assert_eq!(m.i64_at("z"), Some(4));

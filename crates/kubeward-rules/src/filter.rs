@@ -33,7 +33,11 @@ impl Selection {
         self.select
             .iter()
             .chain(&self.ignore)
-            .filter(|s| s.as_str() != "all" && !domains.contains(&s.as_str()) && !rules.iter().any(|r| r.meta().name == s.as_str()))
+            .filter(|s| {
+                s.as_str() != "all"
+                    && !domains.contains(&s.as_str())
+                    && !rules.iter().any(|r| r.meta().name == s.as_str())
+            })
             .cloned()
             .collect()
     }
@@ -79,14 +83,22 @@ pub fn apply(snapshot: &Snapshot, findings: Vec<Finding>, filters: &Filters) -> 
     out
 }
 
-fn suppression(snapshot: &Snapshot, f: &Finding, meta: Option<&RuleMeta>, filters: &Filters) -> Option<String> {
+fn suppression(
+    snapshot: &Snapshot,
+    f: &Finding,
+    meta: Option<&RuleMeta>,
+    filters: &Filters,
+) -> Option<String> {
     let obj = snapshot.objects.get(f.object_id as usize)?;
     if let Some(list) = annotation_ignores(obj) {
-        let hit = list.split(',').map(str::trim).any(|s| {
-            s == f.rule || s == "all" || meta.is_some_and(|m| m.domain == s) || s == "*"
-        });
+        let hit = list
+            .split(',')
+            .map(str::trim)
+            .any(|s| s == f.rule || s == "all" || meta.is_some_and(|m| m.domain == s) || s == "*");
         if hit {
-            let reason = obj.annotation(IGNORE_REASON_ANNOTATION).unwrap_or("no reason given");
+            let reason = obj
+                .annotation(IGNORE_REASON_ANNOTATION)
+                .unwrap_or("no reason given");
             return Some(format!("annotation {IGNORE_ANNOTATION}: {reason}"));
         }
     }
@@ -104,8 +116,7 @@ fn suppression(snapshot: &Snapshot, f: &Finding, meta: Option<&RuleMeta>, filter
 /// The ignore list of an object: its own annotation, else its pod template's.
 fn annotation_ignores(obj: &kubeward_model::Object) -> Option<&str> {
     obj.annotation(IGNORE_ANNOTATION).or_else(|| {
-        kubeward_model::PodTemplate::of(obj)
-            .and_then(|t| t.annotation(IGNORE_ANNOTATION))
+        kubeward_model::PodTemplate::of(obj).and_then(|t| t.annotation(IGNORE_ANNOTATION))
     })
 }
 
@@ -138,10 +149,16 @@ impl Baseline {
             .collect();
         findings.sort_by(|a, b| (&a.object, &a.rule, &a.path).cmp(&(&b.object, &b.rule, &b.path)));
         findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
-        Baseline { version: 1, findings }
+        Baseline {
+            version: 1,
+            findings,
+        }
     }
 
     pub fn fingerprints(&self) -> HashSet<String> {
-        self.findings.iter().map(|e| e.fingerprint.clone()).collect()
+        self.findings
+            .iter()
+            .map(|e| e.fingerprint.clone())
+            .collect()
     }
 }

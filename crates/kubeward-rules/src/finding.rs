@@ -15,7 +15,13 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub const ALL: [Severity; 5] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -28,7 +34,9 @@ impl Severity {
     }
 
     pub fn parse(s: &str) -> Option<Severity> {
-        Self::ALL.into_iter().find(|x| x.as_str().eq_ignore_ascii_case(s))
+        Self::ALL
+            .into_iter()
+            .find(|x| x.as_str().eq_ignore_ascii_case(s))
     }
 }
 
@@ -95,7 +103,11 @@ impl Finding {
         remediation: impl Into<String>,
     ) -> Finding {
         let pos = obj.locate(path);
-        let location = Location { file: snapshot.source(obj.source).name.clone(), line: pos.line, column: pos.col };
+        let location = Location {
+            file: snapshot.source(obj.source).name.clone(),
+            line: pos.line,
+            column: pos.col,
+        };
         Finding {
             rule,
             severity,
@@ -116,7 +128,13 @@ impl Finding {
 /// It does not depend on file names or line numbers, so moving an object keeps its baseline.
 pub fn fingerprint(rule: &str, o: &ObjectRef, path: &str) -> String {
     let mut h: u64 = 0xcbf29ce484222325;
-    for part in [rule, &o.kind, o.namespace.as_deref().unwrap_or(""), &o.name, path] {
+    for part in [
+        rule,
+        &o.kind,
+        o.namespace.as_deref().unwrap_or(""),
+        &o.name,
+        path,
+    ] {
         for b in part.bytes().chain(std::iter::once(0u8)) {
             h ^= b as u64;
             h = h.wrapping_mul(0x100000001b3);

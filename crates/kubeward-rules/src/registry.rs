@@ -44,11 +44,31 @@ mod tests {
         let mut names: Vec<_> = rules.iter().map(|r| r.meta().name).collect();
         for r in &rules {
             let m = r.meta();
-            assert!(m.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{}", m.name);
-            for section in ["## What it does", "## Why it matters", "## Example", "## Fix", "## References"] {
-                assert!(m.doc.contains(section), "rule {} lacks '{section}' in its doc comment", m.name);
+            assert!(
+                m.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{}",
+                m.name
+            );
+            for section in [
+                "## What it does",
+                "## Why it matters",
+                "## Example",
+                "## Fix",
+                "## References",
+            ] {
+                assert!(
+                    m.doc.contains(section),
+                    "rule {} lacks '{section}' in its doc comment",
+                    m.name
+                );
             }
-            assert!(!domains().contains(&m.name), "rule {} has a domain's name", m.name);
+            assert!(
+                !domains().contains(&m.name),
+                "rule {} has a domain's name",
+                m.name
+            );
         }
         let n = names.len();
         names.sort();

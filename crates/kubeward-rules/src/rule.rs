@@ -89,7 +89,10 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { pod_security: (Level::Restricted, PolicyVersion::Latest), kubernetes_minor: None }
+        Settings {
+            pod_security: (Level::Restricted, PolicyVersion::Latest),
+            kubernetes_minor: None,
+        }
     }
 }
 

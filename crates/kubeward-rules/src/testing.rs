@@ -13,6 +13,10 @@ pub fn run(selector: &str, yaml: &str) -> Vec<Finding> {
 /// As [`run`] with explicit settings.
 pub fn run_with(selector: &str, yaml: &str, settings: &Settings) -> Vec<Finding> {
     let snap = load_str("fixture.yaml", yaml);
-    assert!(snap.errors.is_empty(), "fixture does not load: {:?}", snap.errors);
+    assert!(
+        snap.errors.is_empty(),
+        "fixture does not load: {:?}",
+        snap.errors
+    );
     crate::engine::analyze(&snap, settings, &|m| crate::registry::selects(selector, m))
 }
