@@ -3,7 +3,9 @@
 use crate::finding::{Finding, Severity};
 use crate::rule::{Context, RuleMeta};
 use kubeward_model::value::Segment;
-use kubeward_model::{effective_namespace, Container, ContainerKind, FieldPath, Index, Node, Object, PodTemplate};
+use kubeward_model::{
+    effective_namespace, Container, ContainerKind, FieldPath, Index, Node, Object, PodTemplate,
+};
 
 /// The longest prefix of `path` that exists in `obj`: findings point at the offending field, or
 /// at its closest parent when the field is missing.
@@ -43,7 +45,15 @@ pub(crate) fn finding(
     remediation: impl Into<String>,
 ) -> Finding {
     let path = existing(t.object, &t.path(rel));
-    Finding::new(meta.name, severity, cx.snapshot, t.object, &path, message, remediation)
+    Finding::new(
+        meta.name,
+        severity,
+        cx.snapshot,
+        t.object,
+        &path,
+        message,
+        remediation,
+    )
 }
 
 /// `container "web"`, `init container "setup"`, `ephemeral container "debug"`.
@@ -103,7 +113,9 @@ pub(crate) fn automount<'a>(index: &Index<'a>, t: &PodTemplate<'a>) -> Automount
         None => {
             let sa = index.get("ServiceAccount", Some(namespace_of(t)), t.service_account());
             match sa {
-                Some(sa) if sa.root.bool_at("automountServiceAccountToken") == Some(false) => Automount::AccountFalse,
+                Some(sa) if sa.root.bool_at("automountServiceAccountToken") == Some(false) => {
+                    Automount::AccountFalse
+                }
                 sa => Automount::Default(sa),
             }
         }

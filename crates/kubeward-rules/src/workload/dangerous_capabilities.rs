@@ -76,7 +76,11 @@ const DANGEROUS: &[(&str, bool, &str)] = &[
         true,
         "loading kernel modules: code execution in the host kernel",
     ),
-    ("SYS_PTRACE", true, "tracing and injecting code into other processes"),
+    (
+        "SYS_PTRACE",
+        true,
+        "tracing and injecting code into other processes",
+    ),
     (
         "DAC_READ_SEARCH",
         true,
@@ -114,7 +118,11 @@ const DANGEROUS: &[(&str, bool, &str)] = &[
         false,
         "setting the node's clock (breaks certificate and token validity)",
     ),
-    ("MKNOD", false, "creating device files that reach host devices"),
+    (
+        "MKNOD",
+        false,
+        "creating device files that reach host devices",
+    ),
     (
         "PERFMON",
         false,
@@ -175,7 +183,7 @@ impl Rule for DangerousCapabilities {
                         cx,
                         t,
                         &c.rel_path().key("securityContext").key("capabilities").key("add").index(i),
-                        format!("{who} adds capability {name} ({why})"),
+                        format!("{who} adds capability {name}: {why}"),
                         format!(
                             "remove {canonical} from securityContext.capabilities.add of {who}; drop ALL and add back only what the process needs"
                         ),
@@ -194,7 +202,10 @@ mod tests {
     fn names() {
         assert_eq!(lookup("CAP_SYS_ADMIN").map(|e| e.0), Some("SYS_ADMIN"));
         assert_eq!(lookup("sys_admin").map(|e| e.0), Some("SYS_ADMIN"));
-        assert_eq!(lookup("cap_net_raw").map(|e| (e.0, e.1)), Some(("NET_RAW", false)));
+        assert_eq!(
+            lookup("cap_net_raw").map(|e| (e.0, e.1)),
+            Some(("NET_RAW", false))
+        );
         assert_eq!(lookup("all").map(|e| e.1), Some(true));
         assert!(lookup("NET_BIND_SERVICE").is_none());
         assert!(lookup("CHOWN").is_none());

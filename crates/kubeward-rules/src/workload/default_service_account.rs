@@ -54,7 +54,10 @@ impl Rule for DefaultServiceAccount {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for t in cx.index.pod_templates() {
-            if !has_containers(t) || t.service_account() != "default" || !automount(cx.index, t).mounted() {
+            if !has_containers(t)
+                || t.service_account() != "default"
+                || !automount(cx.index, t).mounted()
+            {
                 continue;
             }
             let field = if t.spec.get("serviceAccountName").is_some() {

@@ -60,7 +60,12 @@ const REMOVED: &[(&str, &str, u32, &str)] = &[
     ("extensions/v1beta1", "DaemonSet", 16, "apps/v1"),
     ("extensions/v1beta1", "ReplicaSet", 16, "apps/v1"),
     ("extensions/v1beta1", "StatefulSet", 16, "apps/v1"),
-    ("extensions/v1beta1", "NetworkPolicy", 16, "networking.k8s.io/v1"),
+    (
+        "extensions/v1beta1",
+        "NetworkPolicy",
+        16,
+        "networking.k8s.io/v1",
+    ),
     ("extensions/v1beta1", "PodSecurityPolicy", 16, ""),
     ("extensions/v1beta1", "Ingress", 22, "networking.k8s.io/v1"),
     ("apps/v1beta1", "*", 16, "apps/v1"),
@@ -71,14 +76,54 @@ const REMOVED: &[(&str, &str, u32, &str)] = &[
         22,
         "admissionregistration.k8s.io/v1",
     ),
-    ("apiextensions.k8s.io/v1beta1", "*", 22, "apiextensions.k8s.io/v1"),
-    ("apiregistration.k8s.io/v1beta1", "*", 22, "apiregistration.k8s.io/v1"),
-    ("authentication.k8s.io/v1beta1", "*", 22, "authentication.k8s.io/v1"),
-    ("authorization.k8s.io/v1beta1", "*", 22, "authorization.k8s.io/v1"),
-    ("certificates.k8s.io/v1beta1", "*", 22, "certificates.k8s.io/v1"),
-    ("coordination.k8s.io/v1beta1", "*", 22, "coordination.k8s.io/v1"),
-    ("networking.k8s.io/v1beta1", "Ingress", 22, "networking.k8s.io/v1"),
-    ("networking.k8s.io/v1beta1", "IngressClass", 22, "networking.k8s.io/v1"),
+    (
+        "apiextensions.k8s.io/v1beta1",
+        "*",
+        22,
+        "apiextensions.k8s.io/v1",
+    ),
+    (
+        "apiregistration.k8s.io/v1beta1",
+        "*",
+        22,
+        "apiregistration.k8s.io/v1",
+    ),
+    (
+        "authentication.k8s.io/v1beta1",
+        "*",
+        22,
+        "authentication.k8s.io/v1",
+    ),
+    (
+        "authorization.k8s.io/v1beta1",
+        "*",
+        22,
+        "authorization.k8s.io/v1",
+    ),
+    (
+        "certificates.k8s.io/v1beta1",
+        "*",
+        22,
+        "certificates.k8s.io/v1",
+    ),
+    (
+        "coordination.k8s.io/v1beta1",
+        "*",
+        22,
+        "coordination.k8s.io/v1",
+    ),
+    (
+        "networking.k8s.io/v1beta1",
+        "Ingress",
+        22,
+        "networking.k8s.io/v1",
+    ),
+    (
+        "networking.k8s.io/v1beta1",
+        "IngressClass",
+        22,
+        "networking.k8s.io/v1",
+    ),
     (
         "rbac.authorization.k8s.io/v1beta1",
         "*",
@@ -91,26 +136,66 @@ const REMOVED: &[(&str, &str, u32, &str)] = &[
         22,
         "rbac.authorization.k8s.io/v1",
     ),
-    ("scheduling.k8s.io/v1beta1", "PriorityClass", 22, "scheduling.k8s.io/v1"),
-    ("storage.k8s.io/v1beta1", "CSIDriver", 22, "storage.k8s.io/v1"),
+    (
+        "scheduling.k8s.io/v1beta1",
+        "PriorityClass",
+        22,
+        "scheduling.k8s.io/v1",
+    ),
+    (
+        "storage.k8s.io/v1beta1",
+        "CSIDriver",
+        22,
+        "storage.k8s.io/v1",
+    ),
     ("storage.k8s.io/v1beta1", "CSINode", 22, "storage.k8s.io/v1"),
-    ("storage.k8s.io/v1beta1", "StorageClass", 22, "storage.k8s.io/v1"),
-    ("storage.k8s.io/v1beta1", "VolumeAttachment", 22, "storage.k8s.io/v1"),
+    (
+        "storage.k8s.io/v1beta1",
+        "StorageClass",
+        22,
+        "storage.k8s.io/v1",
+    ),
+    (
+        "storage.k8s.io/v1beta1",
+        "VolumeAttachment",
+        22,
+        "storage.k8s.io/v1",
+    ),
     ("batch/v1beta1", "CronJob", 25, "batch/v1"),
-    ("discovery.k8s.io/v1beta1", "EndpointSlice", 25, "discovery.k8s.io/v1"),
+    (
+        "discovery.k8s.io/v1beta1",
+        "EndpointSlice",
+        25,
+        "discovery.k8s.io/v1",
+    ),
     ("events.k8s.io/v1beta1", "Event", 25, "events.k8s.io/v1"),
-    ("autoscaling/v2beta1", "HorizontalPodAutoscaler", 25, "autoscaling/v2"),
+    (
+        "autoscaling/v2beta1",
+        "HorizontalPodAutoscaler",
+        25,
+        "autoscaling/v2",
+    ),
     ("policy/v1beta1", "PodDisruptionBudget", 25, "policy/v1"),
     ("policy/v1beta1", "PodSecurityPolicy", 25, ""),
     ("node.k8s.io/v1beta1", "RuntimeClass", 25, "node.k8s.io/v1"),
-    ("autoscaling/v2beta2", "HorizontalPodAutoscaler", 26, "autoscaling/v2"),
+    (
+        "autoscaling/v2beta2",
+        "HorizontalPodAutoscaler",
+        26,
+        "autoscaling/v2",
+    ),
     (
         "flowcontrol.apiserver.k8s.io/v1beta1",
         "*",
         26,
         "flowcontrol.apiserver.k8s.io/v1",
     ),
-    ("storage.k8s.io/v1beta1", "CSIStorageCapacity", 27, "storage.k8s.io/v1"),
+    (
+        "storage.k8s.io/v1beta1",
+        "CSIStorageCapacity",
+        27,
+        "storage.k8s.io/v1",
+    ),
     (
         "flowcontrol.apiserver.k8s.io/v1beta2",
         "*",
@@ -177,8 +262,14 @@ mod tests {
             removal("extensions/v1beta1", "Ingress"),
             Some((22, "networking.k8s.io/v1"))
         );
-        assert_eq!(removal("extensions/v1beta1", "Deployment").map(|r| r.0), Some(16));
-        assert_eq!(removal("apps/v1beta2", "StatefulSet").map(|r| r.0), Some(16));
+        assert_eq!(
+            removal("extensions/v1beta1", "Deployment").map(|r| r.0),
+            Some(16)
+        );
+        assert_eq!(
+            removal("apps/v1beta2", "StatefulSet").map(|r| r.0),
+            Some(16)
+        );
         assert_eq!(removal("batch/v1beta1", "CronJob").map(|r| r.0), Some(25));
         assert_eq!(removal("apps/v1", "Deployment"), None);
         assert_eq!(removal("networking.k8s.io/v1", "Ingress"), None);

@@ -57,7 +57,9 @@ impl Rule for ImagePullPolicyNotAlways {
         for t in cx.index.pod_templates() {
             for c in t.containers() {
                 let Some(image) = c.image() else { continue };
-                let Some(r) = ImageRef::parse(image) else { continue };
+                let Some(r) = ImageRef::parse(image) else {
+                    continue;
+                };
                 let Some(policy) = c.node.str_at("imagePullPolicy") else {
                     continue;
                 };

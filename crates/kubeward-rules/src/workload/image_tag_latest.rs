@@ -57,7 +57,9 @@ impl Rule for ImageTagLatest {
         for t in cx.index.pod_templates() {
             for c in t.containers() {
                 let Some(image) = c.image() else { continue };
-                let Some(r) = ImageRef::parse(image) else { continue };
+                let Some(r) = ImageRef::parse(image) else {
+                    continue;
+                };
                 if r.tag != Some("latest") || r.digest.is_some() {
                     continue;
                 }

@@ -56,7 +56,9 @@ impl Rule for ImageWithoutTag {
         for t in cx.index.pod_templates() {
             for c in t.containers() {
                 let Some(image) = c.image() else { continue };
-                let Some(r) = ImageRef::parse(image) else { continue };
+                let Some(r) = ImageRef::parse(image) else {
+                    continue;
+                };
                 if r.tag.is_some() || r.digest.is_some() {
                     continue;
                 }

@@ -55,6 +55,14 @@ impl Rule for MissingMemoryLimits {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        check(&Self::META, cx, out, Bound::Limits, "memory", "memory", "256Mi");
+        check(
+            &Self::META,
+            cx,
+            out,
+            Bound::Limits,
+            "memory",
+            "memory",
+            "256Mi",
+        );
     }
 }

@@ -59,6 +59,14 @@ impl Rule for MissingMemoryRequests {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        check(&Self::META, cx, out, Bound::Requests, "memory", "memory", "128Mi");
+        check(
+            &Self::META,
+            cx,
+            out,
+            Bound::Requests,
+            "memory",
+            "memory",
+            "128Mi",
+        );
     }
 }

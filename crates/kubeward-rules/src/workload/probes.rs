@@ -23,7 +23,13 @@ pub(crate) fn long_running(t: &PodTemplate<'_>) -> bool {
 
 /// Reports regular containers of long-running workloads without `probe` (`livenessProbe` or
 /// `readinessProbe`).
-pub(crate) fn check(meta: &'static RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>, probe: &str, why: &str) {
+pub(crate) fn check(
+    meta: &'static RuleMeta,
+    cx: &Context<'_>,
+    out: &mut Vec<Finding>,
+    probe: &str,
+    why: &str,
+) {
     for t in cx.index.pod_templates() {
         if !long_running(t) {
             continue;

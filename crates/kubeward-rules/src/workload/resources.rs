@@ -96,7 +96,11 @@ pub(crate) fn check(
             if sets(c.node.get("resources"), bound, resource) {
                 continue;
             }
-            let rel: FieldPath = c.rel_path().key("resources").key(bound.field()).key(resource);
+            let rel: FieldPath = c
+                .rel_path()
+                .key("resources")
+                .key(bound.field())
+                .key(resource);
             out.push(finding(
                 meta,
                 meta.severity,
@@ -125,7 +129,7 @@ fn message(who: &str, bound: Bound, resource: &str, display: &str, ns: &str) -> 
         (Bound::Limits, _) => "it can take every idle CPU of the node",
     };
     format!(
-        "{who} sets no {display} {} (resources.{}.{resource}) and no LimitRange in namespace \"{ns}\" gives a default: {why}",
+        "{who} sets no {display} {} (resources.{}.{resource}) and no LimitRange for namespace \"{ns}\" in the input gives a default: {why}",
         bound.noun(),
         bound.field(),
     )

@@ -79,14 +79,19 @@ impl Rule for RunAsRootGroup {
                         cx,
                         t,
                         &c.rel_path().key("securityContext").key("runAsGroup"),
-                        format!("{} runs with securityContext.runAsGroup: 0 (the root group)", label(c)),
+                        format!(
+                            "{} runs with securityContext.runAsGroup: 0 (the root group)",
+                            label(c)
+                        ),
                         REMEDIATION,
                     )),
                     Some(g) if !g.is_null() => {}
                     _ => inheriting.push(label(c)),
                 }
             }
-            if pod_sc.i64_at("runAsGroup") == Some(0) && (!inheriting.is_empty() || containers.is_empty()) {
+            if pod_sc.i64_at("runAsGroup") == Some(0)
+                && (!inheriting.is_empty() || containers.is_empty())
+            {
                 out.push(finding(
                     &Self::META,
                     Self::META.severity,
@@ -115,7 +120,10 @@ impl Rule for RunAsRootGroup {
                     REMEDIATION,
                 ));
             }
-            let groups = pod_sc.get("supplementalGroups").map(Node::items).unwrap_or(&[]);
+            let groups = pod_sc
+                .get("supplementalGroups")
+                .map(Node::items)
+                .unwrap_or(&[]);
             if let Some(i) = groups.iter().position(|g| g.as_i64() == Some(0)) {
                 out.push(finding(
                     &Self::META,

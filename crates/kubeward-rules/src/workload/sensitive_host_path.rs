@@ -12,9 +12,10 @@ declare_rule! {
     /// location: container runtime sockets (`/var/run/docker.sock`, `/run/containerd`, `/run/crio`,
     /// `/var/run/cri-dockerd.sock`, k3s and podman sockets), the runtime directory `/run` (`/var/run`),
     /// `/` itself, `/etc` (with `/etc/kubernetes`), `/proc`, `/sys`, `/dev`, `/boot`, `/root`,
-    /// `/home`, `/var/lib/kubelet`, `/var/lib/docker`, `/var/lib/containerd`, `/var/lib/etcd` and
-    /// `/var/log`. Matching is on the normalised *source* path (`//`, `/./`, `..` and trailing slashes
-    /// removed; `/var/run` is `/run`), never on the `mountPath` inside the container: a mount of
+    /// `/home`, `/var/lib/kubelet`, `/var/lib/docker`, `/var/lib/containerd`, `/var/lib/etcd`,
+    /// `/var/log`, and the CNI configuration and plugins (`/etc/cni`, `/opt/cni/bin`). Matching is
+    /// on the normalised *source* path (`//`, `/./`, `..` and trailing slashes removed; `/var/run`
+    /// is `/run`), never on the `mountPath` inside the container: a mount of
     /// `/etc/kubernetes/pki` is inside `/etc/kubernetes`, and a mount of `/var` contains
     /// `/var/lib/kubelet`. Windows named pipes of Docker and containerd count as runtime sockets.
     ///
@@ -22,7 +23,8 @@ declare_rule! {
     /// `readOnly: true`) and always for runtime sockets, since a read-only mount does not stop a
     /// client from connecting to a socket; high when every mount is read-only (medium for
     /// `/var/log`). Read-only mounts of well-known harmless files (`/etc/localtime`,
-    /// `/etc/timezone`, CA certificate directories such as `/etc/ssl/certs`) are not reported.
+    /// `/etc/timezone`, CA certificate directories such as `/etc/ssl/certs`) and any mount of the
+    /// syslog socket `/dev/log` are not reported.
     ///
     /// ## Why it matters
     /// These paths are escapes to the node. The runtime socket lets a container start a privileged
@@ -83,7 +85,13 @@ struct Sensitive {
     what: &'static str,
 }
 
-const fn entry(path: &'static str, subtree: bool, socket: bool, read_only: Severity, what: &'static str) -> Sensitive {
+const fn entry(
+    path: &'static str,
+    subtree: bool,
+    socket: bool,
+    read_only: Severity,
+    what: &'static str,
+) -> Sensitive {
     Sensitive {
         path,
         subtree,
@@ -96,115 +104,37 @@ const fn entry(path: &'static str, subtree: bool, socket: bool, read_only: Sever
 use Severity::{High, Medium};
 
 /// Ordered by importance: when a source contains several, the first one names it.
+#[rustfmt::skip]
 const SENSITIVE: &[Sensitive] = &[
     entry("/run/docker.sock", true, true, High, "the Docker daemon socket"),
     entry("/run/containerd", true, true, High, "the containerd socket directory"),
     entry("/run/crio", true, true, High, "the CRI-O socket directory"),
     entry("/run/cri-dockerd.sock", true, true, High, "the cri-dockerd socket"),
     entry("/run/dockershim.sock", true, true, High, "the dockershim socket"),
-    entry(
-        "/run/docker",
-        true,
-        true,
-        High,
-        "Docker's runtime directory (containerd shim sockets)",
-    ),
+    entry("/run/docker", true, true, High, "Docker's runtime directory (containerd shim sockets)"),
     entry("/run/k3s", true, true, High, "the k3s containerd socket directory"),
     entry("/run/podman", true, true, High, "the Podman socket directory"),
-    entry(
-        "/var/lib/kubelet",
-        true,
-        false,
-        High,
-        "the kubelet's data (every pod's volumes, secrets and service-account tokens)",
-    ),
-    entry(
-        "/etc/kubernetes",
-        true,
-        false,
-        High,
-        "the Kubernetes configuration (kubeconfigs, PKI keys, static pod manifests)",
-    ),
-    entry(
-        "/var/lib/etcd",
-        true,
-        false,
-        High,
-        "etcd's data (every Secret of the cluster)",
-    ),
-    entry(
-        "/var/lib/docker",
-        true,
-        false,
-        High,
-        "Docker's data (images and container filesystems)",
-    ),
-    entry(
-        "/var/lib/containerd",
-        true,
-        false,
-        High,
-        "containerd's data (images and container filesystems)",
-    ),
-    entry(
-        "/etc",
-        true,
-        false,
-        High,
-        "the host's configuration (passwd, shadow, sudoers, cron, systemd, credentials)",
-    ),
-    entry(
-        "/root",
-        true,
-        false,
-        High,
-        "root's home directory (SSH keys, cloud and cluster credentials)",
-    ),
-    entry(
-        "/home",
-        true,
-        false,
-        High,
-        "users' home directories (SSH keys, credentials)",
-    ),
-    entry(
-        "/proc",
-        true,
-        false,
-        High,
-        "the host's /proc (every host process, its environment and memory, kernel settings)",
-    ),
-    entry(
-        "/sys",
-        true,
-        false,
-        High,
-        "the host's /sys (kernel, cgroup and device interfaces)",
-    ),
-    entry(
-        "/dev",
-        true,
-        false,
-        High,
-        "the host's devices (disks, memory, terminals)",
-    ),
+    entry("/var/lib/kubelet", true, false, High, "the kubelet's data: every pod's volumes, secrets and tokens"),
+    entry("/etc/kubernetes", true, false, High, "Kubernetes configuration: kubeconfigs, PKI keys, static pods"),
+    entry("/var/lib/etcd", true, false, High, "etcd's data: every Secret of the cluster"),
+    entry("/etc/cni", true, false, High, "the CNI network configuration of every pod on the node"),
+    entry("/opt/cni/bin", true, false, High, "the CNI plugin binaries, which the runtime runs as root"),
+    entry("/var/lib/docker", true, false, High, "Docker's data: images and container filesystems"),
+    entry("/var/lib/containerd", true, false, High, "containerd's data: images and container filesystems"),
+    entry("/etc", true, false, High, "the host's configuration: passwd, shadow, sudoers, cron, systemd"),
+    entry("/root", true, false, High, "root's home directory: SSH keys and credentials"),
+    entry("/home", true, false, High, "users' home directories: SSH keys and credentials"),
+    entry("/proc", true, false, High, "the host's /proc: every host process, its environment and memory"),
+    entry("/sys", true, false, High, "the host's /sys: kernel, cgroup and device interfaces"),
+    entry("/dev", true, false, High, "the host's devices: disks, memory, terminals"),
     entry("/boot", true, false, High, "the host's kernel and boot loader"),
-    entry(
-        "/var/log",
-        true,
-        false,
-        Medium,
-        "the host's logs (writable, it enables the kubelet /var/log symlink escape)",
-    ),
-    entry(
-        "/run",
-        false,
-        true,
-        High,
-        "the host's runtime directory with the container runtime sockets",
-    ),
+    entry("/var/log", true, false, Medium, "the host's logs; writable, they allow the kubelet log symlink escape"),
+    entry("/run", false, true, High, "the host's runtime directory with the container runtime sockets"),
     entry("/", false, true, High, "the host's whole filesystem"),
 ];
+
+/// Host paths that are harmless however they are mounted: the syslog socket only accepts log lines.
+const BENIGN: &[&str] = &["/dev/log"];
 
 /// Read-only mounts of these are harmless (time zone, CA bundles, host identity).
 const BENIGN_READ_ONLY: &[&str] = &[
@@ -239,7 +169,11 @@ fn normalize(path: &str) -> String {
 
 /// Whether `inner` is `outer` or inside it.
 fn within(inner: &str, outer: &str) -> bool {
-    outer == "/" || inner == outer || inner.strip_prefix(outer).is_some_and(|rest| rest.starts_with('/'))
+    outer == "/"
+        || inner == outer
+        || inner
+            .strip_prefix(outer)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// How a source path relates to a sensitive location.
@@ -298,7 +232,11 @@ impl Rule for SensitiveHostPath {
                     continue;
                 };
                 let mounts = mounts(t, &v);
-                let writers: Vec<&str> = mounts.iter().filter(|(_, ro)| !ro).map(|(c, _)| c.as_str()).collect();
+                let writers: Vec<&str> = mounts
+                    .iter()
+                    .filter(|(_, ro)| !ro)
+                    .map(|(c, _)| c.as_str())
+                    .collect();
                 let (what, socket, read_only) = if windows_runtime_pipe(raw) {
                     ("a container runtime named pipe".to_string(), true, High)
                 } else {
@@ -306,19 +244,23 @@ impl Rule for SensitiveHostPath {
                     match classify(&path) {
                         None => continue,
                         Some(Match::Inside(s)) => {
-                            if writers.is_empty() && BENIGN_READ_ONLY.iter().any(|b| within(&path, b)) {
+                            let benign_ro = writers.is_empty()
+                                && BENIGN_READ_ONLY.iter().any(|b| within(&path, b));
+                            if benign_ro || BENIGN.iter().any(|b| within(&path, b)) {
                                 continue;
                             }
                             let what = if path == s.path {
                                 s.what.to_string()
                             } else {
-                                format!("inside {}, {}", s.path, s.what)
+                                format!("inside {} ({})", s.path, s.what)
                             };
                             (what, s.socket, s.read_only)
                         }
-                        Some(Match::Contains(s)) => {
-                            (format!("which contains {}, {}", s.path, s.what), s.socket, s.read_only)
-                        }
+                        Some(Match::Contains(s)) => (
+                            format!("which contains {} ({})", s.path, s.what),
+                            s.socket,
+                            s.read_only,
+                        ),
                     }
                 };
                 let (severity, access) = if !writers.is_empty() {
@@ -328,13 +270,18 @@ impl Rule for SensitiveHostPath {
                     )
                 } else if mounts.is_empty() {
                     (
-                        if socket { Severity::Critical } else { read_only },
+                        if socket {
+                            Severity::Critical
+                        } else {
+                            read_only
+                        },
                         "not mounted by any container yet".to_string(),
                     )
                 } else if socket {
                     (
                         Severity::Critical,
-                        "mounted read-only, which does not stop connecting to a socket".to_string(),
+                        "mounted read-only, which does not stop a client from connecting to a runtime socket"
+                            .to_string(),
                     )
                 } else {
                     (read_only, "mounted read-only".to_string())
@@ -378,20 +325,32 @@ mod tests {
 
     #[test]
     fn classifies() {
-        assert_eq!(what("/var/run/docker.sock"), Some(("/run/docker.sock", true)));
-        assert_eq!(what("/run/containerd/containerd.sock"), Some(("/run/containerd", true)));
+        assert_eq!(
+            what("/var/run/docker.sock"),
+            Some(("/run/docker.sock", true))
+        );
+        assert_eq!(
+            what("/run/containerd/containerd.sock"),
+            Some(("/run/containerd", true))
+        );
         assert_eq!(what("/etc/kubernetes/pki"), Some(("/etc/kubernetes", true)));
         assert_eq!(what("/etc/passwd"), Some(("/etc", true)));
         assert_eq!(what("/var/run/"), Some(("/run", true)));
         assert_eq!(what("//"), Some(("/", true)));
         assert_eq!(what("/var"), Some(("/var/lib/kubelet", false)));
         assert_eq!(what("/var/lib"), Some(("/var/lib/kubelet", false)));
-        assert_eq!(what("/var/lib/kubelet/pods"), Some(("/var/lib/kubelet", true)));
+        assert_eq!(
+            what("/var/lib/kubelet/pods"),
+            Some(("/var/lib/kubelet", true))
+        );
         assert_eq!(what("/run/xtables.lock"), None);
         assert_eq!(what("/var/lib/data"), None);
         assert_eq!(what("/etcd"), None);
         assert_eq!(what("/data"), None);
         assert_eq!(what("/lib/modules"), None);
+        assert_eq!(what("/etc/cni/net.d"), Some(("/etc/cni", true)));
+        assert_eq!(what("/opt/cni/bin/"), Some(("/opt/cni/bin", true)));
+        assert_eq!(what("/opt"), Some(("/opt/cni/bin", false)));
     }
 
     #[test]

@@ -56,7 +56,11 @@ impl Rule for SharedProcessNamespace {
             if t.spec.bool_at("shareProcessNamespace") != Some(true) {
                 continue;
             }
-            let names: Vec<String> = t.containers().iter().map(|c| format!("\"{}\"", c.name)).collect();
+            let names: Vec<String> = t
+                .containers()
+                .iter()
+                .map(|c| format!("\"{}\"", c.name))
+                .collect();
             out.push(finding(
                 &Self::META,
                 Self::META.severity,

@@ -72,7 +72,10 @@ impl Rule for WritableRootFilesystem {
                         "{who} does not set securityContext.readOnlyRootFilesystem: true, so its root filesystem is writable"
                     ),
                 };
-                let rel = c.rel_path().key("securityContext").key("readOnlyRootFilesystem");
+                let rel = c
+                    .rel_path()
+                    .key("securityContext")
+                    .key("readOnlyRootFilesystem");
                 out.push(finding(
                     &Self::META,
                     Self::META.severity,
