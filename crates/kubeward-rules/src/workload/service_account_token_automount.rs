@@ -1,4 +1,6 @@
-use super::common::{automount, finding, has_containers, Automount};
+use super::common::{
+    account_is_bound, automount, finding, has_containers, namespace_of, Automount,
+};
 use crate::declare_rule;
 use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
@@ -13,7 +15,11 @@ declare_rule! {
     /// workload's namespace) does not set it either. The pod's own field wins over the
     /// ServiceAccount's, as in the API server: `true` on the pod mounts the token even when the
     /// ServiceAccount opts out. A ServiceAccount that is not in the input is assumed to leave the
-    /// default (mount). Templates without containers (patch fragments) are skipped.
+    /// default (mount). Templates without containers (patch fragments) are skipped, and so are
+    /// workloads whose ServiceAccount is a subject of a RoleBinding or ClusterRoleBinding in the
+    /// input: they were granted API access, so they presumably need the token (RBAC rules judge
+    /// what the grant allows). The `default` ServiceAccount gets no such exemption: a grant to it
+    /// reaches every pod of the namespace, which makes its automounted token worse, not needed.
     ///
     /// ## Why it matters
     /// Most applications never call the Kubernetes API, yet by default every pod carries a bearer
@@ -64,6 +70,9 @@ impl Rule for ServiceAccountTokenAutomount {
                 continue;
             }
             let sa = t.service_account();
+            if sa != "default" && account_is_bound(cx.index, namespace_of(t), sa) {
+                continue;
+            }
             let (message, related) = match automount(cx.index, t) {
                 Automount::PodFalse | Automount::AccountFalse => continue,
                 Automount::PodTrue => (
