@@ -3,7 +3,8 @@
 use crate::object::{Object, ObjectId, Snapshot};
 use crate::pod::PodTemplate;
 use crate::value::Node;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 /// Kinds that live outside namespaces (the rest are namespaced; a namespaced object without
 /// `metadata.namespace` is in `default`).
@@ -53,18 +54,28 @@ pub struct Index<'s> {
     pub snapshot: &'s Snapshot,
     by_key: HashMap<(&'s str, Option<&'s str>, &'s str), ObjectId>,
     by_kind: HashMap<&'s str, Vec<ObjectId>>,
+    by_kind_ns: HashMap<(&'s str, Option<&'s str>), Vec<ObjectId>>,
     templates: Vec<PodTemplate<'s>>,
+    templates_by_ns: HashMap<Option<&'s str>, Vec<u32>>,
+    /// `namespace/name` of bound ServiceAccounts (owned: a OnceLock of borrows would make
+    /// the index invariant in its lifetime).
+    bound_accounts: OnceLock<HashSet<String>>,
 }
 
 impl<'s> Index<'s> {
     pub fn new(snapshot: &'s Snapshot) -> Self {
         let mut by_key = HashMap::with_capacity(snapshot.objects.len());
         let mut by_kind: HashMap<&str, Vec<ObjectId>> = HashMap::new();
+        let mut by_kind_ns: HashMap<(&str, Option<&str>), Vec<ObjectId>> = HashMap::new();
         let mut templates = Vec::new();
+        let mut templates_by_ns: HashMap<Option<&str>, Vec<u32>> = HashMap::new();
         for o in &snapshot.objects {
-            by_key.insert((o.kind(), effective_namespace(o), o.name()), o.id);
+            let ns = effective_namespace(o);
+            by_key.insert((o.kind(), ns, o.name()), o.id);
             by_kind.entry(o.kind()).or_default().push(o.id);
+            by_kind_ns.entry((o.kind(), ns)).or_default().push(o.id);
             if let Some(t) = PodTemplate::of(o) {
+                templates_by_ns.entry(ns).or_default().push(templates.len() as u32);
                 templates.push(t);
             }
         }
@@ -72,7 +83,10 @@ impl<'s> Index<'s> {
             snapshot,
             by_key,
             by_kind,
+            by_kind_ns,
             templates,
+            templates_by_ns,
+            bound_accounts: OnceLock::new(),
         }
     }
 
@@ -96,6 +110,52 @@ impl<'s> Index<'s> {
             .map(|&id| self.snapshot.object(id))
     }
 
+    /// Objects of a kind in one namespace (`None`: cluster-scoped).
+    pub fn of_kind_in<'a>(
+        &'a self,
+        kind: &'a str,
+        namespace: Option<&'a str>,
+    ) -> impl Iterator<Item = &'s Object> + 'a {
+        let map: &'a HashMap<(&str, Option<&str>), Vec<ObjectId>> = &self.by_kind_ns;
+        let ids = map.get(&(kind, namespace)).map(Vec::as_slice).unwrap_or(&[]);
+        ids.iter().map(|&id| self.snapshot.object(id))
+    }
+
+    /// Pod templates in one namespace.
+    pub fn pod_templates_in<'a>(
+        &'a self,
+        namespace: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a PodTemplate<'s>> + 'a {
+        let map: &'a HashMap<Option<&str>, Vec<u32>> = &self.templates_by_ns;
+        let ids = map.get(&namespace).map(Vec::as_slice).unwrap_or(&[]);
+        ids.iter().map(|&i| &self.templates[i as usize])
+    }
+
+    /// Whether ServiceAccount `name` of `namespace` is a subject of some RoleBinding or
+    /// ClusterRoleBinding in the input (a subject without a namespace in a RoleBinding is in
+    /// the binding's namespace). Computed once.
+    pub fn is_bound_service_account(&self, namespace: &str, name: &str) -> bool {
+        self.bound_accounts
+            .get_or_init(|| {
+                let mut set = HashSet::new();
+                for kind in ["RoleBinding", "ClusterRoleBinding"] {
+                    for b in self.of_kind(kind) {
+                        let own = effective_namespace(b);
+                        for s in b.root.get("subjects").map(Node::items).unwrap_or(&[]) {
+                            if s.str_at("kind") != Some("ServiceAccount") {
+                                continue;
+                            }
+                            if let (Some(n), Some(ns)) = (s.str_at("name"), s.str_at("namespace").or(own)) {
+                                set.insert(format!("{ns}/{n}"));
+                            }
+                        }
+                    }
+                }
+                set
+            })
+            .contains(&format!("{namespace}/{name}"))
+    }
+
     /// Whether any object of this kind was loaded.
     pub fn has_kind(&self, kind: &str) -> bool {
         self.by_kind.contains_key(kind)
@@ -117,10 +177,8 @@ impl<'s> Index<'s> {
         namespace: Option<&'a str>,
         selector: &'a Selector,
     ) -> impl Iterator<Item = &'a PodTemplate<'s>> + 'a {
-        self.templates.iter().filter(move |t| {
-            effective_namespace(t.object) == namespace
-                && selector.matches(|k| t.labels().find(|(key, _)| *key == k).map(|(_, v)| v))
-        })
+        self.pod_templates_in(namespace)
+            .filter(move |t| selector.matches(|k| t.labels().find(|(key, _)| *key == k).map(|(_, v)| v)))
     }
 }
 

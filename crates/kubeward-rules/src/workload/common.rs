@@ -126,22 +126,5 @@ pub(crate) fn automount<'a>(index: &Index<'a>, t: &PodTemplate<'a>) -> Automount
 /// `namespace` as a subject: the workload is then taken to call the API with its token. A
 /// RoleBinding's ServiceAccount subject without a namespace is read as the binding's own.
 pub(crate) fn account_is_bound(index: &Index<'_>, namespace: &str, name: &str) -> bool {
-    ["RoleBinding", "ClusterRoleBinding"]
-        .into_iter()
-        .any(|kind| {
-            index.of_kind(kind).any(|binding| {
-                let own = effective_namespace(binding);
-                binding
-                    .root
-                    .get("subjects")
-                    .map(Node::items)
-                    .unwrap_or(&[])
-                    .iter()
-                    .any(|s| {
-                        s.str_at("kind") == Some("ServiceAccount")
-                            && s.str_at("name") == Some(name)
-                            && s.str_at("namespace").or(own) == Some(namespace)
-                    })
-            })
-        })
+    index.is_bound_service_account(namespace, name)
 }
