@@ -1,7 +1,8 @@
+use super::util::matches_template;
 use crate::declare_rule;
 use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
-use kubeward_model::{effective_namespace, Node, Object, PodTemplate, Selector};
+use kubeward_model::{effective_namespace, Node, Object, Selector};
 
 declare_rule! {
     /// ## What it does
@@ -13,7 +14,8 @@ declare_rule! {
     ///    (`policyTypes` lists `Ingress`, or is absent) selects the pod template: the team
     ///    uses policies and this workload slipped through;
     /// 2. its namespace has no NetworkPolicy at all in the input and the workload is a data
-    ///    store, recognised by a container image whose name contains `postgres`, `mysql`,
+    ///    store that listens (a container port is declared, or a Service selects it),
+    ///    recognised by a container image whose name contains `postgres`, `mysql`,
     ///    `mariadb`, `mongo`, `redis`, `valkey`, `memcached`, `elasticsearch`, `opensearch`,
     ///    `cassandra`, `scylla`, `couchdb`, `couchbase`, `etcd`, `influxdb`, `clickhouse`,
     ///    `cockroach`, `neo4j`, `rabbitmq`, `kafka`, `zookeeper`, `minio`, `mssql`,
@@ -134,11 +136,6 @@ fn applies_to_ingress(np: &Object) -> bool {
     }
 }
 
-fn labels_of<'a>(t: &PodTemplate<'a>) -> impl Fn(&str) -> Option<&'a str> + 'a {
-    let labels = t.meta.get("labels");
-    move |k| labels.and_then(|l| l.str_at(k))
-}
-
 impl Rule for MissingNetworkPolicy {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
@@ -152,6 +149,22 @@ impl Rule for MissingNetworkPolicy {
             .collect();
         let foreign_cluster_wide = cx.index.has_kind("GlobalNetworkPolicy")
             || cx.index.has_kind("CiliumClusterwideNetworkPolicy");
+        // Namespaces with Calico or Cilium policies: not understood here, not judged.
+        let foreign: Vec<Option<&str>> = OTHER_POLICY_KINDS[1..]
+            .iter()
+            .flat_map(|k| cx.index.of_kind(k))
+            .map(effective_namespace)
+            .collect();
+        let services: Vec<(Option<&str>, Selector)> = cx
+            .index
+            .of_kind("Service")
+            .filter_map(|s| {
+                s.spec()
+                    .get("selector")
+                    .map(|n| (effective_namespace(s), Selector::from_map(n)))
+            })
+            .filter(|(_, sel)| !sel.is_empty())
+            .collect();
         for t in cx.index.pod_templates() {
             if matches!(t.object.kind(), "Job" | "CronJob") || t.host_network() || t.spec.is_null()
             {
@@ -165,21 +178,19 @@ impl Rule for MissingNetworkPolicy {
                 .collect();
             let selects = |p: &&Object| {
                 applies_to_ingress(p)
-                    && Selector::from_label_selector(
-                        p.spec().get("podSelector").unwrap_or(Node::null()),
+                    && matches_template(
+                        &Selector::from_label_selector(
+                            p.spec().get("podSelector").unwrap_or(Node::null()),
+                        ),
+                        t,
                     )
-                    .matches(labels_of(t))
             };
             if in_ns.iter().any(selects) {
                 continue;
             }
             let ns_name = ns.unwrap_or("default");
             let message = if in_ns.is_empty() {
-                if foreign_cluster_wide
-                    || OTHER_POLICY_KINDS[1..]
-                        .iter()
-                        .any(|k| cx.index.of_kind(k).any(|o| effective_namespace(o) == ns))
-                {
+                if foreign_cluster_wide || foreign.contains(&ns) {
                     continue;
                 }
                 let Some((store, image)) = t
@@ -189,8 +200,20 @@ impl Rule for MissingNetworkPolicy {
                 else {
                     continue;
                 };
+                // Only data stores that listen: a declared port, or a Service in front.
+                let ports = t
+                    .containers()
+                    .iter()
+                    .any(|c| c.node.get("ports").is_some_and(|p| !p.items().is_empty()));
+                if !ports
+                    && !services
+                        .iter()
+                        .any(|(sns, sel)| *sns == ns && matches_template(sel, t))
+                {
+                    continue;
+                }
                 format!(
-                    "{} {} runs a {store} data store ({image}) that every pod in the cluster can connect to: namespace {ns_name} has no NetworkPolicy",
+                    "{} {} runs data store {store} ({image}), which every pod in the cluster can connect to: namespace {ns_name} has no NetworkPolicy",
                     t.object.kind(),
                     t.object.name()
                 )

@@ -11,7 +11,8 @@ declare_rule! {
     /// To stay quiet on partial inputs, it only judges namespaces for which the input is
     /// evidently complete: the input holds at least one ServiceAccount of that namespace, or
     /// the Namespace object itself. The `default` service account always exists and is never
-    /// reported. When a ServiceAccount of that name exists in another namespace, the message
+    /// reported, nor are names that are not valid object names (template placeholders such
+    /// as `$SA_NAME` or `<KSA_NAME>`). When a ServiceAccount of that name exists in another namespace, the message
     /// says so (a common mistake).
     ///
     /// ## Why it matters
@@ -63,7 +64,12 @@ impl Rule for MissingServiceAccount {
         }
         for t in cx.index.pod_templates() {
             let sa = t.service_account();
-            if sa == "default" {
+            // Not a valid name (`$SA_NAME`, `<KSA_NAME>`): a template placeholder, not judged.
+            let valid = sa.len() <= 253
+                && sa.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.'
+                });
+            if sa == "default" || !valid {
                 continue;
             }
             let ns = effective_namespace(t.object);

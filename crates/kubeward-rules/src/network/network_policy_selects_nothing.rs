@@ -1,4 +1,4 @@
-use super::util::{describe_selector, has_pods_in, selected};
+use super::util::{describe_selector, Namespaces};
 use crate::declare_rule;
 use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
@@ -9,8 +9,10 @@ declare_rule! {
     /// Reports a NetworkPolicy whose `spec.podSelector` matches no pod template in its
     /// namespace. An empty `podSelector` (`{}`) selects every pod and is never reported.
     ///
-    /// Like `service-selects-nothing`, it only judges namespaces in which the input holds at
-    /// least one pod template.
+    /// Like `service-selects-nothing`, it accepts any value for controller-added labels and
+    /// does not judge a namespace without pod templates in the input, with custom resources
+    /// an operator may turn into pods, or whose pod templates use none of the selector's
+    /// label keys.
     ///
     /// ## Why it matters
     /// A policy that selects nothing protects nothing: usually a label typo, and the pods it
@@ -49,6 +51,7 @@ impl Rule for NetworkPolicySelectsNothing {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let namespaces = Namespaces::new(cx.index);
         for np in cx.index.of_kind("NetworkPolicy") {
             if np.oref.group() != "networking.k8s.io" {
                 continue;
@@ -61,7 +64,7 @@ impl Rule for NetworkPolicySelectsNothing {
                 continue;
             }
             let ns = effective_namespace(np);
-            if !has_pods_in(cx.index, ns) || selected(cx.index, ns, &sel).next().is_some() {
+            if namespaces.selects_any(ns, &sel) || namespaces.cannot_judge(ns, &sel) {
                 continue;
             }
             out.push(Finding::new(

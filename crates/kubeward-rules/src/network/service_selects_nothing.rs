@@ -1,4 +1,4 @@
-use super::util::{describe_selector, has_pods_in, selected, service_type};
+use super::util::{describe_selector, service_type, Namespaces};
 use crate::declare_rule;
 use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
@@ -9,10 +9,19 @@ declare_rule! {
     /// Reports a Service whose `spec.selector` matches the labels of no pod template in its
     /// namespace.
     ///
-    /// It only judges namespaces in which the input holds at least one pod template (a Pod
-    /// or a workload): when the input has none there, the pods may simply live in another
-    /// file. Services without a selector (ExternalName, or Endpoints/EndpointSlices managed
-    /// by hand) are never reported.
+    /// Labels that controllers add to their pods (`statefulset.kubernetes.io/pod-name`,
+    /// `job-name`, `pod-template-hash`, ...) match any value. Services without a selector
+    /// (ExternalName, or Endpoints/EndpointSlices managed by hand) are never reported.
+    ///
+    /// To stay quiet where the input cannot tell, a namespace is not judged when:
+    /// - the input holds no pod template (Pod or workload) in it: the pods may live in
+    ///   another file;
+    /// - it holds custom resources other than well-known inert ones (ServiceMonitor,
+    ///   Certificate, HTTPRoute, VirtualService, ExternalSecret...): an operator may create
+    ///   the selected pods (a Prometheus, a database Cluster);
+    /// - none of its pod templates uses any of the selector's label keys: the selector
+    ///   targets pods created by something else. A mistyped value (`app: wbe`) is reported;
+    ///   a mistyped key is not.
     ///
     /// ## Why it matters
     /// A Service that selects nothing is usually a typo in a label, which breaks the
@@ -52,6 +61,7 @@ impl Rule for ServiceSelectsNothing {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let namespaces = Namespaces::new(cx.index);
         for svc in cx.index.of_kind("Service") {
             if service_type(svc) == "ExternalName" {
                 continue;
@@ -64,7 +74,7 @@ impl Rule for ServiceSelectsNothing {
                 continue;
             }
             let ns = effective_namespace(svc);
-            if !has_pods_in(cx.index, ns) || selected(cx.index, ns, &sel).next().is_some() {
+            if namespaces.selects_any(ns, &sel) || namespaces.cannot_judge(ns, &sel) {
                 continue;
             }
             out.push(Finding::new(

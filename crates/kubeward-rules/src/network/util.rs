@@ -1,28 +1,183 @@
 //! Small helpers shared by the network rules.
 
 use kubeward_model::{effective_namespace, Index, Object, PodTemplate, Selector};
+use std::collections::{HashMap, HashSet};
 
 /// `spec.type` of a Service (`ClusterIP` when unset).
 pub fn service_type(svc: &Object) -> &str {
     svc.spec().str_at("type").unwrap_or("ClusterIP")
 }
 
-/// Whether the input holds at least one pod template in `namespace`: only then can a
-/// selector be said to select nothing.
-pub fn has_pods_in(index: &Index<'_>, namespace: Option<&str>) -> bool {
-    index
-        .pod_templates()
-        .iter()
-        .any(|t| effective_namespace(t.object) == namespace)
+/// Labels that controllers add to the pods they create, by controller kind: a selector may
+/// use them although the pod template does not carry them.
+fn controller_labels(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "StatefulSet" => &[
+            "statefulset.kubernetes.io/pod-name",
+            "apps.kubernetes.io/pod-index",
+            "controller-revision-hash",
+        ],
+        "Deployment" => &["pod-template-hash"],
+        "DaemonSet" => &["controller-revision-hash", "pod-template-generation"],
+        "Job" | "CronJob" => &[
+            "job-name",
+            "batch.kubernetes.io/job-name",
+            "controller-uid",
+            "batch.kubernetes.io/controller-uid",
+            "batch.kubernetes.io/job-completion-index",
+        ],
+        _ => &[],
+    }
 }
 
-/// Pod templates of `namespace` a selector matches.
-pub fn selected<'a, 's>(
-    index: &'a Index<'s>,
-    namespace: Option<&'a str>,
-    sel: &'a Selector,
-) -> impl Iterator<Item = &'a PodTemplate<'s>> + 'a {
-    index.select_pods(namespace, sel)
+/// Whether a selector matches the pods a template stamps out, counting the labels their
+/// controller adds (for which any value is accepted).
+pub fn matches_template(sel: &Selector, t: &PodTemplate<'_>) -> bool {
+    let added = controller_labels(t.object.kind());
+    let mut sel = sel.clone();
+    sel.labels.retain(|(k, _)| !added.contains(&k.as_str()));
+    sel.expressions.retain(|r| !added.contains(&r.key.as_str()));
+    let labels = t.meta.get("labels");
+    sel.matches(|k| labels.and_then(|l| l.str_at(k)))
+}
+
+/// API groups of built-in Kubernetes objects.
+const BUILTIN_GROUPS: &[&str] = &[
+    "",
+    "apps",
+    "batch",
+    "extensions",
+    "networking.k8s.io",
+    "policy",
+    "rbac.authorization.k8s.io",
+    "autoscaling",
+    "storage.k8s.io",
+    "scheduling.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "node.k8s.io",
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "apiregistration.k8s.io",
+    "certificates.k8s.io",
+    "events.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+    "resource.k8s.io",
+    "authentication.k8s.io",
+    "authorization.k8s.io",
+];
+
+/// Custom resource kinds known not to create pods (monitoring, certificates, routing,
+/// mesh and secret-sync configuration).
+const INERT_CUSTOM_KINDS: &[&str] = &[
+    "ServiceMonitor",
+    "PodMonitor",
+    "PrometheusRule",
+    "Probe",
+    "ScrapeConfig",
+    "Certificate",
+    "Issuer",
+    "CertificateRequest",
+    "HTTPRoute",
+    "GRPCRoute",
+    "TCPRoute",
+    "TLSRoute",
+    "UDPRoute",
+    "ReferenceGrant",
+    "VirtualService",
+    "DestinationRule",
+    "ServiceEntry",
+    "PeerAuthentication",
+    "RequestAuthentication",
+    "AuthorizationPolicy",
+    "Sidecar",
+    "EnvoyFilter",
+    "Telemetry",
+    "WorkloadEntry",
+    "ExternalSecret",
+    "SecretStore",
+    "SealedSecret",
+    "IngressRoute",
+    "Middleware",
+    "BackendConfig",
+    "FrontendConfig",
+    "ManagedCertificate",
+    "VerticalPodAutoscaler",
+    "ScaledObject",
+    "PodMonitoring",
+    "HealthCheckPolicy",
+    "GCPBackendPolicy",
+];
+
+/// Pod templates grouped by namespace, and the namespaces where an operator may create pods
+/// the input does not show; built once per rule run.
+pub struct Namespaces<'a, 's> {
+    templates: HashMap<Option<&'s str>, Vec<&'a PodTemplate<'s>>>,
+    operated: HashSet<Option<&'s str>>,
+}
+
+impl<'a, 's> Namespaces<'a, 's> {
+    pub fn new(index: &'a Index<'s>) -> Self {
+        let mut templates: HashMap<Option<&'s str>, Vec<&'a PodTemplate<'s>>> = HashMap::new();
+        for t in index.pod_templates() {
+            templates
+                .entry(effective_namespace(t.object))
+                .or_default()
+                .push(t);
+        }
+        let operated = index
+            .snapshot
+            .objects
+            .iter()
+            .filter(|o| {
+                !BUILTIN_GROUPS.contains(&o.oref.group())
+                    && !INERT_CUSTOM_KINDS.contains(&o.kind())
+                    && PodTemplate::of(o).is_none()
+            })
+            .map(effective_namespace)
+            .collect();
+        Namespaces {
+            templates,
+            operated,
+        }
+    }
+
+    /// The pod templates of a namespace.
+    pub fn templates(&self, namespace: Option<&'s str>) -> &[&'a PodTemplate<'s>] {
+        self.templates
+            .get(&namespace)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Whether a selector that matches no pod template of the namespace cannot be judged:
+    /// the input has no pod template there at all, the namespace holds custom resources an
+    /// operator may turn into pods (a Prometheus, a database Cluster...), or none of the
+    /// selector's keys is used by the namespace's templates (the pods come from elsewhere,
+    /// rather than a mistyped value).
+    pub fn cannot_judge(&self, namespace: Option<&'s str>, sel: &Selector) -> bool {
+        let templates = self.templates(namespace);
+        if templates.is_empty() || self.operated.contains(&namespace) {
+            return true;
+        }
+        let keys: Vec<&str> = sel
+            .labels
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .chain(sel.expressions.iter().map(|r| r.key.as_str()))
+            .collect();
+        !templates.iter().any(|t| {
+            let added = controller_labels(t.object.kind());
+            t.labels().any(|(k, _)| keys.contains(&k)) || keys.iter().any(|k| added.contains(k))
+        })
+    }
+
+    /// Whether a selector matches some pod template of the namespace.
+    pub fn selects_any(&self, namespace: Option<&'s str>, sel: &Selector) -> bool {
+        self.templates(namespace)
+            .iter()
+            .any(|t| matches_template(sel, t))
+    }
 }
 
 /// `app=web, tier in (a,b)` for messages.

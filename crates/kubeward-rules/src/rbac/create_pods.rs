@@ -104,7 +104,7 @@ impl Rule for RbacCreatePods {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for role in grants::roles(cx) {
             let entries = grants::rule_entries(role);
-            let hits = grants::find(&entries, PROBES);
+            let hits = grants::find(role, &entries, PROBES);
             let Some(first) = hits.first() else { continue };
             let message = format!(
                 "{} can start pods with any spec {}: {}{}",

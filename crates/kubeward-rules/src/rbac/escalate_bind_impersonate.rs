@@ -15,7 +15,10 @@ declare_rule! {
     ///   `system:masters` group.
     ///
     /// Severity is critical, and high for `create` on `serviceaccounts/token` (mint a token
-    /// for any service account the role can see), which is reported by this rule as well.
+    /// for any service account the role can see), which is reported by this rule as well;
+    /// one step lower when `resourceNames` limits every matching rule. Cluster-scoped
+    /// targets (`clusterroles`, `users`, `groups`) listed in a namespaced Role grant nothing
+    /// and are ignored.
     /// Wildcards count (`verbs: ["*"]` includes all of these). The rule judges the role alone;
     /// bindings and aggregated ClusterRoles are not resolved.
     ///
@@ -108,11 +111,11 @@ impl Rule for RbacEscalateBindImpersonate {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for role in grants::roles(cx) {
             let entries = grants::rule_entries(role);
-            let mut hits = grants::find(&entries, CRITICAL);
+            let mut hits = grants::find(role, &entries, CRITICAL);
             let mut severity = Self::META.severity;
             let mut what = "can escalate its privileges";
             if hits.is_empty() {
-                hits = grants::find(&entries, HIGH);
+                hits = grants::find(role, &entries, HIGH);
                 severity = Severity::High;
                 what = "can mint tokens for service accounts";
             }
@@ -123,6 +126,13 @@ impl Rule for RbacEscalateBindImpersonate {
             } else {
                 ""
             };
+            if named {
+                severity = if severity == Severity::Critical {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                };
+            }
             let message = format!(
                 "{} {what} {}: {}{}{limit}",
                 grants::describe(role),

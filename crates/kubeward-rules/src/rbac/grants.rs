@@ -92,7 +92,7 @@ impl<'a> RuleEntry<'a> {
         }
         // A wildcard only counts as "the" reason when no explicit entry matched: a rule that
         // lists `secrets` and `*` in resources is reported as explicit.
-        let explicit_res = self.resources.iter().any(|r| *r == resource);
+        let explicit_res = self.resources.contains(&resource);
         let explicit_verb = self.verbs.contains(&verb);
         let explicit_group = groups.iter().any(|g| self.api_groups.contains(g));
         if (res_wild && !explicit_res) || (verb_wild && !explicit_verb) || (wild && !explicit_group)
@@ -129,6 +129,40 @@ fn resource_match(item: &str, wanted: &str) -> Option<Match> {
         }
     }
     None
+}
+
+/// API groups of built-in Kubernetes resources, where the sensitive ones live.
+const BUILTIN_GROUPS: &[&str] = &[
+    "",
+    "apps",
+    "batch",
+    "extensions",
+    "networking.k8s.io",
+    "policy",
+    RBAC_GROUP,
+    "autoscaling",
+    "storage.k8s.io",
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "apiregistration.k8s.io",
+    "certificates.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "authentication.k8s.io",
+    "authorization.k8s.io",
+    "scheduling.k8s.io",
+    "node.k8s.io",
+    "resource.k8s.io",
+];
+
+impl RuleEntry<'_> {
+    /// Whether the entry reaches a built-in API group (or every group), rather than only
+    /// the groups of custom resources.
+    pub fn reaches_builtin_groups(&self) -> bool {
+        self.api_groups
+            .iter()
+            .any(|g| *g == "*" || BUILTIN_GROUPS.contains(g))
+    }
 }
 
 /// Whether this object is a Role or ClusterRole.
@@ -179,7 +213,7 @@ pub fn describe(obj: &Object) -> String {
 /// What a role's scope means for a grant, for messages.
 pub fn scope(obj: &Object) -> &'static str {
     if obj.kind() == "ClusterRole" {
-        "in every namespace where it is bound with a ClusterRoleBinding (or in one namespace through a RoleBinding)"
+        "(cluster-wide through a ClusterRoleBinding, or in one namespace through a RoleBinding)"
     } else {
         "in its namespace"
     }
@@ -200,11 +234,31 @@ pub struct Probe {
     pub verbs: &'static [&'static str],
 }
 
-/// Every (entry, verb, resource) of `entries` that one of the probes matches.
-pub fn find<'e, 'a>(entries: &'e [RuleEntry<'a>], probes: &[Probe]) -> Vec<Hit<'e, 'a>> {
+/// Resources the probes look for that are not namespaced: a namespaced Role that lists
+/// them grants nothing.
+const CLUSTER_SCOPED_RESOURCES: &[&str] = &[
+    "nodes",
+    "nodes/proxy",
+    "clusterroles",
+    "users",
+    "groups",
+    "uids",
+    "userextras",
+];
+
+/// Every (entry, verb, resource) of `role`'s `entries` that one of the probes matches.
+pub fn find<'e, 'a>(
+    role: &Object,
+    entries: &'e [RuleEntry<'a>],
+    probes: &[Probe],
+) -> Vec<Hit<'e, 'a>> {
+    let namespaced = role.kind() == "Role";
     let mut out = Vec::new();
     for entry in entries {
         for p in probes {
+            if namespaced && CLUSTER_SCOPED_RESOURCES.contains(&p.resource) {
+                continue;
+            }
             for verb in p.verbs {
                 if let Some(how) = entry.grants(p.groups, p.resource, verb) {
                     out.push(Hit {

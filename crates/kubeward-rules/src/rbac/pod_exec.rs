@@ -16,7 +16,9 @@ declare_rule! {
     /// - `create` on `pods/portforward` is reported with medium severity: it opens network
     ///   access to any port of the pod, bypassing NetworkPolicies, but runs no command.
     ///
-    /// Wildcards (`*`, `pods/*`, `*/exec`) count. The rule judges the role alone; bindings and
+    /// Wildcards (`*`, `pods/*`, `*/exec`) count; `nodes/proxy` in a namespaced Role grants
+    /// nothing (nodes are cluster-scoped) and is ignored. With `--kubernetes-version` 1.31 or
+    /// later, `get` on `pods/exec` and `pods/attach` is no longer reported. The rule judges the role alone; bindings and
     /// aggregated ClusterRoles are not resolved.
     ///
     /// ## Why it matters
@@ -93,13 +95,13 @@ impl Rule for RbacPodExec {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for role in grants::roles(cx) {
             let entries = grants::rule_entries(role);
-            let mut hits = grants::find(&entries, HIGH);
+            let mut hits = grants::find(role, &entries, HIGH);
             // From Kubernetes 1.31 WebSocket exec/attach need `create` too.
             if cx.settings.kubernetes_minor.is_some_and(|m| m >= 31) {
                 hits.retain(|h| !(h.verb == "get" && h.resource.starts_with("pods/")));
             }
             let severity = if hits.is_empty() {
-                hits = grants::find(&entries, MEDIUM);
+                hits = grants::find(role, &entries, MEDIUM);
                 Severity::Medium
             } else {
                 Self::META.severity

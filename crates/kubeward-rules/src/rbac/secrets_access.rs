@@ -64,7 +64,7 @@ impl Rule for RbacSecretsAccess {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for role in grants::roles(cx) {
             let entries = grants::rule_entries(role);
-            let hits = grants::find(&entries, PROBES);
+            let hits = grants::find(role, &entries, PROBES);
             let Some(first) = hits.first() else { continue };
             let named = hits.iter().all(|h| h.entry.restricted_by_name());
             let severity = if named {

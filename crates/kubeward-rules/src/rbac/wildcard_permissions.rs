@@ -12,7 +12,10 @@ declare_rule! {
     /// Severity:
     /// - critical for a ClusterRole granting `*` verbs on `*` resources in `*` groups (the
     ///   definition of `cluster-admin`), high for such a Role (administrator of a namespace);
-    /// - high for `*` in `verbs` or `resources`;
+    /// - high for `*` in `verbs` or `resources` of a rule that reaches a built-in API group
+    ///   (core, `apps`, `rbac.authorization.k8s.io`, ...) or every group; medium when the
+    ///   rule is confined to the groups of custom resources (an operator managing its own
+    ///   CRDs);
     /// - medium when the only wildcards are in `apiGroups` or on subresources.
     ///
     /// `nonResourceURLs` are not judged. Aggregated ClusterRoles (`aggregationRule`) are
@@ -72,6 +75,22 @@ impl Rule for RbacWildcardPermissions {
                     .resources
                     .iter()
                     .any(|r| r.contains('/') && r.contains('*'));
+                let groups = if all_groups {
+                    "every API group".to_string()
+                } else {
+                    let names: Vec<&str> = e
+                        .api_groups
+                        .iter()
+                        .map(|g| if g.is_empty() { "core" } else { g })
+                        .collect();
+                    format!("API group {}", names.join(", "))
+                };
+                // Wildcards confined to the groups of custom resources are medium.
+                let high = if e.reaches_builtin_groups() {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                };
                 let found = if all_verbs && all_res && all_groups {
                     let sev = if role.kind() == "ClusterRole" {
                         Severity::Critical
@@ -84,17 +103,23 @@ impl Rule for RbacWildcardPermissions {
                         "every verb on every resource of every API group (full administrator)"
                             .to_string(),
                     ))
+                } else if all_verbs && all_res {
+                    Some((
+                        high,
+                        "verbs",
+                        format!("every verb on every resource of {groups}"),
+                    ))
                 } else if all_verbs {
                     Some((
-                        Severity::High,
+                        high,
                         "verbs",
-                        format!("every verb on {}", e.resources.join(", ")),
+                        format!("every verb on {} in {groups}", e.resources.join(", ")),
                     ))
                 } else if all_res {
                     Some((
-                        Severity::High,
+                        high,
                         "resources",
-                        format!("{} on every resource", e.verbs.join(", ")),
+                        format!("{} on every resource of {groups}", e.verbs.join(", ")),
                     ))
                 } else if all_groups || sub_wild {
                     let field = if all_groups { "apiGroups" } else { "resources" };
@@ -102,7 +127,7 @@ impl Rule for RbacWildcardPermissions {
                         Severity::Medium,
                         field,
                         format!(
-                            "{} on {} (wildcard groups or subresources)",
+                            "{} on {} in {groups}",
                             e.verbs.join(", "),
                             e.resources.join(", ")
                         ),
