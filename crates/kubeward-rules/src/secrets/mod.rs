@@ -1,8 +1,26 @@
-//! Rules of the `secrets` domain.
+//! Rules of the `secrets` domain: credentials where they should not be (literal env
+//! values, ConfigMaps), Secrets exposed through environment variables, and encryption of
+//! Secrets at rest.
+
+mod configmap;
+pub mod detect;
+mod encryption_config;
+mod env_literal;
+mod env_var_reference;
+
+pub use configmap::SecretInConfigMap;
+pub use encryption_config::EncryptionConfigIdentityProvider;
+pub use env_literal::SecretInEnvLiteral;
+pub use env_var_reference::SecretEnvVarReference;
 
 use crate::rule::Rule;
 
 /// The rules of this domain.
 pub fn rules() -> Vec<&'static dyn Rule> {
-    vec![]
+    vec![
+        &SecretInEnvLiteral,
+        &SecretInConfigMap,
+        &SecretEnvVarReference,
+        &EncryptionConfigIdentityProvider,
+    ]
 }

@@ -1,0 +1,741 @@
+//! Credential detectors shared by the secrets rules: names that announce a credential,
+//! values shaped like well-known tokens, `key: value` lines of embedded configuration files,
+//! and masking for messages.
+//!
+//! No regular-expression engine: each detector is a small scanner, which keeps them fast on
+//! megabyte-sized ConfigMaps and their behaviour easy to read.
+
+/// Name words that announce a credential on their own.
+const CREDENTIAL_WORDS: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "PWD",
+    "PASS",
+    "PASSPHRASE",
+    "SECRET",
+    "TOKEN",
+    "APIKEY",
+    "CREDENTIAL",
+    "CREDENTIALS",
+    "CREDS",
+    "PRIVATEKEY",
+    "ACCESSKEY",
+    "SECRETKEY",
+    "AUTHTOKEN",
+    "CLIENTSECRET",
+];
+
+/// Word endings that announce a credential glued to a prefix (`PGPASSWORD`, `DBPASS`).
+const CREDENTIAL_SUFFIXES: &[&str] = &["PASSWORD", "PASSWD", "TOKEN", "SECRET", "APIKEY"];
+
+/// Word pairs that announce a credential (`API_KEY`, `accessKey`, ...).
+const CREDENTIAL_PAIRS: &[(&str, &str)] = &[
+    ("API", "KEY"),
+    ("ACCESS", "KEY"),
+    ("PRIVATE", "KEY"),
+    ("SECRET", "KEY"),
+    ("SIGNING", "KEY"),
+    ("ENCRYPTION", "KEY"),
+    ("MASTER", "KEY"),
+    ("LICENSE", "KEY"),
+];
+
+/// Last words that turn a credential-sounding name into something else: a file holding the
+/// credential, a URL, a duration, a switch, a name or id that is not secret.
+const NOT_CREDENTIAL_LAST: &[&str] = &[
+    "FILE",
+    "FILES",
+    "PATH",
+    "DIR",
+    "DIRECTORY",
+    "URL",
+    "URI",
+    "ENDPOINT",
+    "HOST",
+    "HOSTNAME",
+    "PORT",
+    "TTL",
+    "EXPIRY",
+    "EXPIRATION",
+    "EXPIRES",
+    "EXPIRE",
+    "TIMEOUT",
+    "LENGTH",
+    "LEN",
+    "SIZE",
+    "MIN",
+    "MAX",
+    "COUNT",
+    "ENABLED",
+    "ENABLE",
+    "DISABLED",
+    "DISABLE",
+    "REQUIRED",
+    "TYPE",
+    "MODE",
+    "METHOD",
+    "NAME",
+    "NAMES",
+    "REF",
+    "ID",
+    "USER",
+    "USERNAME",
+    "LOGIN",
+    "HEADER",
+    "FIELD",
+    "PROVIDER",
+    "ALGORITHM",
+    "ALG",
+    "ISSUER",
+    "AUDIENCE",
+    "SCOPE",
+    "SCOPES",
+    "PREFIX",
+    "VERSION",
+    "FORMAT",
+    "POLICY",
+    "STRATEGY",
+    "ROTATION",
+    "PERIOD",
+    "INTERVAL",
+    "DURATION",
+    "SECONDS",
+    "ENV",
+    "VAR",
+    "MOUNT",
+    "LOCATION",
+    "ALIAS",
+    "SOURCE",
+    "TEMPLATE",
+    "REGEX",
+    "PATTERN",
+    "HASH",
+    "HASHED",
+    "RESET",
+    "LIMIT",
+    "RETRIES",
+    "CACHE",
+    "ENCODING",
+    "VALIDITY",
+    "LIFETIME",
+    "AGE",
+    "KIND",
+    "STORE",
+    "PROVIDERS",
+    "SECRETNAME",
+    "KEYS",
+    "NAMESPACE",
+    "REGION",
+    "SELECTOR",
+    "LABEL",
+    "ANNOTATION",
+    "CLASS",
+    "REQUEST",
+    "RESPONSE",
+];
+
+/// First words that turn a name into a reference to a Kubernetes Secret.
+const NOT_CREDENTIAL_FIRST: &[&str] = &["EXISTING", "USE", "SKIP", "ALLOW", "REQUIRE", "NO"];
+
+/// Splits a name into upper-case words at `_ - . /` and camelCase boundaries.
+pub fn words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        cur.push(c.to_ascii_uppercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Whether a variable or key name announces a credential (`DB_PASSWORD`, `apiKey`,
+/// `client-secret`), and not a file, URL, duration or switch about one (`PASSWORD_FILE`,
+/// `TOKEN_TTL`, `AUTH_ENABLED`).
+pub fn credential_name(name: &str) -> bool {
+    let w = words(name);
+    let (Some(first), Some(last)) = (w.first(), w.last()) else {
+        return false;
+    };
+    if NOT_CREDENTIAL_LAST.contains(&last.as_str())
+        || NOT_CREDENTIAL_FIRST.contains(&first.as_str())
+    {
+        return false;
+    }
+    // `credentialsSecret`, `passwordSecret`: the name of a Kubernetes Secret that holds it.
+    if last == "SECRET"
+        && w[..w.len() - 1]
+            .iter()
+            .any(|x| CREDENTIAL_WORDS.contains(&x.as_str()) || x == "CREDENTIALS")
+    {
+        return false;
+    }
+    w.iter().any(|x| CREDENTIAL_WORDS.contains(&x.as_str()) || CREDENTIAL_SUFFIXES.iter().any(|s| x.ends_with(s)))
+        // `REDIS_AUTH`, but not a lone `auth:` (often `auth: ldap`).
+        || (w.len() > 1 && last == "AUTH")
+        || w.windows(2).any(|p| CREDENTIAL_PAIRS.iter().any(|(a, b)| p[0] == *a && p[1] == *b))
+}
+
+/// Whether a value under a credential name looks like an actual credential rather than a
+/// reference or a placeholder: not empty, not a `$(VAR)`/`${VAR}`/`{{ }}`/`<...>`
+/// placeholder, not a file path or URL without user info, not a boolean or short number,
+/// not a single repeated character (`xxxx`, `****`), not a `REPLACE_ME`/`your-...`
+/// instruction, not a reference to an external secret store.
+///
+/// Weak defaults such as `changeme` or `admin` are credentials (the workload will run
+/// with them) and are reported.
+pub fn plausible_literal(value: &str) -> bool {
+    let v = value.trim();
+    // `COOKIE_SECRET: SECRET`, `password: password`, `API_KEY: api-key`: a placeholder
+    // naming what belongs there.
+    let vw = words(v);
+    const FILLERS: &[&str] = &[
+        "KEY", "API", "ACCESS", "PRIVATE", "MY", "YOUR", "THE", "HERE",
+    ];
+    if !vw.is_empty()
+        && vw
+            .iter()
+            .all(|x| CREDENTIAL_WORDS.contains(&x.as_str()) || FILLERS.contains(&x.as_str()))
+    {
+        return false;
+    }
+    if v.chars().count() < 3 {
+        return false;
+    }
+    let lower = v.to_ascii_lowercase();
+    if v.contains("$(")
+        || v.contains("${")
+        || v.contains("{{")
+        || v.starts_with('$')
+        || v.starts_with('%')
+    {
+        return false;
+    }
+    if v.starts_with('<') && v.ends_with('>') {
+        return false;
+    }
+    if v.starts_with('/') || v.starts_with("./") || v.starts_with("~/") || v.starts_with("file:") {
+        return false;
+    }
+    if let Some((scheme, _)) = v.split_once("://") {
+        if !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+        {
+            return url_password(v).is_some();
+        }
+    }
+    if matches!(
+        lower.as_str(),
+        "true"
+            | "false"
+            | "yes"
+            | "no"
+            | "on"
+            | "off"
+            | "null"
+            | "none"
+            | "nil"
+            | "undefined"
+            | "redacted"
+            | "[redacted]"
+            | "optional"
+            | "required"
+            | "enabled"
+            | "disabled"
+    ) {
+        return false;
+    }
+    if v.chars().all(|c| c.is_ascii_digit()) && v.len() < 6 {
+        return false;
+    }
+    let mut chars = v.chars();
+    let first = chars.next().unwrap_or(' ');
+    if chars.all(|c| c == first) {
+        return false;
+    }
+    if lower.starts_with("your") {
+        return false;
+    }
+    const INSTRUCTIONS: &[&str] = &[
+        "replace",
+        "your-",
+        "your_",
+        "insert",
+        "fill-in",
+        "fill_in",
+        "todo",
+        "placeholder",
+    ];
+    if INSTRUCTIONS.iter().any(|p| lower.contains(p)) {
+        return false;
+    }
+    const REFERENCES: &[&str] = &[
+        "arn:aws:secretsmanager:",
+        "arn:aws:ssm:",
+        "vault:",
+        "ref+",
+        "sm://",
+        "gcp:secretmanager:",
+        "azurekeyvault:",
+    ];
+    if REFERENCES.iter().any(|p| lower.starts_with(p)) {
+        return false;
+    }
+    true
+}
+
+/// Whether a value merely repeats its variable's name (`HF_TOKEN: HF_TOKEN`), a placeholder.
+pub fn names_itself(name: &str, value: &str) -> bool {
+    let norm = |s: &str| {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect::<String>()
+    };
+    let (n, v) = (norm(name), norm(value));
+    !v.is_empty() && (n == v || n.ends_with(&v) && v.len() >= 4)
+}
+
+/// The password of a `scheme://user:password@host` URL, when it has a real one.
+pub fn url_password(text: &str) -> Option<&str> {
+    let (_, rest) = text.split_once("://")?;
+    let authority = rest.split(['/', '?', '#', ' ', '"', '\'']).next()?;
+    let (userinfo, _) = authority.rsplit_once('@')?;
+    let (_, password) = userinfo.split_once(':')?;
+    let lower = password.to_ascii_lowercase();
+    let placeholder = password.is_empty()
+        || password.contains("$(")
+        || password.contains("${")
+        || password.contains('{')
+        || password.starts_with('$')
+        || password.starts_with('<')
+        || password.chars().all(|c| c == '*' || c == 'x' || c == 'X')
+        || lower == "password"
+        || lower == "pass";
+    (!placeholder).then_some(password)
+}
+
+fn is_token_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+}
+
+/// Finds `prefix` followed by at least `min` characters accepted by `class`, not preceded by
+/// a token character. Returns the whole match.
+fn prefixed<'t>(text: &'t str, prefix: &str, class: fn(u8) -> bool, min: usize) -> Option<&'t str> {
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(off) = text[from..].find(prefix) {
+        let start = from + off;
+        let body = start + prefix.len();
+        let mut end = body;
+        while end < b.len() && class(b[end]) {
+            end += 1;
+        }
+        let boundary = start == 0 || !b[start - 1].is_ascii_alphanumeric();
+        if boundary && end - body >= min {
+            return Some(&text[start..end]);
+        }
+        from = body;
+    }
+    None
+}
+
+fn upper_or_digit(c: u8) -> bool {
+    c.is_ascii_uppercase() || c.is_ascii_digit()
+}
+
+fn alnum(c: u8) -> bool {
+    c.is_ascii_alphanumeric()
+}
+
+fn alnum_underscore(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+fn jwt_part(c: u8) -> bool {
+    is_token_char(c)
+}
+
+/// A well-known credential format found in `text`: (what it is, the matched text).
+pub fn known_secret(text: &str) -> Option<(&'static str, &str)> {
+    for prefix in ["AKIA", "ASIA"] {
+        if let Some(m) = prefixed(text, prefix, upper_or_digit, 16) {
+            // Exactly 20 characters; the documentation's example key is not a credential.
+            if m.len() == 20 && !m.ends_with("EXAMPLE") {
+                return Some(("an AWS access key id", m));
+            }
+        }
+    }
+    for prefix in ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"] {
+        if let Some(m) = prefixed(text, prefix, alnum, 36) {
+            return Some(("a GitHub token", m));
+        }
+    }
+    if let Some(m) = prefixed(text, "github_pat_", alnum_underscore, 22) {
+        return Some(("a GitHub fine-grained token", m));
+    }
+    if let Some(m) = prefixed(text, "glpat-", jwt_part, 20) {
+        return Some(("a GitLab token", m));
+    }
+    for prefix in ["xoxb-", "xoxa-", "xoxp-", "xoxr-", "xoxs-"] {
+        if let Some(m) = prefixed(text, prefix, jwt_part, 10) {
+            return Some(("a Slack token", m));
+        }
+    }
+    if let Some(m) = prefixed(
+        text,
+        "https://hooks.slack.com/services/T",
+        |c| alnum(c) || c == b'/',
+        20,
+    ) {
+        return Some(("a Slack webhook URL", m));
+    }
+    for prefix in ["sk_live_", "rk_live_"] {
+        if let Some(m) = prefixed(text, prefix, alnum, 16) {
+            return Some(("a Stripe live key", m));
+        }
+    }
+    if let Some(m) = prefixed(text, "AIza", jwt_part, 35) {
+        return Some(("a Google API key", m));
+    }
+    for prefix in ["sk-proj-", "sk-ant-"] {
+        if let Some(m) = prefixed(text, prefix, jwt_part, 20) {
+            return Some(("an OpenAI/Anthropic API key", m));
+        }
+    }
+    if let Some(m) = prefixed(text, "npm_", alnum, 36) {
+        return Some(("an npm token", m));
+    }
+    if let Some(m) = prefixed(text, "dckr_pat_", jwt_part, 20) {
+        return Some(("a Docker Hub token", m));
+    }
+    if let Some(m) = private_key(text) {
+        return Some(("a PEM private key", m));
+    }
+    if let Some(m) = jwt(text) {
+        return Some(("a JSON Web Token", m));
+    }
+    if let Some(pw) = url_password(text) {
+        return Some(("a password in a URL (user:password@)", pw));
+    }
+    None
+}
+
+/// `-----BEGIN ... PRIVATE KEY-----` (RSA, EC, OPENSSH, DSA, ENCRYPTED or plain) followed
+/// by key material. Certificates and public keys are not secrets.
+fn private_key(text: &str) -> Option<&str> {
+    let mut from = 0;
+    while let Some(off) = text[from..].find("-----BEGIN ") {
+        let start = from + off;
+        let rest = &text[start + 11..];
+        let line_end = rest.find("-----").unwrap_or(0);
+        let label = &rest[..line_end];
+        if label.ends_with("PRIVATE KEY") && label.len() < 40 {
+            let after = &rest[line_end + 5..];
+            let body: usize = after.lines().take(3).map(|l| l.trim().len()).sum();
+            if body >= 40 {
+                let end = start + 11 + line_end + 5;
+                return Some(&text[start..end]);
+            }
+        }
+        from = start + 11;
+    }
+    None
+}
+
+/// `eyJ<header>.eyJ<payload>.<signature>` (a signed JWT).
+fn jwt(text: &str) -> Option<&str> {
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(off) = text[from..].find("eyJ") {
+        let start = from + off;
+        let mut i = start;
+        let mut parts = [0usize; 3];
+        let mut n = 0;
+        while n < 3 {
+            let s = i;
+            while i < b.len() && jwt_part(b[i]) {
+                i += 1;
+            }
+            parts[n] = i - s;
+            n += 1;
+            if n < 3 && i < b.len() && b[i] == b'.' {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        let boundary = start == 0 || !b[start - 1].is_ascii_alphanumeric();
+        if boundary
+            && n == 3
+            && parts.iter().all(|&p| p >= 10)
+            && text[start..]
+                .split('.')
+                .nth(1)
+                .is_some_and(|p| p.starts_with("eyJ"))
+        {
+            return Some(&text[start..i]);
+        }
+        from = start + 3;
+    }
+    None
+}
+
+/// A credential assignment in one line of an embedded configuration file
+/// (`password: x`, `password = "x"`, `"apiKey": "x",`, `export TOKEN=x`): (key, value).
+/// Comment lines are skipped.
+pub fn config_assignment(line: &str) -> Option<(&str, &str)> {
+    let t = line.trim_start();
+    let t = t.strip_prefix("- ").unwrap_or(t);
+    let t = t.strip_prefix("export ").unwrap_or(t);
+    if t.starts_with('#')
+        || t.starts_with("//")
+        || t.starts_with(';')
+        || t.starts_with("<!--")
+        || t.starts_with('*')
+    {
+        return None;
+    }
+    let sep = t.find([':', '='])?;
+    let key = t[..sep].trim().trim_matches(['"', '\'']);
+    if key.is_empty() || key.contains(' ') || !credential_name(key) {
+        return None;
+    }
+    let mut value = t[sep + 1..].trim();
+    let quoted = value.starts_with('"') || value.starts_with('\'');
+    if quoted {
+        let q = &value[..1];
+        value = value[1..].split(q).next().unwrap_or("");
+    } else {
+        value = value
+            .split(" #")
+            .next()
+            .unwrap_or(value)
+            .trim_end_matches([',', ';'])
+            .trim();
+    }
+    if value.is_empty()
+        || value.starts_with(['{', '[', '|', '>', '&', '*'])
+        || !plausible_literal(value)
+    {
+        return None;
+    }
+    // Code rather than configuration: `token=os.environ["X"]`, `password = getpass()`.
+    if value.contains(['(', '[']) || value.contains("os.environ") || value.contains("process.env") {
+        return None;
+    }
+    // nsswitch.conf: `passwd: files systemd` names lookup sources.
+    const NSS: &[&str] = &[
+        "files", "compat", "db", "sss", "ldap", "nis", "systemd", "dns", "winbind",
+    ];
+    if key.eq_ignore_ascii_case("passwd")
+        && value
+            .split_whitespace()
+            .next()
+            .is_some_and(|w| NSS.contains(&w))
+    {
+        return None;
+    }
+    // Unquoted values with inner spaces are prose or lists, not passwords.
+    if !quoted && value.contains(char::is_whitespace) {
+        return None;
+    }
+    Some((key, value))
+}
+
+/// What a credential found in a multi-line text is: (line number from 1, description,
+/// masked value).
+pub struct TextHit {
+    pub line: usize,
+    pub what: String,
+    pub masked: String,
+}
+
+/// Every credential in a text (a ConfigMap value): known token formats anywhere, and
+/// credential assignments line by line. At most one hit per line.
+pub fn scan_text(text: &str) -> Vec<TextHit> {
+    let mut out = Vec::new();
+    // Private keys span lines: look at the whole text first.
+    let pem = private_key(text);
+    if let Some(m) = pem {
+        let line = text[..text.find(m).unwrap_or(0)].matches('\n').count() + 1;
+        out.push(TextHit {
+            line,
+            what: "a PEM private key".into(),
+            masked: format!("({} ...)", m),
+        });
+    }
+    for (i, line) in text.lines().enumerate() {
+        if line.len() > 100_000 {
+            continue;
+        }
+        if let Some((what, m)) = known_secret(line) {
+            if what == "a PEM private key" {
+                continue;
+            }
+            out.push(TextHit {
+                line: i + 1,
+                what: what.into(),
+                masked: mask(m),
+            });
+        } else if let Some((key, value)) = config_assignment(line) {
+            out.push(TextHit {
+                line: i + 1,
+                what: format!("a literal value for \"{key}\""),
+                masked: mask(value),
+            });
+        }
+    }
+    out
+}
+
+/// `"hu…" (7 characters)`: the first two characters (only for values of 8 characters or
+/// more) and the length; never the secret itself.
+pub fn mask(value: &str) -> String {
+    let n = value.chars().count();
+    if n >= 8 {
+        let head: String = value.chars().take(2).collect();
+        format!("\"{head}…\" ({n} characters)")
+    } else {
+        format!("({n} characters)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        for n in [
+            "DB_PASSWORD",
+            "apiKey",
+            "client-secret",
+            "AWS_SECRET_ACCESS_KEY",
+            "GITHUB_TOKEN",
+            "redis.auth",
+            "PGPASSWORD",
+            "spring.datasource.password",
+        ] {
+            assert!(credential_name(n), "{n}");
+        }
+        for n in [
+            "PASSWORD_FILE",
+            "TOKEN_TTL",
+            "AUTH_ENABLED",
+            "SECRET_NAME",
+            "AWS_ACCESS_KEY_ID",
+            "existingSecret",
+            "OAUTH_URL",
+            "key",
+            "auth",
+            "AUTH_TYPE",
+            "credentialsSecret",
+            "api-token-secret-namespace",
+            "BYPASS_CACHE",
+            "passthrough",
+        ] {
+            assert!(!credential_name(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn values() {
+        for v in ["hunter2", "changeme", "s3cr3t-Pa55", "123456"] {
+            assert!(plausible_literal(v), "{v}");
+        }
+        for v in [
+            "",
+            "$(DB_PASSWORD)",
+            "${PASSWORD}",
+            "{{ .Values.pw }}",
+            "<password>",
+            "/etc/secret/pw",
+            "true",
+            "xxxx",
+            "REPLACE_ME",
+            "SECRET",
+            "password",
+            "http://auth:8080/token",
+            "30",
+            "vault:secret/data/db#pw",
+        ] {
+            assert!(!plausible_literal(v), "{v}");
+        }
+        assert!(plausible_literal("postgres://app:s3cret@db:5432/app"));
+        assert!(plausible_literal("mysecretpassword"));
+        assert!(names_itself("HF_TOKEN", "HF_TOKEN"));
+        assert!(names_itself("GITHUB_TOKEN", "token"));
+        assert!(!names_itself("DB_PASSWORD", "hunter2"));
+    }
+
+    #[test]
+    fn known_formats() {
+        assert_eq!(
+            known_secret("key AKIAABCDEFGHIJKLMNOP here").map(|x| x.0),
+            Some("an AWS access key id")
+        );
+        assert_eq!(known_secret("AKIAIOSFODNN7EXAMPLE"), None);
+        assert!(known_secret(&format!("ghp_{}", "a1".repeat(18))).is_some());
+        assert!(known_secret("xoxb-123456789012-abcdefghij").is_some());
+        assert!(known_secret("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U").is_some());
+        assert!(known_secret("redis://:p4ssw0rd@redis:6379").is_some());
+        assert!(known_secret("postgres://user:${PW}@db/x").is_none());
+        assert!(known_secret(
+            "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUEXAMPLEEXAMPLEEXAMPLEEXAMPLE\n"
+        )
+        .is_none());
+        assert!(known_secret(
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAxEXAMPLEEXAMPLEEXAMPLEEXAMPLE\n"
+        )
+        .is_some());
+        assert!(known_secret("AIzaSyA-1234567890abcdefghijklmnopqrstu").is_some());
+        assert!(known_secret("just some text with sk_test_abc").is_none());
+    }
+
+    #[test]
+    fn config_lines() {
+        assert_eq!(
+            config_assignment("  password: hunter22"),
+            Some(("password", "hunter22"))
+        );
+        assert_eq!(
+            config_assignment("\"apiKey\": \"abcdef123\","),
+            Some(("apiKey", "abcdef123"))
+        );
+        assert_eq!(
+            config_assignment("export DB_PASSWORD=s3cret"),
+            Some(("DB_PASSWORD", "s3cret"))
+        );
+        assert_eq!(config_assignment("# password: hunter22"), None);
+        assert_eq!(config_assignment("password_file: /etc/pw"), None);
+        assert_eq!(config_assignment("password: ${PW}"), None);
+        assert_eq!(config_assignment("basic_auth:"), None);
+        assert_eq!(config_assignment("password: \"\""), None);
+        assert_eq!(config_assignment("    passwd:         compat"), None);
+        assert_eq!(config_assignment("token=os.environ[\"HF_TOKEN\"]"), None);
+        assert_eq!(config_assignment("    passwd:         compat"), None);
+        assert_eq!(config_assignment("token=os.environ[\"HF_TOKEN\"]"), None);
+    }
+
+    #[test]
+    fn masking() {
+        assert_eq!(mask("hunter2"), "(7 characters)");
+        assert_eq!(mask("supersecret"), "\"su…\" (11 characters)");
+    }
+}
