@@ -142,11 +142,6 @@ impl Rule for MissingNetworkPolicy {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let policies: Vec<&Object> = cx
-            .index
-            .of_kind("NetworkPolicy")
-            .filter(|p| p.oref.group() == "networking.k8s.io")
-            .collect();
         let foreign_cluster_wide = cx.index.has_kind("GlobalNetworkPolicy")
             || cx.index.has_kind("CiliumClusterwideNetworkPolicy");
         // Namespaces with Calico or Cilium policies: not understood here, not judged.
@@ -171,10 +166,10 @@ impl Rule for MissingNetworkPolicy {
                 continue;
             }
             let ns = effective_namespace(t.object);
-            let in_ns: Vec<&Object> = policies
-                .iter()
-                .copied()
-                .filter(|p| effective_namespace(p) == ns)
+            let in_ns: Vec<&Object> = cx
+                .index
+                .of_kind_in("NetworkPolicy", ns)
+                .filter(|p| p.oref.group() == "networking.k8s.io")
                 .collect();
             let selects = |p: &&Object| {
                 applies_to_ingress(p)

@@ -78,10 +78,7 @@ impl Rule for MissingServiceAccount {
             }
             let ns_name = ns.unwrap_or("default");
             let complete = ns.is_some_and(|n| cx.index.namespace(n).is_some())
-                || cx
-                    .index
-                    .of_kind("ServiceAccount")
-                    .any(|s| effective_namespace(s) == ns);
+                || cx.index.of_kind_in("ServiceAccount", ns).next().is_some();
             if !complete {
                 continue;
             }
