@@ -197,6 +197,19 @@ pub struct Requirement {
     pub values: Vec<String>,
 }
 
+impl Requirement {
+    /// Whether a label value (`None`: the label is absent) satisfies this requirement.
+    pub fn matches(&self, v: Option<&str>) -> bool {
+        match self.operator.as_str() {
+            "In" => v.is_some_and(|v| self.values.iter().any(|x| x == v)),
+            "NotIn" => v.is_none_or(|v| !self.values.iter().any(|x| x == v)),
+            "Exists" => v.is_some(),
+            "DoesNotExist" => v.is_none(),
+            _ => false,
+        }
+    }
+}
+
 impl Selector {
     /// A `LabelSelector` (`matchLabels` / `matchExpressions`).
     pub fn from_label_selector(node: &Node) -> Selector {
@@ -245,15 +258,6 @@ impl Selector {
         self.labels
             .iter()
             .all(|(k, v)| label(k) == Some(v.as_str()))
-            && self.expressions.iter().all(|r| {
-                let v = label(&r.key);
-                match r.operator.as_str() {
-                    "In" => v.is_some_and(|v| r.values.iter().any(|x| x == v)),
-                    "NotIn" => v.is_none_or(|v| !r.values.iter().any(|x| x == v)),
-                    "Exists" => v.is_some(),
-                    "DoesNotExist" => v.is_none(),
-                    _ => false,
-                }
-            })
+            && self.expressions.iter().all(|r| r.matches(label(&r.key)))
     }
 }

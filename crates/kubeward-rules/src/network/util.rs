@@ -34,11 +34,21 @@ fn controller_labels(kind: &str) -> &'static [&'static str] {
 /// controller adds (for which any value is accepted).
 pub fn matches_template(sel: &Selector, t: &PodTemplate<'_>) -> bool {
     let added = controller_labels(t.object.kind());
-    let mut sel = sel.clone();
-    sel.labels.retain(|(k, _)| !added.contains(&k.as_str()));
-    sel.expressions.retain(|r| !added.contains(&r.key.as_str()));
     let labels = t.meta.get("labels");
-    sel.matches(|k| labels.and_then(|l| l.str_at(k)))
+    let label = |k: &str| labels.and_then(|l| l.str_at(k));
+    // labels the controller adds match any value: skip them instead of copying the selector
+    if added.is_empty() {
+        return sel.matches(label);
+    }
+    sel.labels
+        .iter()
+        .filter(|(k, _)| !added.contains(&k.as_str()))
+        .all(|(k, v)| label(k) == Some(v.as_str()))
+        && sel
+            .expressions
+            .iter()
+            .filter(|r| !added.contains(&r.key.as_str()))
+            .all(|r| r.matches(label(&r.key)))
 }
 
 /// API groups of built-in Kubernetes objects.

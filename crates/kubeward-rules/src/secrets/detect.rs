@@ -166,6 +166,9 @@ pub fn words(name: &str) -> Vec<String> {
 /// `client-secret`), and not a file, URL, duration or switch about one (`PASSWORD_FILE`,
 /// `TOKEN_TTL`, `AUTH_ENABLED`).
 pub fn credential_name(name: &str) -> bool {
+    if !may_name_credential(name) {
+        return false;
+    }
     let w = words(name);
     let (Some(first), Some(last)) = (w.first(), w.last()) else {
         return false;
@@ -187,6 +190,25 @@ pub fn credential_name(name: &str) -> bool {
         // `REDIS_AUTH`, but not a lone `auth:` (often `auth: ldap`).
         || (w.len() > 1 && last == "AUTH")
         || w.windows(2).any(|p| CREDENTIAL_PAIRS.iter().any(|(a, b)| p[0] == *a && p[1] == *b))
+}
+
+/// A necessary condition for [`credential_name`], without allocating: every way a name can
+/// qualify needs one of these words as a case-insensitive substring.
+fn may_name_credential(name: &str) -> bool {
+    static AC: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> = std::sync::LazyLock::new(|| {
+        let mut pats: Vec<&str> = CREDENTIAL_WORDS.to_vec();
+        pats.extend(CREDENTIAL_SUFFIXES);
+        pats.extend(CREDENTIAL_PAIRS.iter().map(|(a, _)| *a));
+        pats.push("AUTH");
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(pats)
+            .ok()
+    });
+    match AC.as_ref() {
+        Some(ac) => ac.is_match(name),
+        None => true,
+    }
 }
 
 /// Whether a value under a credential name looks like an actual credential rather than a
@@ -371,8 +393,29 @@ fn jwt_part(c: u8) -> bool {
     is_token_char(c)
 }
 
+/// Every literal that starts a credential format [`known_secret`] recognises. One
+/// Aho-Corasick pass over a text tells whether any detector can match at all, so large
+/// ConfigMaps (dashboards, scripts) cost one scan instead of one scan per format.
+const TRIGGERS: &[&str] = &[
+    "AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox",
+    "hooks.slack.com", "sk_live_", "rk_live_", "AIza", "sk-proj-", "sk-ant-", "npm_",
+    "dckr_pat_", "-----BEGIN ", "eyJ", "://",
+];
+
+fn may_hold_known_secret(text: &str) -> bool {
+    static AC: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::LazyLock::new(|| aho_corasick::AhoCorasick::new(TRIGGERS).ok());
+    match AC.as_ref() {
+        Some(ac) => ac.is_match(text),
+        None => true,
+    }
+}
+
 /// A well-known credential format found in `text`: (what it is, the matched text).
 pub fn known_secret(text: &str) -> Option<(&'static str, &str)> {
+    if !may_hold_known_secret(text) {
+        return None;
+    }
     for prefix in ["AKIA", "ASIA"] {
         if let Some(m) = prefixed(text, prefix, upper_or_digit, 16) {
             // Exactly 20 characters; the documentation's example key is not a credential.
@@ -580,11 +623,12 @@ pub fn scan_text(text: &str) -> Vec<TextHit> {
             masked: format!("({} ...)", m),
         });
     }
+    let any_known = may_hold_known_secret(text);
     for (i, line) in text.lines().enumerate() {
         if line.len() > 100_000 {
             continue;
         }
-        if let Some((what, m)) = known_secret(line) {
+        if let Some((what, m)) = any_known.then(|| known_secret(line)).flatten() {
             if what == "a PEM private key" {
                 continue;
             }
