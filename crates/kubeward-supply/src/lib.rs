@@ -6,5 +6,6 @@ pub mod catalog;
 pub mod image;
 pub mod package;
 pub mod sbom;
+pub mod store;
 
 pub use catalog::{catalog_source, Catalog, CatalogOptions};

@@ -14,6 +14,8 @@
 mod archive;
 mod layer;
 mod layout;
+#[cfg(feature = "registry")]
+pub mod registry;
 mod tree;
 
 pub use layer::{Selector, Want};
