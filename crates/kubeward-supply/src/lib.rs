@@ -3,6 +3,7 @@
 pub mod osv;
 pub mod version;
 pub mod catalog;
+pub mod db;
 pub mod image;
 pub mod package;
 pub mod sbom;

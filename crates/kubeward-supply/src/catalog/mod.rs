@@ -8,6 +8,7 @@ pub mod golang;
 pub mod java;
 pub mod lang;
 pub mod os;
+pub mod rpm;
 pub mod rust;
 
 use crate::image::{self, FileTree, ImageInfo, Limits, NodeKind, Selector, Want};
@@ -68,6 +69,7 @@ pub fn want(path: &str, mode: u32) -> Want {
         | "usr/lib/os-release"
         | "var/lib/dpkg/status"
         | "lib/apk/db/installed" => return Want::Content,
+        _ if rpm::wanted(path) => return Want::Content,
         _ => {}
     }
     if let Some(rest) = path.strip_prefix("var/lib/dpkg/") {
@@ -189,6 +191,7 @@ pub fn catalog_tree(tree: &FileTree, info: &ImageInfo) -> Catalog {
             }
         }
     }
+    rpm::catalog(tree, &mut owned, &mut os_pkgs, &mut warnings, &layer_id);
     for p in &mut os_pkgs {
         p.distro = distro.clone();
         p.refresh_purl();

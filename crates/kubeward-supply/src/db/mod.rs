@@ -1,0 +1,793 @@
+//! The local vulnerability database: osv.dev's per-ecosystem exports
+//! (`<base>/<Ecosystem>/all.zip`) downloaded into one folder, and loaded back as a
+//! [`Database`].
+//!
+//! Layout of the folder:
+//!
+//! ```text
+//! manifest.json            what is there: per ecosystem the URL, size, sha256, validators
+//! <Ecosystem>/all.zip      the last export that downloaded completely and verified
+//! <Ecosystem>/all.zip.part a download in progress (resumed with an HTTP Range request)
+//! <Ecosystem>/all.zip.part.json   the validators (ETag, Last-Modified) the part belongs to
+//! ```
+//!
+//! A download is verified before it replaces anything: the length announced by the server,
+//! the CRC32C of Google Cloud Storage's `x-goog-hash` header when present, and the zip itself
+//! (every entry is read, so each entry's CRC-32 is checked, and it must hold OSV JSON). Only
+//! then is the part renamed over `all.zip` (an atomic replace on one file system) and the
+//! manifest rewritten (written to a temporary file, then renamed). A failed or corrupt
+//! download never touches the previous database.
+//!
+//! Nothing here prints or reads the environment: the caller passes the folder, the base URL
+//! and the proxy, and receives [`Event`]s to show progress.
+
+mod checksum;
+
+use crate::osv::Database;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Where osv.dev publishes its exports.
+pub const DEFAULT_BASE_URL: &str = "https://osv-vulnerabilities.storage.googleapis.com";
+
+/// The ecosystems downloaded when none are named and the folder has none yet: those
+/// kubeward catalogs and matches.
+pub const DEFAULT_ECOSYSTEMS: [&str; 11] = [
+    "AlmaLinux",
+    "Alpine",
+    "crates.io",
+    "Debian",
+    "Go",
+    "Maven",
+    "npm",
+    "PyPI",
+    "Red Hat",
+    "Rocky Linux",
+    "Ubuntu",
+];
+
+/// Name of the manifest file in the database folder.
+pub const MANIFEST: &str = "manifest.json";
+
+const MANIFEST_FORMAT: u32 = 1;
+
+/// What the database folder holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Layout version (1).
+    pub format: u32,
+    /// Per ecosystem (osv.dev spelling), the export that is in place.
+    pub ecosystems: BTreeMap<String, Entry>,
+}
+
+/// One downloaded export.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Path of the zip, relative to the folder (`PyPI/all.zip`).
+    pub file: String,
+    /// Where it was downloaded from.
+    pub url: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the zip, hex.
+    pub sha256: String,
+    /// Number of JSON records in the zip.
+    pub records: usize,
+    /// The server's `ETag`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// The server's `Last-Modified`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+    /// CRC32C from `x-goog-hash` (base64, as sent), verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crc32c: Option<String>,
+    /// MD5 from `x-goog-hash` (base64, as sent), recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub md5: Option<String>,
+    /// When it was put in place (Unix seconds).
+    pub updated_unix: u64,
+}
+
+/// Errors of the database cache.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The folder has no manifest.
+    #[error("no vulnerability database in {0}: run `kubeward db update` or pass --db PATH")]
+    Missing(String),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The error.
+        source: io::Error,
+    },
+    /// The manifest is not what this version writes.
+    #[error("{path}: invalid manifest: {message}")]
+    Manifest {
+        /// The manifest.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A name that is not an osv.dev ecosystem name.
+    #[error("invalid ecosystem name {0:?}")]
+    BadEcosystem(String),
+    /// The server could not be reached or answered with an error.
+    #[error("{url}: {message}")]
+    Http {
+        /// The URL.
+        url: String,
+        /// What happened.
+        message: String,
+    },
+    /// The transfer stopped before the end; the part is kept and the next run resumes it.
+    #[error("{url}: download interrupted after {received} bytes ({message}); run again to resume")]
+    Interrupted {
+        /// The URL.
+        url: String,
+        /// Bytes in the part file.
+        received: u64,
+        /// The cause.
+        message: String,
+    },
+    /// The download completed but failed verification; it was discarded and the previous
+    /// database (if any) is unchanged.
+    #[error("{url}: download rejected: {message}; the previous database is unchanged")]
+    Corrupt {
+        /// The URL.
+        url: String,
+        /// Why.
+        message: String,
+    },
+    /// A database file could not be loaded.
+    #[error("{0}")]
+    Load(#[from] crate::osv::LoadError),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> DbError + '_ {
+    move |source| DbError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Options of [`update`].
+#[derive(Debug, Clone)]
+pub struct UpdateOptions {
+    /// The database folder (created when missing).
+    pub dir: PathBuf,
+    /// Base URL of the exports ([`DEFAULT_BASE_URL`]).
+    pub base_url: String,
+    /// Proxy URL (`http://host:port`), if any.
+    pub proxy: Option<String>,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Timeout for each read of the response.
+    pub read_timeout: Duration,
+    /// Largest export accepted, in bytes.
+    pub max_bytes: u64,
+}
+
+impl UpdateOptions {
+    /// Options for `dir` with the defaults: osv.dev, no proxy, 30 s timeouts, 4 GiB.
+    pub fn new(dir: impl Into<PathBuf>) -> UpdateOptions {
+        UpdateOptions {
+            dir: dir.into(),
+            base_url: DEFAULT_BASE_URL.to_string(),
+            proxy: None,
+            connect_timeout: Duration::from_secs(30),
+            read_timeout: Duration::from_secs(30),
+            max_bytes: 4 << 30,
+        }
+    }
+}
+
+/// Progress of an update, for the caller to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// A transfer starts (`resumed_from` > 0 when a part is continued).
+    Start {
+        /// Ecosystem.
+        ecosystem: &'a str,
+        /// Bytes already present.
+        resumed_from: u64,
+        /// Full size, when the server says.
+        total: Option<u64>,
+    },
+    /// Bytes received so far (including a resumed part).
+    Progress {
+        /// Ecosystem.
+        ecosystem: &'a str,
+        /// Bytes in the part file.
+        done: u64,
+    },
+    /// The download is complete and being verified.
+    Verifying {
+        /// Ecosystem.
+        ecosystem: &'a str,
+    },
+}
+
+/// What [`update`] did for one ecosystem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new export is in place.
+    Updated(Entry),
+    /// The server says the export has not changed (ETag / Last-Modified).
+    UpToDate(Entry),
+}
+
+/// Checks that `name` can be an osv.dev ecosystem name and a folder name: letters, digits,
+/// space, `.`, `_`, `-`, `:`; not `.` or `..`.
+pub fn check_ecosystem(name: &str) -> Result<(), DbError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '_' | '-' | ':'));
+    if ok {
+        Ok(())
+    } else {
+        Err(DbError::BadEcosystem(name.to_string()))
+    }
+}
+
+/// Folder name of an ecosystem inside the database folder (`:` is not portable).
+fn folder_of(ecosystem: &str) -> String {
+    ecosystem.replace(':', "_")
+}
+
+/// The export URL of an ecosystem under `base` (the name percent-encoded).
+pub fn export_url(base: &str, ecosystem: &str) -> String {
+    let mut enc = String::new();
+    for b in ecosystem.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'~') {
+            enc.push(b as char);
+        } else {
+            enc.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("{}/{enc}/all.zip", base.trim_end_matches('/'))
+}
+
+/// Reads the manifest of `dir`; `Ok(None)` when there is none.
+pub fn read_manifest(dir: &Path) -> Result<Option<Manifest>, DbError> {
+    let path = dir.join(MANIFEST);
+    let text = match fs::read(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err(&path)(e)),
+    };
+    let m: Manifest = serde_json::from_slice(&text).map_err(|e| DbError::Manifest {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    if m.format != MANIFEST_FORMAT {
+        return Err(DbError::Manifest {
+            path: path.display().to_string(),
+            message: format!("format {} (this version reads {MANIFEST_FORMAT})", m.format),
+        });
+    }
+    Ok(Some(m))
+}
+
+/// Writes the manifest atomically (temporary file, then rename).
+fn write_manifest(dir: &Path, m: &Manifest) -> Result<(), DbError> {
+    let path = dir.join(MANIFEST);
+    let tmp = dir.join(format!("{MANIFEST}.tmp"));
+    let mut text = serde_json::to_vec_pretty(m).map_err(|e| DbError::Manifest {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    text.push(b'\n');
+    {
+        let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
+        f.write_all(&text).map_err(io_err(&tmp))?;
+        f.sync_all().map_err(io_err(&tmp))?;
+    }
+    fs::rename(&tmp, &path).map_err(io_err(&path))
+}
+
+/// True when `dir` is a database folder written by [`update`].
+pub fn is_database_dir(dir: &Path) -> bool {
+    dir.join(MANIFEST).is_file()
+}
+
+/// Loads every export listed in the manifest of `dir`.
+pub fn open(dir: &Path) -> Result<Database, DbError> {
+    let m = read_manifest(dir)?.ok_or_else(|| DbError::Missing(dir.display().to_string()))?;
+    if m.ecosystems.is_empty() {
+        return Err(DbError::Missing(dir.display().to_string()));
+    }
+    let mut db = Database::new();
+    for e in m.ecosystems.values() {
+        let rel = Path::new(&e.file);
+        if rel.is_absolute()
+            || rel
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            return Err(DbError::Manifest {
+                path: dir.join(MANIFEST).display().to_string(),
+                message: format!("file {:?} is outside the folder", e.file),
+            });
+        }
+        db.add_path(&dir.join(rel))?;
+    }
+    Ok(db)
+}
+
+/// Validators a part file belongs to.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+struct PartMeta {
+    url: String,
+    #[serde(default)]
+    etag: Option<String>,
+    #[serde(default)]
+    last_modified: Option<String>,
+    #[serde(default)]
+    goog_hash: Option<String>,
+    #[serde(default)]
+    total: Option<u64>,
+}
+
+/// Downloads (or resumes, or confirms up to date) the export of each ecosystem. Each
+/// ecosystem succeeds or fails on its own; the manifest is updated after every success.
+pub fn update(
+    opts: &UpdateOptions,
+    ecosystems: &[String],
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Vec<(String, Result<Outcome, DbError>)> {
+    let mut results = Vec::new();
+    if let Err(e) = fs::create_dir_all(&opts.dir) {
+        let msg = e.to_string();
+        return ecosystems
+            .iter()
+            .map(|eco| {
+                let source = io::Error::new(e.kind(), msg.clone());
+                (eco.clone(), Err(io_err(&opts.dir)(source)))
+            })
+            .collect();
+    }
+    let mut manifest = match read_manifest(&opts.dir) {
+        Ok(m) => m.unwrap_or(Manifest {
+            format: MANIFEST_FORMAT,
+            ecosystems: BTreeMap::new(),
+        }),
+        Err(e) => {
+            let msg = e.to_string();
+            return ecosystems
+                .iter()
+                .map(|eco| {
+                    (
+                        eco.clone(),
+                        Err(DbError::Manifest {
+                            path: opts.dir.join(MANIFEST).display().to_string(),
+                            message: msg.clone(),
+                        }),
+                    )
+                })
+                .collect();
+        }
+    };
+    let mut config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(opts.connect_timeout))
+        .timeout_recv_response(Some(opts.read_timeout))
+        .timeout_recv_body(None)
+        .user_agent(concat!("kubeward/", env!("CARGO_PKG_VERSION")))
+        .proxy(None);
+    if let Some(p) = &opts.proxy {
+        match ureq::Proxy::new(p) {
+            Ok(p) => config = config.proxy(Some(p)),
+            Err(e) => {
+                return ecosystems
+                    .iter()
+                    .map(|eco| {
+                        (
+                            eco.clone(),
+                            Err(DbError::Http {
+                                url: p.clone(),
+                                message: format!("invalid proxy: {e}"),
+                            }),
+                        )
+                    })
+                    .collect()
+            }
+        }
+    }
+    let agent: ureq::Agent = config.build().into();
+    for eco in ecosystems {
+        let r = check_ecosystem(eco)
+            .and_then(|_| update_one(&agent, opts, eco, manifest.ecosystems.get(eco), on_event));
+        let r = r.and_then(|outcome| {
+            if let Outcome::Updated(entry) = &outcome {
+                manifest.ecosystems.insert(eco.clone(), entry.clone());
+                write_manifest(&opts.dir, &manifest)?;
+            }
+            Ok(outcome)
+        });
+        results.push((eco.clone(), r));
+    }
+    results
+}
+
+fn header(resp: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
+    resp.headers()
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect::<Vec<_>>()
+        .join(",")
+        .into()
+}
+
+fn nonempty(s: Option<String>) -> Option<String> {
+    s.filter(|s| !s.is_empty())
+}
+
+/// `x-goog-hash: crc32c=...,md5=...` → (crc32c, md5), base64 values as sent.
+fn goog_hashes(h: Option<&str>) -> (Option<String>, Option<String>) {
+    let (mut crc, mut md5) = (None, None);
+    for part in h.unwrap_or("").split(',') {
+        if let Some((k, v)) = part.trim().split_once('=') {
+            match k.trim() {
+                "crc32c" => crc = Some(v.trim().to_string()),
+                "md5" => md5 = Some(v.trim().to_string()),
+                _ => {}
+            }
+        }
+    }
+    (crc, md5)
+}
+
+fn update_one(
+    agent: &ureq::Agent,
+    opts: &UpdateOptions,
+    eco: &str,
+    current: Option<&Entry>,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<Outcome, DbError> {
+    let url = export_url(&opts.base_url, eco);
+    let folder = folder_of(eco);
+    let eco_dir = opts.dir.join(&folder);
+    fs::create_dir_all(&eco_dir).map_err(io_err(&eco_dir))?;
+    let final_path = eco_dir.join("all.zip");
+    let part_path = eco_dir.join("all.zip.part");
+    let meta_path = eco_dir.join("all.zip.part.json");
+    let current = current.filter(|c| c.url == url && final_path.is_file());
+
+    // a part from an earlier run, with the validators it belongs to
+    let mut meta: Option<PartMeta> = fs::read(&meta_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<PartMeta>(&b).ok())
+        .filter(|m| m.url == url && (m.etag.is_some() || m.last_modified.is_some()));
+    let mut offset = match (&meta, fs::metadata(&part_path)) {
+        (Some(_), Ok(md)) if md.is_file() => md.len(),
+        _ => 0,
+    };
+    if offset == 0 {
+        meta = None;
+        let _ = fs::remove_file(&part_path);
+        let _ = fs::remove_file(&meta_path);
+    }
+
+    let mut attempts = 0;
+    let (mut resp, status) = loop {
+        attempts += 1;
+        let mut req = agent.get(&url);
+        if let (Some(m), true) = (&meta, offset > 0) {
+            req = req.header("Range", format!("bytes={offset}-"));
+            if let Some(v) = m.etag.as_ref().or(m.last_modified.as_ref()) {
+                req = req.header("If-Range", v.as_str());
+            }
+        } else if let Some(c) = current {
+            if let Some(e) = &c.etag {
+                req = req.header("If-None-Match", e.as_str());
+            } else if let Some(lm) = &c.last_modified {
+                req = req.header("If-Modified-Since", lm.as_str());
+            }
+        }
+        let resp = req.call().map_err(|e| DbError::Http {
+            url: url.clone(),
+            message: e.to_string(),
+        })?;
+        let status = resp.status().as_u16();
+        if status == 416 && attempts == 1 {
+            // the part does not fit the object any more: start over
+            offset = 0;
+            meta = None;
+            let _ = fs::remove_file(&part_path);
+            let _ = fs::remove_file(&meta_path);
+            continue;
+        }
+        break (resp, status);
+    };
+    if status == 304 {
+        if let Some(c) = current {
+            return Ok(Outcome::UpToDate(c.clone()));
+        }
+    }
+    let etag = nonempty(header(&resp, "etag"));
+    let last_modified = nonempty(header(&resp, "last-modified"));
+    let goog_hash = nonempty(header(&resp, "x-goog-hash"));
+    let length: Option<u64> = header(&resp, "content-length").and_then(|v| v.parse().ok());
+    let mut file = match status {
+        200 => {
+            offset = 0;
+            let m = PartMeta {
+                url: url.clone(),
+                etag: etag.clone(),
+                last_modified: last_modified.clone(),
+                goog_hash: goog_hash.clone(),
+                total: length,
+            };
+            let bytes = serde_json::to_vec(&m).unwrap_or_default();
+            fs::write(&meta_path, bytes).map_err(io_err(&meta_path))?;
+            meta = Some(m);
+            File::create(&part_path).map_err(io_err(&part_path))?
+        }
+        206 => {
+            let range = header(&resp, "content-range").unwrap_or_default();
+            let expect = format!("bytes {offset}-");
+            if !range.starts_with(&expect) {
+                let _ = fs::remove_file(&part_path);
+                let _ = fs::remove_file(&meta_path);
+                return Err(DbError::Interrupted {
+                    url,
+                    received: 0,
+                    message: format!("server sent range {range:?} for a request from {offset}"),
+                });
+            }
+            if let Some(m) = meta.as_mut() {
+                if goog_hash.is_some() {
+                    m.goog_hash = goog_hash.clone();
+                }
+                if let Some(total) = range.rsplit('/').next().and_then(|t| t.parse().ok()) {
+                    m.total = Some(total);
+                }
+            }
+            let mut f = OpenOptions::new()
+                .append(true)
+                .open(&part_path)
+                .map_err(io_err(&part_path))?;
+            f.seek(io::SeekFrom::End(0)).map_err(io_err(&part_path))?;
+            f
+        }
+        _ => {
+            return Err(DbError::Http {
+                url,
+                message: format!("HTTP {status}"),
+            })
+        }
+    };
+    let meta = meta.unwrap_or_default();
+    let total = meta.total.or(length.map(|l| l + offset));
+    if total.is_some_and(|t| t > opts.max_bytes) {
+        return Err(DbError::Corrupt {
+            url,
+            message: format!(
+                "export is {} bytes, above the limit of {}",
+                total.unwrap_or(0),
+                opts.max_bytes
+            ),
+        });
+    }
+    on_event(Event::Start {
+        ecosystem: eco,
+        resumed_from: offset,
+        total,
+    });
+
+    // transfer
+    let mut done = offset;
+    let mut reader = resp.body_mut().with_config().limit(u64::MAX).reader();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut last_report = done;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                let _ = file.sync_all();
+                return Err(DbError::Interrupted {
+                    url,
+                    received: done,
+                    message: e.to_string(),
+                });
+            }
+        };
+        file.write_all(&buf[..n]).map_err(io_err(&part_path))?;
+        done += n as u64;
+        if done > opts.max_bytes {
+            drop(file);
+            let _ = fs::remove_file(&part_path);
+            let _ = fs::remove_file(&meta_path);
+            return Err(DbError::Corrupt {
+                url,
+                message: format!("export exceeds the limit of {} bytes", opts.max_bytes),
+            });
+        }
+        if done - last_report >= 256 * 1024 {
+            on_event(Event::Progress {
+                ecosystem: eco,
+                done,
+            });
+            last_report = done;
+        }
+    }
+    file.sync_all().map_err(io_err(&part_path))?;
+    drop(file);
+    on_event(Event::Progress {
+        ecosystem: eco,
+        done,
+    });
+    if let Some(t) = total {
+        if done < t {
+            return Err(DbError::Interrupted {
+                url,
+                received: done,
+                message: format!("connection closed at {done} of {t} bytes"),
+            });
+        }
+    }
+
+    // verify, then swap
+    on_event(Event::Verifying { ecosystem: eco });
+    let reject = |message: String| {
+        let _ = fs::remove_file(&part_path);
+        let _ = fs::remove_file(&meta_path);
+        DbError::Corrupt {
+            url: url.clone(),
+            message,
+        }
+    };
+    if let Some(t) = total {
+        if done != t {
+            return Err(reject(format!("received {done} bytes, expected {t}")));
+        }
+    }
+    let (sha256, crc) = hash_file(&part_path).map_err(io_err(&part_path))?;
+    let (want_crc, md5) = goog_hashes(meta.goog_hash.as_deref());
+    if let Some(w) = &want_crc {
+        match checksum::base64_decode(w) {
+            Some(b) if b.len() == 4 => {
+                let expect = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+                if expect != crc {
+                    return Err(reject(format!(
+                        "CRC32C {crc:08x} does not match the server's {expect:08x}"
+                    )));
+                }
+            }
+            _ => return Err(reject(format!("unreadable x-goog-hash crc32c {w:?}"))),
+        }
+    }
+    let records = match verify_zip(&part_path) {
+        Ok(0) => return Err(reject("the zip holds no OSV JSON records".into())),
+        Ok(n) => n,
+        Err(e) => return Err(reject(format!("not a valid zip: {e}"))),
+    };
+    fs::rename(&part_path, &final_path).map_err(io_err(&final_path))?;
+    let _ = fs::remove_file(&meta_path);
+    let updated_unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    Ok(Outcome::Updated(Entry {
+        file: format!("{folder}/all.zip"),
+        url,
+        size: done,
+        sha256,
+        records,
+        etag: meta.etag,
+        last_modified: meta.last_modified,
+        crc32c: want_crc,
+        md5,
+        updated_unix,
+    }))
+}
+
+/// SHA-256 (hex) and CRC32C of a file.
+fn hash_file(path: &Path) -> io::Result<(String, u32)> {
+    let mut f = File::open(path)?;
+    let mut sha = Sha256::new();
+    let mut crc = checksum::Crc32c::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        sha.update(&buf[..n]);
+        crc.update(&buf[..n]);
+    }
+    let hex: String = sha.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Ok((hex, crc.finish()))
+}
+
+/// Reads every entry of the zip to its end (the zip reader checks each entry's CRC-32 there)
+/// and counts the JSON entries.
+fn verify_zip(path: &Path) -> Result<usize, String> {
+    let f = File::open(path).map_err(|e| e.to_string())?;
+    let mut zip = zip::ZipArchive::new(io::BufReader::new(f)).map_err(|e| e.to_string())?;
+    let mut records = 0;
+    let mut sink = vec![0u8; 64 * 1024];
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).map_err(|e| e.to_string())?;
+        let name = entry.name().to_string();
+        loop {
+            match entry.read(&mut sink) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => return Err(format!("{name}: {e}")),
+            }
+        }
+        if !entry.is_dir() && name.to_ascii_lowercase().ends_with(".json") {
+            records += 1;
+        }
+    }
+    Ok(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_urls() {
+        assert_eq!(
+            export_url("https://x.test/", "Red Hat"),
+            "https://x.test/Red%20Hat/all.zip"
+        );
+        assert_eq!(
+            export_url("https://x.test", "crates.io"),
+            "https://x.test/crates.io/all.zip"
+        );
+        assert!(check_ecosystem("Debian:12").is_ok());
+        assert!(check_ecosystem("../etc").is_err());
+        assert!(check_ecosystem("..").is_err());
+        assert!(check_ecosystem("").is_err());
+        assert_eq!(folder_of("Debian:12"), "Debian_12");
+        assert_eq!(
+            goog_hashes(Some("crc32c=n03x6A==,md5=Ojk9c3dhfxgoKVVHYwFbHQ==")),
+            (
+                Some("n03x6A==".to_string()),
+                Some("Ojk9c3dhfxgoKVVHYwFbHQ==".to_string())
+            )
+        );
+    }
+
+    #[test]
+    fn open_refuses_paths_outside_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut m = Manifest {
+            format: 1,
+            ecosystems: BTreeMap::new(),
+        };
+        m.ecosystems.insert(
+            "x".into(),
+            Entry {
+                file: "../x.zip".into(),
+                ..Entry::default()
+            },
+        );
+        write_manifest(dir.path(), &m).unwrap();
+        assert!(matches!(open(dir.path()), Err(DbError::Manifest { .. })));
+        assert!(matches!(
+            open(&dir.path().join("none")),
+            Err(DbError::Missing(_))
+        ));
+    }
+}
