@@ -13,6 +13,7 @@ pub mod rbac;
 pub mod registry;
 pub mod rule;
 pub mod secrets;
+pub mod supply;
 pub mod testing;
 pub mod workload;
 

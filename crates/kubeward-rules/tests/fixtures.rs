@@ -16,6 +16,9 @@ fn every_rule_fires_on_its_fixture_and_stays_quiet_on_the_pass_fixture() {
     let mut failures = Vec::new();
     for rule in registry::all() {
         let name = rule.meta().name;
+        if kubeward_rules::supply::is_external(name) {
+            continue; // findings made by the CLI from the image inventory
+        }
         let dir = fixtures().join(name);
         for (file, must_fire) in [("fire.yaml", true), ("pass.yaml", false)] {
             let path = dir.join(file);
