@@ -38,6 +38,16 @@ enum Command {
         /// Rule name (see `kubeward rules`).
         rule: String,
     },
+    /// Write the SBOM of an image or root filesystem (CycloneDX 1.6, SPDX 2.3, JSON, table).
+    Sbom(cmd::sbom::SbomArgs),
+    /// Match an image, root filesystem or SBOM against OSV vulnerability data.
+    #[command(after_help = cmd::vuln::AFTER_HELP)]
+    Vuln(cmd::vuln::VulnArgs),
+    /// Manage the local vulnerability database (osv.dev exports).
+    Db {
+        #[command(subcommand)]
+        command: cmd::db::DbCommand,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -113,6 +123,9 @@ fn main() -> ExitCode {
             print_rules(format);
             ExitCode::SUCCESS
         }
+        Command::Sbom(args) => cmd::sbom::run(args),
+        Command::Vuln(args) => cmd::vuln::run(args),
+        Command::Db { command } => cmd::db::run(command),
         Command::Explain { rule } => match registry::find(&rule) {
             Some(r) => {
                 let m = r.meta();

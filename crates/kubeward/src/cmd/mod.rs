@@ -1,1 +1,5 @@
 //! Subcommands other than `scan`, `rules` and `explain`, one module each.
+
+pub mod db;
+pub mod sbom;
+pub mod vuln;

@@ -1,0 +1,228 @@
+//! `kubeward db update|status`: the local vulnerability database (osv.dev exports).
+//!
+//! The folder is, in order: `--db-dir`, `$KUBEWARD_CACHE_DIR/osv`, the user's cache folder
+//! (`$XDG_CACHE_HOME` or `~/.cache` on Linux, `~/Library/Caches` on macOS,
+//! `%LOCALAPPDATA%` on Windows) + `kubeward/osv`.
+
+use clap::{Args, Subcommand};
+use kubeward_supply::db::{self, Event, Outcome, UpdateOptions};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// `kubeward db` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum DbCommand {
+    /// Download or refresh osv.dev exports (resumable, verified, swapped in atomically).
+    #[command(
+        after_help = "Exit codes:\n  0  every ecosystem is up to date\n  2  a download failed or was rejected (the previous data of that ecosystem is kept)"
+    )]
+    Update(UpdateArgs),
+    /// Show the database folder and what it holds.
+    Status {
+        /// Database folder (default: the user's cache, see `kubeward db update --help`).
+        #[arg(long)]
+        db_dir: Option<PathBuf>,
+    },
+}
+
+/// Arguments of `kubeward db update`.
+#[derive(Args, Debug)]
+pub struct UpdateArgs {
+    /// osv.dev ecosystem to fetch (repeatable): PyPI, npm, crates.io, Go, Maven, Debian,
+    /// Ubuntu, Alpine, "Red Hat", "Rocky Linux", AlmaLinux... Default: those already in the
+    /// database, else all of these.
+    #[arg(long = "ecosystem", value_name = "NAME")]
+    pub ecosystems: Vec<String>,
+    /// Database folder (default: $KUBEWARD_CACHE_DIR/osv, else the user's cache folder + kubeward/osv).
+    #[arg(long)]
+    pub db_dir: Option<PathBuf>,
+    /// Where the exports are (`<URL>/<Ecosystem>/all.zip`).
+    #[arg(long, value_name = "URL", default_value = db::DEFAULT_BASE_URL)]
+    pub base_url: String,
+}
+
+/// The database folder: `explicit`, else `$KUBEWARD_CACHE_DIR/osv`, else the user's cache.
+pub(crate) fn db_dir(explicit: Option<&std::path::Path>) -> Result<PathBuf, String> {
+    if let Some(p) = explicit {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(c) = std::env::var_os("KUBEWARD_CACHE_DIR").filter(|c| !c.is_empty()) {
+        return Ok(PathBuf::from(c).join("osv"));
+    }
+    dirs::cache_dir()
+        .map(|c| c.join("kubeward").join("osv"))
+        .ok_or_else(|| {
+            "no cache folder for this user: pass --db-dir (or set KUBEWARD_CACHE_DIR)".into()
+        })
+}
+
+/// The proxy for `url` from the usual variables, unless the host is loopback or in NO_PROXY.
+fn proxy_for(url: &str) -> Option<String> {
+    let var = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
+    };
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = if let Some(h) = authority.strip_prefix('[') {
+        h.split(']').next().unwrap_or("")
+    } else {
+        authority
+            .rsplit_once(':')
+            .map(|(h, _)| h)
+            .unwrap_or(authority)
+    }
+    .to_ascii_lowercase();
+    if host == "localhost" || host == "::1" || host.starts_with("127.") {
+        return None;
+    }
+    if let Some(no) = var(&["NO_PROXY", "no_proxy"]) {
+        for pat in no.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let pat = pat.trim_start_matches('.').to_ascii_lowercase();
+            if pat == "*" || host == pat || host.ends_with(&format!(".{pat}")) {
+                return None;
+            }
+        }
+    }
+    if url.starts_with("https:") {
+        var(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"])
+    } else {
+        var(&["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"])
+    }
+}
+
+/// Runs `kubeward db ...`.
+pub fn run(cmd: DbCommand) -> ExitCode {
+    let res = match cmd {
+        DbCommand::Update(a) => update(a),
+        DbCommand::Status { db_dir } => status(db_dir),
+    };
+    match res {
+        Ok(code) => ExitCode::from(code),
+        Err(msg) => {
+            let _ = writeln!(std::io::stderr(), "kubeward: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn update(a: UpdateArgs) -> Result<u8, String> {
+    let dir = db_dir(a.db_dir.as_deref())?;
+    let mut ecosystems = a.ecosystems.clone();
+    if ecosystems.is_empty() {
+        ecosystems = match db::read_manifest(&dir).map_err(|e| e.to_string())? {
+            Some(m) if !m.ecosystems.is_empty() => m.ecosystems.keys().cloned().collect(),
+            _ => db::DEFAULT_ECOSYSTEMS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        };
+    }
+    ecosystems.dedup();
+    for e in &ecosystems {
+        db::check_ecosystem(e).map_err(|e| e.to_string())?;
+    }
+    let mut opts = UpdateOptions::new(&dir);
+    opts.base_url = a.base_url.clone();
+    opts.proxy = proxy_for(&a.base_url);
+
+    let interactive = std::io::stderr().is_terminal();
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    let mut on_event = |ev: Event<'_>| {
+        if !interactive {
+            return;
+        }
+        match ev {
+            Event::Start {
+                ecosystem,
+                resumed_from,
+                total,
+            } => {
+                let b = match total {
+                    Some(t) => indicatif::ProgressBar::new(t),
+                    None => indicatif::ProgressBar::new_spinner(),
+                };
+                let style = indicatif::ProgressStyle::with_template(
+                    "{prefix:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+                )
+                .map(|s| s.progress_chars("=> "));
+                if let (Ok(s), Some(_)) = (style, total) {
+                    b.set_style(s);
+                }
+                b.set_prefix(ecosystem.to_string());
+                b.set_position(resumed_from);
+                bar = Some(b);
+            }
+            Event::Progress { done, .. } => {
+                if let Some(b) = &bar {
+                    b.set_position(done);
+                }
+            }
+            Event::Verifying { .. } => {
+                if let Some(b) = bar.take() {
+                    b.finish_and_clear();
+                }
+            }
+        }
+    };
+    let results = db::update(&opts, &ecosystems, &mut on_event);
+    let mut failed = 0;
+    let mut err = std::io::stderr().lock();
+    for (eco, r) in results {
+        match r {
+            Ok(Outcome::Updated(e)) => {
+                let _ = writeln!(
+                    err,
+                    "{eco}: updated, {} records, {} bytes, sha256 {}",
+                    e.records, e.size, e.sha256
+                );
+            }
+            Ok(Outcome::UpToDate(e)) => {
+                let _ = writeln!(err, "{eco}: up to date ({} records)", e.records);
+            }
+            Err(e) => {
+                failed += 1;
+                let _ = writeln!(err, "kubeward: {eco}: {e}");
+            }
+        }
+    }
+    let _ = writeln!(err, "database: {}", dir.display());
+    Ok(if failed > 0 { 2 } else { 0 })
+}
+
+fn status(dir: Option<PathBuf>) -> Result<u8, String> {
+    let dir = db_dir(dir.as_deref())?;
+    let m = db::read_manifest(&dir).map_err(|e| e.to_string())?;
+    println!("database: {}", dir.display());
+    match m {
+        None => {
+            println!("empty: run `kubeward db update`");
+            Ok(2)
+        }
+        Some(m) => {
+            let rows: Vec<Vec<String>> = m
+                .ecosystems
+                .iter()
+                .map(|(k, e)| {
+                    vec![
+                        k.clone(),
+                        e.records.to_string(),
+                        e.size.to_string(),
+                        e.last_modified.clone().unwrap_or_default(),
+                        e.sha256.chars().take(16).collect(),
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                super::sbom::columns(
+                    &["ECOSYSTEM", "RECORDS", "BYTES", "LAST-MODIFIED", "SHA256"],
+                    &rows
+                )
+            );
+            Ok(0)
+        }
+    }
+}
