@@ -48,6 +48,11 @@ enum Command {
         #[command(subcommand)]
         command: cmd::db::DbCommand,
     },
+    /// The local image inventory: add images or SBOMs, re-match them as advisories change, list.
+    Inventory {
+        #[command(subcommand)]
+        command: cmd::inventory::InventoryCommand,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -107,6 +112,10 @@ struct ScanArgs {
     /// Largest input file read, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 512)]
     max_file_size: u64,
+    /// Attach the vulnerabilities the image inventory holds for each container image
+    /// (rule `vulnerable-image`); PATH defaults to the inventory store of `kubeward inventory`.
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "")]
+    inventory: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -126,6 +135,7 @@ fn main() -> ExitCode {
         Command::Sbom(args) => cmd::sbom::run(args),
         Command::Vuln(args) => cmd::vuln::run(args),
         Command::Db { command } => cmd::db::run(command),
+        Command::Inventory { command } => cmd::inventory::run(command),
         Command::Explain { rule } => match registry::find(&rule) {
             Some(r) => {
                 let m = r.meta();
@@ -315,7 +325,36 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
     snapshot.errors.splice(0..0, input_errors);
 
     // analysis and filters
-    let findings = engine::analyze(&snapshot, &settings, &|m| selection.includes(m));
+    let mut findings = engine::analyze(&snapshot, &settings, &|m| selection.includes(m));
+    if let Some(store) = &args.inventory {
+        if selection.includes(&kubeward_rules::supply::VulnerableImage::META) {
+            let store = Some(store.as_path()).filter(|p| !p.as_os_str().is_empty());
+            let (vulns, notes) = cmd::inventory::vulnerability_findings(&snapshot, store)?;
+            for n in notes {
+                eprintln!("kubeward: note: {n}");
+            }
+            findings.extend(vulns);
+            // the engine's order: object, position, rule (then the message, stable)
+            findings.sort_by(|a, b| {
+                (
+                    a.object_id,
+                    a.location.line,
+                    a.location.column,
+                    a.rule,
+                    &a.path,
+                    &a.message,
+                )
+                    .cmp(&(
+                        b.object_id,
+                        b.location.line,
+                        b.location.column,
+                        b.rule,
+                        &b.path,
+                        &b.message,
+                    ))
+            });
+        }
+    }
     if let Some(path) = &args.write_baseline {
         let filtered = filter::apply(
             &snapshot,

@@ -1,0 +1,758 @@
+//! `kubeward inventory add|rescan|list`: the local image inventory, and the step of `kubeward
+//! scan --inventory` that turns its matches into `vulnerable-image` findings on the workloads
+//! that run the images.
+//!
+//! The store is `--store PATH`, else `$KUBEWARD_DATA_DIR/inventory.db`, else the user's data
+//! folder (`$XDG_DATA_HOME`, `~/.local/share`) + `kubeward/inventory.db`.
+
+use clap::{Args, Subcommand, ValueEnum};
+use kubeward_model::{
+    effective_namespace, FieldPath, Index, Object, PodTemplate, Selector, Snapshot,
+};
+use kubeward_rules::finding::fingerprint;
+use kubeward_rules::{Finding, Severity};
+use kubeward_supply::catalog::{catalog_source, Catalog, CatalogOptions};
+use kubeward_supply::osv::Database;
+use kubeward_supply::store::{
+    normalize_reference, sbom_subject_digest, Change, ImageRecord, NewImage, RescanReport, Store,
+    StoredMatch,
+};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// `kubeward inventory` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum InventoryCommand {
+    /// Catalog an image (registry reference, OCI layout or archive, docker-save tarball, root
+    /// filesystem) or import an SBOM (CycloneDX or SPDX JSON), and store it.
+    Add(AddArgs),
+    /// Match every stored SBOM again (no image is read) and report what changed since the
+    /// last match: newly vulnerable, no longer matching, unchanged.
+    Rescan(RescanArgs),
+    /// List the stored images with their package counts and last match counts by severity.
+    List(ListArgs),
+}
+
+/// Output format of `rescan` and `list`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// For people.
+    Text,
+    /// JSON.
+    Json,
+}
+
+/// The store option every subcommand takes.
+#[derive(Args, Debug)]
+pub struct StoreArg {
+    /// Inventory store (default: $KUBEWARD_DATA_DIR/inventory.db, else the user's data folder
+    /// + kubeward/inventory.db).
+    #[arg(long, value_name = "PATH")]
+    pub store: Option<PathBuf>,
+}
+
+/// Registry options, shared by every command that can pull an image.
+#[derive(Args, Debug, Clone, Default)]
+pub struct RegistryArgs {
+    /// Registry user name (default: $KUBEWARD_REGISTRY_USERNAME).
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Registry password or access token (default: $KUBEWARD_REGISTRY_PASSWORD).
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Registry bearer token, sent as is (default: $KUBEWARD_REGISTRY_TOKEN).
+    #[arg(long)]
+    pub registry_token: Option<String>,
+    /// Plain HTTP to the registry; only for registries on loopback (localhost, 127.0.0.1, ::1).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Platform to pick from a multi-platform image: os/arch[/variant] (default linux/amd64).
+    #[arg(long, value_name = "OS/ARCH")]
+    pub platform: Option<String>,
+}
+
+/// Arguments of `inventory add`.
+#[derive(Args, Debug)]
+pub struct AddArgs {
+    /// `registry://host[:port]/repo:tag`, a reference with a registry host
+    /// (`ghcr.io/org/app:1`), an OCI layout folder or archive, a docker-save tarball, a root
+    /// filesystem folder, or an SBOM file.
+    pub source: String,
+    /// The reference to record (default: the registry reference, else the image's own name,
+    /// else the path).
+    #[arg(long, value_name = "REF")]
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArg,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+/// Arguments of `inventory rescan`.
+#[derive(Args, Debug)]
+pub struct RescanArgs {
+    /// OSV database: a folder of OSV JSON files, an osv.dev `all.zip`, or the folder written
+    /// by `kubeward db update` (the default).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    #[command(flatten)]
+    pub store: StoreArg,
+}
+
+/// Arguments of `inventory list`.
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    #[command(flatten)]
+    pub store: StoreArg,
+}
+
+/// The store file: `explicit`, else `$KUBEWARD_DATA_DIR/inventory.db`, else the user's data
+/// folder + `kubeward/inventory.db`.
+pub(crate) fn store_path(explicit: Option<&Path>) -> Result<PathBuf, String> {
+    if let Some(p) = explicit {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(d) = std::env::var_os("KUBEWARD_DATA_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(d).join("inventory.db"));
+    }
+    dirs::data_dir()
+        .map(|d| d.join("kubeward").join("inventory.db"))
+        .ok_or_else(|| {
+            "no data folder for this user: pass --store (or set KUBEWARD_DATA_DIR)".into()
+        })
+}
+
+/// Opens the store, creating its folder when needed.
+fn open_store(explicit: Option<&Path>, create: bool) -> Result<Store, String> {
+    let path = store_path(explicit)?;
+    if !create && !path.exists() {
+        return Err(format!(
+            "{}: no inventory store yet; add an image with `kubeward inventory add`",
+            path.display()
+        ));
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("{}: cannot create folder: {e}", parent.display()))?;
+    }
+    Store::open(&path).map_err(|e| e.to_string())
+}
+
+/// Runs an inventory subcommand; exit code 0 on success, 2 on errors.
+pub fn run(cmd: InventoryCommand) -> ExitCode {
+    let res = match cmd {
+        InventoryCommand::Add(a) => add(a),
+        InventoryCommand::Rescan(a) => rescan(a),
+        InventoryCommand::List(a) => list(a),
+    };
+    match res {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            let _ = writeln!(std::io::stderr(), "kubeward: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// An image pulled from a registry and catalogued.
+pub(crate) struct Pulled {
+    /// The packages.
+    pub catalog: Catalog,
+    /// The reference as resolved (registry explicit).
+    pub reference: String,
+    /// The manifest digest.
+    pub manifest_digest: String,
+    /// The index digest, when the reference named a multi-platform image.
+    pub index_digest: Option<String>,
+}
+
+/// Pulls `reference` from its registry and catalogs it (for `sbom`, `vuln` and
+/// `inventory add`). Credentials come from the flags, else from `KUBEWARD_REGISTRY_USERNAME`,
+/// `KUBEWARD_REGISTRY_PASSWORD`, `KUBEWARD_REGISTRY_TOKEN`.
+#[cfg(feature = "registry")]
+pub(crate) fn pull_and_catalog(reference: &str, args: &RegistryArgs) -> Result<Pulled, String> {
+    use kubeward_supply::image::registry::{pull_to_layout, Auth, PullOptions};
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let username = args
+        .username
+        .clone()
+        .or_else(|| env("KUBEWARD_REGISTRY_USERNAME"));
+    let password = args
+        .password
+        .clone()
+        .or_else(|| env("KUBEWARD_REGISTRY_PASSWORD"));
+    let token = args
+        .registry_token
+        .clone()
+        .or_else(|| env("KUBEWARD_REGISTRY_TOKEN"));
+    let auth = match (username, password, token) {
+        (_, _, Some(t)) => Auth::Bearer(t),
+        (Some(username), Some(password), None) => Auth::Basic { username, password },
+        (Some(_), None, None) => {
+            return Err(
+                "--username needs a password (--password or KUBEWARD_REGISTRY_PASSWORD)".into(),
+            )
+        }
+        (None, Some(_), None) => {
+            return Err(
+                "--password needs a user name (--username or KUBEWARD_REGISTRY_USERNAME)".into(),
+            )
+        }
+        (None, None, None) => Auth::Anonymous,
+    };
+    let opts = PullOptions {
+        auth,
+        insecure: args.insecure,
+        platform: args.platform.clone(),
+        ..PullOptions::default()
+    };
+    let layout = pull_to_layout(reference, &opts).map_err(|e| e.to_string())?;
+    let mut catalog = catalog_source(layout.path(), &CatalogOptions::default())
+        .map_err(|e| format!("{}: {e}", layout.reference))?;
+    catalog.source_name = Some(layout.reference.clone());
+    Ok(Pulled {
+        catalog,
+        reference: layout.reference.clone(),
+        manifest_digest: layout.manifest_digest.clone(),
+        index_digest: layout.index_digest.clone(),
+    })
+}
+
+/// Without the `registry` feature: a clear error.
+#[cfg(not(feature = "registry"))]
+pub(crate) fn pull_and_catalog(reference: &str, _args: &RegistryArgs) -> Result<Pulled, String> {
+    Err(format!(
+        "{reference}: this kubeward was built without registry support (cargo feature `registry`)"
+    ))
+}
+
+/// Whether SOURCE names a registry image (and not an existing local path).
+pub(crate) fn is_registry_source(source: &str) -> bool {
+    if !source.starts_with("registry://") && Path::new(source).exists() {
+        return false;
+    }
+    #[cfg(feature = "registry")]
+    {
+        kubeward_supply::image::registry::is_registry_reference(source)
+    }
+    #[cfg(not(feature = "registry"))]
+    {
+        source.starts_with("registry://")
+    }
+}
+
+fn add(a: AddArgs) -> Result<(), String> {
+    let mut store = open_store(a.store.store.as_deref(), true)?;
+    let src = a.source.as_str();
+    let (catalog, reference, digest, index_digest, what) = if is_registry_source(src) {
+        let p = pull_and_catalog(src, &a.registry)?;
+        let reference = a.name.clone().unwrap_or_else(|| p.reference.clone());
+        (
+            p.catalog,
+            reference,
+            Some(p.manifest_digest),
+            p.index_digest,
+            "image",
+        )
+    } else {
+        let path = Path::new(src);
+        let meta = std::fs::metadata(path).map_err(|e| format!("{src}: {e}"))?;
+        if meta.is_file() && starts_with_json_object(path) {
+            let data = std::fs::read(path).map_err(|e| format!("{src}: {e}"))?;
+            let catalog =
+                kubeward_supply::sbom::read_sbom(&data).map_err(|e| format!("{src}: {e}"))?;
+            let doc: serde_json::Value =
+                serde_json::from_slice(&data).map_err(|e| format!("{src}: {e}"))?;
+            let reference = a
+                .name
+                .clone()
+                .or_else(|| catalog.source_name.clone().filter(|n| !n.is_empty()))
+                .unwrap_or_else(|| src.to_string());
+            (catalog, reference, sbom_subject_digest(&doc), None, "SBOM")
+        } else {
+            let catalog = catalog_source(path, &CatalogOptions::default())
+                .map_err(|e| format!("{src}: {e}"))?;
+            for w in &catalog.warnings {
+                eprintln!("kubeward: warning: {w}");
+            }
+            let reference = a
+                .name
+                .clone()
+                .or_else(|| catalog.source.names.first().cloned())
+                .unwrap_or_else(|| src.to_string());
+            (catalog, reference, None, None, "image")
+        }
+    };
+    let added = store
+        .add(&NewImage {
+            reference: &reference,
+            digest: digest.as_deref(),
+            index_digest: index_digest.as_deref(),
+            catalog: &catalog,
+        })
+        .map_err(|e| e.to_string())?;
+    println!(
+        "{} {what} {} ({}, {} packages) to {}",
+        if added.already_present {
+            "refreshed"
+        } else {
+            "added"
+        },
+        added.reference,
+        added.digest,
+        added.packages,
+        store.path().display()
+    );
+    Ok(())
+}
+
+/// True when the first non-blank byte of the file is `{`.
+fn starts_with_json_object(path: &Path) -> bool {
+    use std::io::Read;
+    let mut buf = [0u8; 256];
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let n = f.read(&mut buf).unwrap_or(0);
+    let text = buf[..n].strip_prefix(b"\xef\xbb\xbf").unwrap_or(&buf[..n]);
+    text.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{')
+}
+
+/// Loads the vulnerability database: `explicit`, else the folder `kubeward db update` fills.
+fn load_database(explicit: Option<&Path>) -> Result<Database, String> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let dir = super::db::db_dir(None)?;
+            if !kubeward_supply::db::is_database_dir(&dir) {
+                return Err(format!(
+                    "no vulnerability database in {}: run `kubeward db update` or pass --db PATH",
+                    dir.display()
+                ));
+            }
+            return kubeward_supply::db::open(&dir).map_err(|e| e.to_string());
+        }
+    };
+    if kubeward_supply::db::is_database_dir(&path) {
+        return kubeward_supply::db::open(&path).map_err(|e| e.to_string());
+    }
+    Database::load(&path).map_err(|e| e.to_string())
+}
+
+fn rescan(a: RescanArgs) -> Result<(), String> {
+    let db = load_database(a.db.as_deref())?;
+    if let Some(e) = db.load_errors().first() {
+        eprintln!(
+            "kubeward: warning: {} malformed records skipped; first: {}: {}",
+            db.load_errors().len(),
+            e.path,
+            e.message
+        );
+    }
+    let mut store = open_store(a.store.store.as_deref(), false)?;
+    let report = store.rescan(&db).map_err(|e| e.to_string())?;
+    let out = match a.format {
+        OutputFormat::Json => {
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
+        }
+        OutputFormat::Text => rescan_text(&report),
+    };
+    print_out(&out)
+}
+
+fn print_out(s: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write output: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn change_line(c: &Change) -> String {
+    let v = &c.vulnerability;
+    let fix = match (&v.state[..], &v.fixed_in) {
+        ("fixed", Some(f)) => format!("fixed in {f}"),
+        _ => "no fix".to_string(),
+    };
+    format!(
+        "  {:<8} {:<22} {} {} ({}; {fix})  {}\n",
+        v.severity.as_deref().unwrap_or("unknown"),
+        v.id,
+        v.package,
+        v.version,
+        v.ecosystem,
+        if c.images.is_empty() {
+            c.digest.clone()
+        } else {
+            c.images.join(", ")
+        }
+    )
+}
+
+fn rescan_text(r: &RescanReport) -> String {
+    let mut s = format!(
+        "Matched {} images ({} packages) against database {}: {} vulnerabilities.\n",
+        r.images, r.packages, r.db_fingerprint, r.total
+    );
+    s.push_str(&format!(
+        "Since the last match: {} newly vulnerable, {} no longer matching, {} unchanged.\n",
+        r.newly_vulnerable.len(),
+        r.newly_fixed.len(),
+        r.unchanged
+    ));
+    if !r.newly_vulnerable.is_empty() {
+        s.push_str("\nNewly vulnerable:\n");
+        for c in &r.newly_vulnerable {
+            s.push_str(&change_line(c));
+        }
+    }
+    if !r.newly_fixed.is_empty() {
+        s.push_str("\nNo longer matching (fixed or withdrawn):\n");
+        for c in &r.newly_fixed {
+            s.push_str(&change_line(c));
+        }
+    }
+    if !r.errors.is_empty() {
+        s.push_str(&format!(
+            "\n{} versions could not be compared (may be affected):\n",
+            r.errors.len()
+        ));
+        for e in r.errors.iter().take(20) {
+            s.push_str(&format!("  {e}\n"));
+        }
+    }
+    s
+}
+
+fn list(a: ListArgs) -> Result<(), String> {
+    let store = open_store(a.store.store.as_deref(), false)?;
+    let images = store.images().map_err(|e| e.to_string())?;
+    let out = match a.format {
+        OutputFormat::Json => {
+            serde_json::to_string_pretty(&serde_json::json!({ "images": images }))
+                .map_err(|e| e.to_string())?
+                + "\n"
+        }
+        OutputFormat::Text => {
+            if images.is_empty() {
+                "no images in the inventory\n".to_string()
+            } else {
+                let header = [
+                    "REFERENCE",
+                    "DIGEST",
+                    "PACKAGES",
+                    "CRITICAL",
+                    "HIGH",
+                    "MEDIUM",
+                    "LOW",
+                    "UNKNOWN",
+                    "MATCHED",
+                ];
+                let rows: Vec<Vec<String>> = images
+                    .iter()
+                    .map(|i| {
+                        let m = &i.matches;
+                        let matched = i.matched_at.is_some();
+                        let n = |x: usize| {
+                            if matched {
+                                x.to_string()
+                            } else {
+                                "-".into()
+                            }
+                        };
+                        vec![
+                            i.reference.clone(),
+                            short_digest(&i.digest),
+                            i.packages.to_string(),
+                            n(m.critical),
+                            n(m.high),
+                            n(m.medium),
+                            n(m.low),
+                            n(m.unknown),
+                            i.matched_at.clone().unwrap_or_else(|| "never".into()),
+                        ]
+                    })
+                    .collect();
+                columns(&header, &rows)
+            }
+        }
+    };
+    print_out(&out)
+}
+
+fn short_digest(d: &str) -> String {
+    match d.split_once(':') {
+        Some((alg, hex)) if hex.len() > 12 => format!("{alg}:{}", &hex[..12]),
+        _ => d.to_string(),
+    }
+}
+
+fn columns(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut w: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            if let Some(x) = w.get_mut(i) {
+                *x = (*x).max(c.chars().count());
+            }
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{c:<width$}  ", width = w[i]));
+            }
+        }
+        s.trim_end().to_string() + "\n"
+    };
+    let mut s = line(header.to_vec());
+    for r in rows {
+        s.push_str(&line(r.iter().map(String::as_str).collect()));
+    }
+    s
+}
+
+// ---- kubeward scan --inventory ----
+
+/// Why a workload's vulnerabilities rank higher.
+struct Exposure {
+    reasons: Vec<String>,
+    related: Vec<kubeward_model::ObjectRef>,
+}
+
+fn service_selects(svc: &Object, t: &PodTemplate<'_>) -> bool {
+    let Some(sel) = svc.spec().get("selector") else {
+        return false;
+    };
+    let sel = Selector::from_map(sel);
+    if sel.is_empty() {
+        return false;
+    }
+    let labels: Vec<(&str, &str)> = t.labels().collect();
+    sel.matches(|k| labels.iter().find(|(lk, _)| *lk == k).map(|(_, v)| *v))
+}
+
+/// The Service names an Ingress routes to (`networking.k8s.io/v1` and the older
+/// `serviceName` form).
+fn ingress_backends(ing: &Object) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut add = |b: Option<&kubeward_model::Node>| {
+        if let Some(b) = b {
+            if let Some(n) = b
+                .get("service")
+                .and_then(|s| s.str_at("name"))
+                .or_else(|| b.str_at("serviceName"))
+            {
+                out.push(n.to_string());
+            }
+        }
+    };
+    let spec = ing.spec();
+    add(spec.get("defaultBackend").or_else(|| spec.get("backend")));
+    for rule in spec.get("rules").map(|r| r.items()).unwrap_or(&[]) {
+        let paths = rule
+            .get("http")
+            .and_then(|h| h.get("paths"))
+            .map(|p| p.items())
+            .unwrap_or(&[]);
+        for p in paths {
+            add(p.get("backend"));
+        }
+    }
+    out
+}
+
+fn exposure(index: &Index<'_>, t: &PodTemplate<'_>) -> Exposure {
+    let ns = effective_namespace(t.object);
+    let mut e = Exposure {
+        reasons: Vec::new(),
+        related: Vec::new(),
+    };
+    let services: Vec<&Object> = index
+        .of_kind("Service")
+        .filter(|s| effective_namespace(s) == ns && service_selects(s, t))
+        .collect();
+    for s in &services {
+        let ty = s.spec().str_at("type").unwrap_or("ClusterIP");
+        if ty == "LoadBalancer" || ty == "NodePort" {
+            e.reasons.push(format!(
+                "exposed to the internet by {ty} Service {}",
+                s.oref.display()
+            ));
+            e.related.push(s.oref.clone());
+        }
+    }
+    for ing in index
+        .of_kind("Ingress")
+        .filter(|i| effective_namespace(i) == ns)
+    {
+        let backends = ingress_backends(ing);
+        if let Some(s) = services
+            .iter()
+            .find(|s| backends.iter().any(|b| b == s.name()))
+        {
+            e.reasons.push(format!(
+                "exposed to the internet by Ingress {} (Service {})",
+                ing.oref.display(),
+                s.name()
+            ));
+            e.related.push(ing.oref.clone());
+        }
+    }
+    let privileged = t
+        .containers()
+        .iter()
+        .any(|c| c.security_context().bool_at("privileged") == Some(true));
+    if privileged {
+        e.reasons.push("a container runs privileged".into());
+    }
+    if let Some(v) = t.volumes().iter().find(|v| v.source_type == "hostPath") {
+        e.reasons.push(format!(
+            "mounts the node's filesystem (hostPath volume {:?})",
+            v.name
+        ));
+    }
+    e
+}
+
+fn severity_of(m: &StoredMatch) -> Severity {
+    match m.severity.as_deref() {
+        Some("critical") => Severity::Critical,
+        Some("high") => Severity::High,
+        Some("medium") => Severity::Medium,
+        _ => Severity::Low,
+    }
+}
+
+fn bump(s: Severity) -> Severity {
+    match s {
+        Severity::Info => Severity::Low,
+        Severity::Low => Severity::Medium,
+        Severity::Medium => Severity::High,
+        Severity::High | Severity::Critical => Severity::Critical,
+    }
+}
+
+/// Looks every container image of every pod template up in the inventory and makes one
+/// `vulnerable-image` finding per container and stored match, ranked one level higher for
+/// internet-exposed or privileged workloads. Also returns notes (images not in the
+/// inventory, images never matched).
+pub(crate) fn vulnerability_findings(
+    snapshot: &Snapshot,
+    store: Option<&Path>,
+) -> Result<(Vec<Finding>, Vec<String>), String> {
+    let path = store_path(store)?;
+    if !path.exists() {
+        return Err(format!(
+            "{}: no inventory store; add images with `kubeward inventory add` (or pass --inventory PATH)",
+            path.display()
+        ));
+    }
+    let store = Store::open(&path).map_err(|e| e.to_string())?;
+    let index = Index::new(snapshot);
+    let mut findings = Vec::new();
+    let mut notes = Vec::new();
+    let mut cache: std::collections::HashMap<String, Option<ImageRecord>> = Default::default();
+    let rule = kubeward_rules::supply::VulnerableImage::META.name;
+    for t in index.pod_templates() {
+        let mut exp: Option<Exposure> = None;
+        for c in t.containers() {
+            let Some(image) = c.image().filter(|i| !i.trim().is_empty()) else {
+                continue;
+            };
+            let rec = match cache.get(image) {
+                Some(r) => r.clone(),
+                None => {
+                    let r = store.find(image).map_err(|e| e.to_string())?;
+                    if r.is_none() {
+                        notes.push(format!(
+                            "image {image} is not in the inventory ({})",
+                            normalize_reference(image)
+                        ));
+                    } else if r.as_ref().is_some_and(|r| r.matched_at.is_none()) {
+                        notes.push(format!(
+                            "image {image} is in the inventory but was never matched: run `kubeward inventory rescan`"
+                        ));
+                    }
+                    cache.insert(image.to_string(), r.clone());
+                    r
+                }
+            };
+            let Some(rec) = rec else { continue };
+            if rec.matches.is_empty() {
+                continue;
+            }
+            let e = exp.get_or_insert_with(|| exposure(&index, t));
+            let image_path: FieldPath = t.path(&c.rel_path().key("image"));
+            for m in &rec.matches {
+                let base = severity_of(m);
+                let (severity, why) = if e.reasons.is_empty() {
+                    (base, String::new())
+                } else {
+                    (
+                        bump(base),
+                        format!(
+                            "; ranked {} instead of {base}: the workload {}",
+                            bump(base),
+                            e.reasons.join(", ")
+                        ),
+                    )
+                };
+                let fix = match (&m.state[..], &m.fixed_in) {
+                    ("fixed", Some(f)) => format!("fixed in {f}"),
+                    _ => "no fix known".into(),
+                };
+                let message = format!(
+                    "container {:?} runs {} with {} ({} severity) in {} {} ({fix}){why}",
+                    c.name,
+                    rec.reference,
+                    m.id,
+                    m.severity.as_deref().unwrap_or("unknown"),
+                    m.package,
+                    m.version,
+                );
+                let remediation = match (&m.state[..], &m.fixed_in) {
+                    ("fixed", Some(f)) => format!(
+                        "rebuild the image with {} {f} or later, deploy it pinned by digest, and add it to the inventory",
+                        m.package
+                    ),
+                    _ => format!(
+                        "no fixed version of {} is known: reduce the workload's exposure and privileges, or record an OpenVEX statement if the code is not reachable",
+                        m.package
+                    ),
+                };
+                let mut f = Finding::new(
+                    rule,
+                    severity,
+                    snapshot,
+                    t.object,
+                    &image_path,
+                    message,
+                    remediation,
+                );
+                // one finding per vulnerability and package: the path alone is not unique
+                f.fingerprint = fingerprint(
+                    rule,
+                    &t.object.oref,
+                    &format!("{}#{}@{}", image_path, m.id, m.package),
+                );
+                f.related = e.related.clone();
+                findings.push(f);
+            }
+        }
+    }
+    Ok((findings, notes))
+}
