@@ -65,8 +65,24 @@ pub struct Filtered {
 /// Applies overrides and suppressions.
 pub fn apply(snapshot: &Snapshot, findings: Vec<Finding>, filters: &Filters) -> Filtered {
     let mut out = Filtered::default();
+    let metas: HashMap<&str, &RuleMeta> = registry::all()
+        .into_iter()
+        .map(|r| (r.meta().name, r.meta()))
+        .collect();
+    // objects that carry an ignore annotation (most carry none: skip the lookup for them)
+    let annotated: HashSet<u32> = findings
+        .iter()
+        .map(|f| f.object_id)
+        .filter(|&id| {
+            snapshot
+                .objects
+                .get(id as usize)
+                .is_some_and(|o| annotation_ignores(o).is_some())
+        })
+        .collect();
+    out.findings.reserve(findings.len());
     for mut f in findings {
-        let meta = registry::find(f.rule).map(|r| r.meta());
+        let meta = metas.get(f.rule).copied();
         if let Some(sev) = filters
             .severity
             .get(f.rule)
@@ -74,7 +90,7 @@ pub fn apply(snapshot: &Snapshot, findings: Vec<Finding>, filters: &Filters) -> 
         {
             f.severity = *sev;
         }
-        if let Some(reason) = suppression(snapshot, &f, meta, filters) {
+        if let Some(reason) = suppression(snapshot, &f, meta, filters, &annotated) {
             out.suppressed.push((f, reason));
         } else {
             out.findings.push(f);
@@ -88,9 +104,14 @@ fn suppression(
     f: &Finding,
     meta: Option<&RuleMeta>,
     filters: &Filters,
+    annotated: &HashSet<u32>,
 ) -> Option<String> {
     let obj = snapshot.objects.get(f.object_id as usize)?;
-    if let Some(list) = annotation_ignores(obj) {
+    if let Some(list) = annotated
+        .contains(&f.object_id)
+        .then(|| annotation_ignores(obj))
+        .flatten()
+    {
         let hit = list
             .split(',')
             .map(str::trim)

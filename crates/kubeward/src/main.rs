@@ -112,6 +112,9 @@ struct ScanArgs {
     /// Largest input file read, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 512)]
     max_file_size: u64,
+    /// Print how long each phase took (load, analyse, filter, report) to standard error.
+    #[arg(long)]
+    timings: bool,
     /// Attach the vulnerabilities the image inventory holds for each container image
     /// (rule `vulnerable-image`); PATH defaults to the inventory store of `kubeward inventory`.
     #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "")]
@@ -321,11 +324,14 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
     input_errors.extend(walk_errors);
     let file_count = files.len() + inputs.len();
     inputs.extend(files.into_iter().map(Input::Path));
+    let mut clock = Timings::new(args.timings);
     let mut snapshot = loader.load(inputs);
     snapshot.errors.splice(0..0, input_errors);
+    clock.lap("load", format!("{} objects", snapshot.objects.len()));
 
     // analysis and filters
     let mut findings = engine::analyze(&snapshot, &settings, &|m| selection.includes(m));
+    clock.lap("analyse", format!("{} findings", findings.len()));
     if let Some(store) = &args.inventory {
         if selection.includes(&kubeward_rules::supply::VulnerableImage::META) {
             let store = Some(store.as_path()).filter(|p| !p.as_os_str().is_empty());
@@ -376,6 +382,7 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
         return Ok(if snapshot.errors.is_empty() { 0 } else { 2 });
     }
     let filtered = filter::apply(&snapshot, findings, &filters);
+    clock.lap("filter", format!("{} suppressed", filtered.suppressed.len()));
     let suppressed: Vec<Suppressed> = filtered
         .suppressed
         .into_iter()
@@ -393,10 +400,12 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
     // report
     match &args.output {
         Some(path) => {
-            let mut buf = Vec::new();
-            kubeward_report::write(format, &result, &mut buf, false).map_err(|e| e.to_string())?;
-            std::fs::write(path, buf)
-                .map_err(|e| format!("{}: cannot write report: {e}", path.display()))?;
+            let cannot = |e: std::io::Error| format!("{}: cannot write report: {e}", path.display());
+            let file = std::fs::File::create(path).map_err(cannot)?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+            kubeward_report::write(format, &result, &mut w, false)
+                .and_then(|_| w.flush())
+                .map_err(cannot)?;
         }
         None => {
             let color = match args.color {
@@ -419,14 +428,47 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
             }
         }
     }
-    if !snapshot.errors.is_empty() {
-        return Ok(2);
-    }
-    let failing = match fail_on {
-        FailOn::Never => false,
-        FailOn::Severity(min) => filtered.findings.iter().any(|f| f.severity >= min),
+    clock.lap("report", String::new());
+    let code = if !snapshot.errors.is_empty() {
+        2
+    } else {
+        let failing = match fail_on {
+            FailOn::Never => false,
+            FailOn::Severity(min) => filtered.findings.iter().any(|f| f.severity >= min),
+        };
+        u8::from(failing)
     };
-    Ok(u8::from(failing))
+    // The process ends here: freeing the snapshot's millions of nodes would only cost time.
+    std::mem::forget(filtered.findings);
+    std::mem::forget(suppressed);
+    std::mem::forget(snapshot);
+    Ok(code)
+}
+
+/// `--timings`: wall-clock time of each phase, on standard error.
+struct Timings {
+    on: bool,
+    start: std::time::Instant,
+    last: std::time::Instant,
+}
+
+impl Timings {
+    fn new(on: bool) -> Self {
+        let now = std::time::Instant::now();
+        Timings { on, start: now, last: now }
+    }
+
+    fn lap(&mut self, phase: &str, what: String) {
+        if self.on {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "kubeward: {phase:<8} {:>8.3}s  (total {:.3}s) {what}",
+                (now - self.last).as_secs_f64(),
+                (now - self.start).as_secs_f64()
+            );
+            self.last = now;
+        }
+    }
 }
 
 fn load_config(path: Option<&Path>) -> Result<Config, String> {
