@@ -162,10 +162,10 @@ fn render_finding(result: &ScanResult<'_>, p: &Painter, f: &Finding, s: &mut Str
         };
         let _ = writeln!(
             s,
-            "  {pad} {eq} pod security: {} ({}:{}{})",
+            "  {pad} {eq} pod security: {} ({} check; policy {}{})",
             clean(&ps.check),
             clean(&ps.level),
-            clean(&ps.version),
+            clean(&ps.policy),
             clean(&modes)
         );
     }

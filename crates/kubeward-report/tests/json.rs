@@ -29,7 +29,7 @@ fn json_follows_the_contract() {
             "path": "spec.template.spec.containers[0].securityContext.privileged",
             "message": "privileged (container \"web\" must not set securityContext.privileged=true)",
             "remediation": "set securityContext.privileged to false",
-            "pod_security": {"check": "privileged", "level": "baseline", "version": "latest"},
+            "pod_security": {"check": "privileged", "level": "baseline", "policy": "restricted:latest", "version": "latest"},
             "fingerprint": fx.findings[0].fingerprint,
         })
     );

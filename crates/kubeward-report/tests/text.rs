@@ -38,7 +38,7 @@ fn plain_text_shows_source_line_caret_fix_and_summary() {
         "{out}"
     );
     assert!(
-        out.contains("= pod security: privileged (baseline:latest)"),
+        out.contains("= pod security: privileged (baseline check; policy restricted:latest)"),
         "{out}"
     );
     // The escape sequence in the hostile message is shown, not sent.

@@ -23,7 +23,7 @@ fn main() {
         r.check(&cx, &mut out);
         rows.push((t.elapsed(), r.meta().name, out.len()));
     }
-    rows.sort_by(|a, b| b.0.cmp(&a.0));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.0));
     let total: std::time::Duration = rows.iter().map(|r| r.0).sum();
     println!("rules total {total:?} (one thread)");
     for (d, name, n) in rows.iter().take(25) {

@@ -59,8 +59,12 @@ pub struct Location {
 pub struct PodSecurityInfo {
     /// Upstream check id (`privileged`, `runAsNonRoot`, ...).
     pub check: String,
-    /// Level whose policy the pod breaks (`baseline` or `restricted`).
+    /// The level the check belongs to: `baseline` checks hold at both levels, `restricted`
+    /// checks only at restricted.
     pub level: String,
+    /// The policy evaluated, `level:version` (`restricted:latest`): the namespace's strictest
+    /// violated mode, or the default level.
+    pub policy: String,
     /// Policy version evaluated (`v1.35`, `latest`).
     pub version: String,
     /// The namespace modes (`enforce`, `audit`, `warn`) under which this applies; empty when the

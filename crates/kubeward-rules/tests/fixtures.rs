@@ -51,5 +51,10 @@ fn every_rule_fires_on_its_fixture_and_stays_quiet_on_the_pass_fixture() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} fixture failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} fixture failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

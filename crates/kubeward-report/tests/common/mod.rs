@@ -81,6 +81,7 @@ impl Fixture {
         privileged.pod_security = Some(PodSecurityInfo {
             check: "privileged".into(),
             level: "baseline".into(),
+            policy: "restricted:latest".into(),
             version: "latest".into(),
             modes: vec![],
         });

@@ -93,7 +93,8 @@ fn finding_for(cx: &Context<'_>, t: &PodTemplate<'_>, check: CheckId, meta: &'st
     let mut finding = Finding::new(meta.name, meta.severity, cx.snapshot, t.object, &path, message, remediation(check));
     finding.pod_security = Some(PodSecurityInfo {
         check: check.as_str().to_string(),
-        level: strictest.level.as_str().to_string(),
+        level: check.level().as_str().to_string(),
+        policy: format!("{}:{}", strictest.level.as_str(), strictest.version.display()),
         version: strictest.version.display(),
         modes: violated.iter().filter_map(|v| v.0.map(|m| m.as_str().to_string())).collect(),
     });

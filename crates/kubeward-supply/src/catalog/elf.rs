@@ -243,7 +243,7 @@ pub(crate) mod testutil {
         f.extend_from_slice(&ph);
         let mut offsets = Vec::new();
         for (_, data) in sections {
-            while f.len() % 16 != 0 {
+            while !f.len().is_multiple_of(16) {
                 f.push(0);
             }
             offsets.push(f.len() as u64);
@@ -260,7 +260,7 @@ pub(crate) mod testutil {
         strtab.extend_from_slice(b".shstrtab\0");
         let strtab_off = f.len() as u64;
         f.extend_from_slice(&strtab);
-        while f.len() % 8 != 0 {
+        while !f.len().is_multiple_of(8) {
             f.push(0);
         }
         let shoff = f.len() as u64;
