@@ -1,6 +1,7 @@
 //! `kubeward sbom SOURCE`: the packages of an image or root filesystem as CycloneDX 1.6,
 //! SPDX 2.3, kubeward's JSON catalog, or a table.
 
+use super::inventory::{is_registry_source, pull_and_catalog, RegistryArgs};
 use clap::{Args, ValueEnum};
 use kubeward_supply::catalog::{catalog_source, Catalog, CatalogOptions};
 use kubeward_supply::sbom::{self, SbomOptions};
@@ -24,7 +25,8 @@ pub enum SbomFormat {
 /// Arguments of `kubeward sbom`.
 #[derive(Args, Debug)]
 pub struct SbomArgs {
-    /// OCI image layout folder, OCI archive (.tar), docker-save tarball, or root filesystem folder.
+    /// OCI image layout folder, OCI archive (.tar), docker-save tarball, root filesystem
+    /// folder, or a registry image (`registry://host/repo:tag`, `ghcr.io/org/app:1`).
     pub source: PathBuf,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = SbomFormat::Cyclonedx)]
@@ -39,6 +41,8 @@ pub struct SbomArgs {
     /// so the same input always gives the same bytes.
     #[arg(long, value_name = "RFC3339")]
     pub timestamp: Option<String>,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }
 
 /// True when `s` names a registry image rather than a path (`nginx:1.27`,
@@ -61,15 +65,24 @@ pub(crate) enum Input {
     Sbom(Catalog),
 }
 
-/// Reads SOURCE as an image or filesystem; with `allow_sbom`, a JSON file is read as an SBOM.
-pub(crate) fn read_input(path: &Path, allow_sbom: bool) -> Result<Input, String> {
+/// Reads SOURCE as a registry image, an image or filesystem; with `allow_sbom`, a JSON file
+/// is read as an SBOM.
+pub(crate) fn read_input(
+    path: &Path,
+    allow_sbom: bool,
+    registry: &RegistryArgs,
+) -> Result<Input, String> {
+    let text = path.to_string_lossy();
+    if is_registry_source(&text) {
+        return Ok(Input::Image(pull_and_catalog(&text, registry)?.catalog));
+    }
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let s = path.to_string_lossy();
             if looks_like_reference(&s) {
                 return Err(format!(
-                    "{s}: no such file or folder; it looks like an image reference, and registry pulls need `kubeward inventory`/registry support, which this build does not have yet. Save the image first (`docker save IMAGE -o image.tar`, `skopeo copy docker://IMAGE oci-archive:image.tar`) and pass the file"
+                    "{s}: no such file or folder; to pull it from a registry, name the registry (`registry://docker.io/library/nginx:1.27`, `ghcr.io/org/app:1`), or save the image first (`docker save IMAGE -o image.tar`) and pass the file"
                 ));
             }
             return Err(format!("{}: no such file or folder", path.display()));
@@ -142,7 +155,7 @@ pub fn run(args: SbomArgs) -> ExitCode {
 }
 
 fn sbom_main(args: &SbomArgs) -> Result<(), String> {
-    let catalog = match read_input(&args.source, false)? {
+    let catalog = match read_input(&args.source, false, &args.registry)? {
         Input::Image(c) | Input::Sbom(c) => c,
     };
     print_warnings(&catalog);

@@ -36,8 +36,9 @@ pub enum VulnFormat {
 /// Arguments of `kubeward vuln`.
 #[derive(Args, Debug)]
 pub struct VulnArgs {
-    /// OCI layout folder, OCI archive, docker-save tarball, root filesystem folder, or an SBOM
-    /// (CycloneDX or SPDX JSON).
+    /// OCI layout folder, OCI archive, docker-save tarball, root filesystem folder, an SBOM
+    /// (CycloneDX or SPDX JSON), or a registry image (`registry://host/repo:tag`,
+    /// `ghcr.io/org/app:1`).
     pub source: PathBuf,
     /// OSV data: a folder of JSON records, an osv.dev all.zip export, one JSON file, or a
     /// folder written by `kubeward db update` (the default).
@@ -63,6 +64,8 @@ pub struct VulnArgs {
     /// List VEX-suppressed matches in the text report too.
     #[arg(long)]
     pub show_suppressed: bool,
+    #[command(flatten)]
+    pub registry: super::inventory::RegistryArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -181,7 +184,7 @@ fn vuln_main(args: &VulnArgs) -> Result<u8, String> {
         let doc = VexDocument::parse(&bytes).map_err(|e| format!("{}: {e}", v.display()))?;
         vex_docs.push(doc);
     }
-    let (catalog, from_sbom) = match read_input(&args.source, true)? {
+    let (catalog, from_sbom) = match read_input(&args.source, true, &args.registry)? {
         Input::Image(c) => (c, false),
         Input::Sbom(c) => (c, true),
     };
