@@ -171,11 +171,18 @@ fn wrong(path: &str, expected: &str, n: &Node) -> SchemaIssue {
     SchemaIssue {
         pos: n.pos,
         message: format!(
-            "{path}: expected a {expected}, found a {} ({})",
-            type_name(&n.value),
+            "{path}: expected {}, found {} ({})",
+            with_article(expected),
+            with_article(type_name(&n.value)),
             short(n)
         ),
     }
+}
+
+/// `an integer`, `a string`.
+fn with_article(word: &str) -> String {
+    let an = word.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {word}", if an { "an" } else { "a" })
 }
 
 fn short(n: &Node) -> String {
