@@ -120,7 +120,8 @@ fn update(a: UpdateArgs) -> Result<u8, String> {
                 .collect(),
         };
     }
-    ecosystems.dedup();
+    let mut seen = std::collections::HashSet::new();
+    ecosystems.retain(|e| seen.insert(e.clone()));
     for e in &ecosystems {
         db::check_ecosystem(e).map_err(|e| e.to_string())?;
     }
