@@ -388,3 +388,15 @@ fn the_examples_tell_the_story() {
         "hardened example has findings: {hardened:#?}"
     );
 }
+
+#[test]
+fn docs_rules_md_is_generated_from_the_rule_docs() {
+    let out = kubeward().args(["rules", "--format", "markdown"]).output().unwrap();
+    assert!(out.status.success());
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/rules.md");
+    let committed = std::fs::read_to_string(&path).expect("docs/rules.md");
+    assert!(
+        committed == String::from_utf8_lossy(&out.stdout),
+        "docs/rules.md is stale: run `cargo run -- rules --format markdown > docs/rules.md`"
+    );
+}
