@@ -167,7 +167,9 @@ impl Loader {
             let name = out.name.clone();
             extract_objects(&name, d.index, d.root, &mut out);
         }
-        out.text = text;
+        if text.len() <= self.limits.max_kept_text_bytes {
+            out.text = text;
+        }
         out
     }
 }

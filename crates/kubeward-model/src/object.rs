@@ -41,7 +41,8 @@ pub type ObjectId = u32;
 pub struct Source {
     /// The path as given (or found while walking), `-` for standard input.
     pub name: String,
-    /// The text, kept to show the offending line in reports (a BOM, if any, is still there).
+    /// The text, kept to show the offending line in reports (a BOM, if any, is still there);
+    /// empty for files over `Limits::max_kept_text_bytes`.
     pub text: String,
 }
 

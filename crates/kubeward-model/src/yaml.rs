@@ -27,6 +27,10 @@ pub struct Limits {
     pub max_alias_nodes: usize,
     /// Most Kubernetes objects loaded in one run.
     pub max_objects: usize,
+    /// Largest file whose text is kept after parsing (reports quote the offending line from
+    /// it); the text of larger files is dropped to save memory, their findings keep
+    /// `file:line:col`.
+    pub max_kept_text_bytes: usize,
 }
 
 impl Default for Limits {
@@ -37,6 +41,7 @@ impl Default for Limits {
             max_depth: 50,
             max_alias_nodes: 100_000,
             max_objects: 2_000_000,
+            max_kept_text_bytes: 64 * 1024 * 1024,
         }
     }
 }
