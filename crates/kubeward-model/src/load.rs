@@ -125,10 +125,7 @@ impl Loader {
             }
             snap.errors.extend(r.errors);
             snap.notes.extend(r.notes);
-            snap.sources.push(Source {
-                name: r.name,
-                text: r.text,
-            });
+            snap.sources.push(Source::new(r.name, r.text));
         }
         snap
     }

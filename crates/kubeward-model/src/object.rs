@@ -41,18 +41,31 @@ pub type ObjectId = u32;
 pub struct Source {
     /// The path as given (or found while walking), `-` for standard input.
     pub name: String,
+    /// Byte offsets of line starts, computed on the first [`Source::line`] call.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
     /// The text, kept to show the offending line in reports (a BOM, if any, is still there);
     /// empty for files over `Limits::max_kept_text_bytes`.
     pub text: String,
 }
 
 impl Source {
-    /// The text of a 1-based line, without its line break.
+    pub fn new(name: String, text: String) -> Self {
+        Source { name, line_starts: std::sync::OnceLock::new(), text }
+    }
+
+    /// The text of a 1-based line, without its line break (constant time after the first call).
     pub fn line(&self, line: u32) -> Option<&str> {
         if line == 0 {
             return None;
         }
-        let l = self.text.split('\n').nth(line as usize - 1)?;
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|i| i + 1))
+                .collect()
+        });
+        let start = *starts.get(line as usize - 1)?;
+        let end = starts.get(line as usize).map(|e| e - 1).unwrap_or(self.text.len());
+        let l = self.text.get(start..end)?;
         Some(l.strip_suffix('\r').unwrap_or(l))
     }
 }
@@ -165,5 +178,21 @@ impl Snapshot {
     /// `file:line:col` of a field of an object.
     pub fn location(&self, obj: &Object, path: &FieldPath) -> (String, Pos) {
         (self.source(obj.source).name.clone(), obj.locate(path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_found_by_number() {
+        let s = Source::new("f".into(), "a\r\nbb\n\nccc".into());
+        assert_eq!(s.line(1), Some("a"));
+        assert_eq!(s.line(2), Some("bb"));
+        assert_eq!(s.line(3), Some(""));
+        assert_eq!(s.line(4), Some("ccc"));
+        assert_eq!(s.line(5), None);
+        assert_eq!(s.line(0), None);
     }
 }
