@@ -75,7 +75,10 @@ impl<'s> Index<'s> {
             by_kind.entry(o.kind()).or_default().push(o.id);
             by_kind_ns.entry((o.kind(), ns)).or_default().push(o.id);
             if let Some(t) = PodTemplate::of(o) {
-                templates_by_ns.entry(ns).or_default().push(templates.len() as u32);
+                templates_by_ns
+                    .entry(ns)
+                    .or_default()
+                    .push(templates.len() as u32);
                 templates.push(t);
             }
         }
@@ -117,7 +120,10 @@ impl<'s> Index<'s> {
         namespace: Option<&'a str>,
     ) -> impl Iterator<Item = &'s Object> + 'a {
         let map: &'a HashMap<(&str, Option<&str>), Vec<ObjectId>> = &self.by_kind_ns;
-        let ids = map.get(&(kind, namespace)).map(Vec::as_slice).unwrap_or(&[]);
+        let ids = map
+            .get(&(kind, namespace))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         ids.iter().map(|&id| self.snapshot.object(id))
     }
 
@@ -145,7 +151,9 @@ impl<'s> Index<'s> {
                             if s.str_at("kind") != Some("ServiceAccount") {
                                 continue;
                             }
-                            if let (Some(n), Some(ns)) = (s.str_at("name"), s.str_at("namespace").or(own)) {
+                            if let (Some(n), Some(ns)) =
+                                (s.str_at("name"), s.str_at("namespace").or(own))
+                            {
                                 set.insert(format!("{ns}/{n}"));
                             }
                         }
@@ -177,8 +185,9 @@ impl<'s> Index<'s> {
         namespace: Option<&'a str>,
         selector: &'a Selector,
     ) -> impl Iterator<Item = &'a PodTemplate<'s>> + 'a {
-        self.pod_templates_in(namespace)
-            .filter(move |t| selector.matches(|k| t.labels().find(|(key, _)| *key == k).map(|(_, v)| v)))
+        self.pod_templates_in(namespace).filter(move |t| {
+            selector.matches(|k| t.labels().find(|(key, _)| *key == k).map(|(_, v)| v))
+        })
     }
 }
 

@@ -32,6 +32,18 @@ struct FileResult {
     notes: Vec<LoadNote>,
 }
 
+impl FileResult {
+    fn empty(name: String) -> Self {
+        FileResult {
+            name,
+            text: String::new(),
+            objects: vec![],
+            errors: vec![],
+            notes: vec![],
+        }
+    }
+}
+
 impl Loader {
     pub fn new(limits: Limits) -> Self {
         Loader { limits }
@@ -160,10 +172,29 @@ impl Loader {
                 message: e.message,
             });
         }
-        for d in stream.documents {
-            let name = out.name.clone();
-            extract_objects(&name, d.index, d.root, &mut out);
+        // Objects are extracted and type-checked on every core too (a dump is one file).
+        let name = out.name.clone();
+        let extract = |d: yaml::Document| {
+            let mut part = FileResult::empty(String::new());
+            extract_objects(&name, d.index, d.root, &mut part);
+            part
+        };
+        let parts: Vec<FileResult> = if stream.documents.len() > 256 {
+            stream
+                .documents
+                .into_par_iter()
+                .with_min_len(64)
+                .map(extract)
+                .collect()
+        } else {
+            stream.documents.into_iter().map(extract).collect()
+        };
+        for p in parts {
+            out.objects.extend(p.objects);
+            out.errors.extend(p.errors);
+            out.notes.extend(p.notes);
         }
+        out.errors.sort_by_key(|e| (e.line, e.column));
         if text.len() <= self.limits.max_kept_text_bytes {
             out.text = text;
         }

@@ -50,7 +50,11 @@ pub struct Source {
 
 impl Source {
     pub fn new(name: String, text: String) -> Self {
-        Source { name, line_starts: std::sync::OnceLock::new(), text }
+        Source {
+            name,
+            line_starts: std::sync::OnceLock::new(),
+            text,
+        }
     }
 
     /// The text of a 1-based line, without its line break (constant time after the first call).
@@ -64,7 +68,10 @@ impl Source {
                 .collect()
         });
         let start = *starts.get(line as usize - 1)?;
-        let end = starts.get(line as usize).map(|e| e - 1).unwrap_or(self.text.len());
+        let end = starts
+            .get(line as usize)
+            .map(|e| e - 1)
+            .unwrap_or(self.text.len());
         let l = self.text.get(start..end)?;
         Some(l.strip_suffix('\r').unwrap_or(l))
     }

@@ -365,7 +365,14 @@ impl Builder<'_> {
                 });
             }
             Event::SequenceEnd => {
-                if let Some(Frame::Seq { items, pos, anchor }) = self.stack.pop() {
+                if let Some(Frame::Seq {
+                    mut items,
+                    pos,
+                    anchor,
+                }) = self.stack.pop()
+                {
+                    // growth slack would be a quarter of the tree's memory
+                    items.shrink_to_fit();
                     self.complete(Node::new(Value::Seq(items), pos), anchor, pos)?;
                 }
             }
@@ -379,6 +386,7 @@ impl Builder<'_> {
                 }) = self.stack.pop()
                 {
                     apply_merges(&mut entries, merge);
+                    entries.shrink_to_fit();
                     self.complete(Node::new(Value::Map(entries), pos), anchor, pos)?;
                 }
             }

@@ -15,7 +15,11 @@ fn main() {
     let index = Index::new(&snap);
     println!("index {:?}", t.elapsed());
     let settings = Settings::default();
-    let cx = Context { snapshot: &snap, index: &index, settings: &settings };
+    let cx = Context {
+        snapshot: &snap,
+        index: &index,
+        settings: &settings,
+    };
     let mut rows = Vec::new();
     for r in registry::all() {
         let t = Instant::now();
@@ -24,6 +28,20 @@ fn main() {
         rows.push((t.elapsed(), r.meta().name, out.len()));
     }
     rows.sort_by_key(|r| std::cmp::Reverse(r.0));
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        let t = Instant::now();
+        let n = pool.install(|| {
+            kubeward_rules::engine::analyze_with(&snap, &index, &settings, &|_| true).len()
+        });
+        println!(
+            "engine::analyze_with on {threads} thread(s): {:?} ({n} findings)",
+            t.elapsed()
+        );
+    }
     let total: std::time::Duration = rows.iter().map(|r| r.0).sum();
     println!("rules total {total:?} (one thread)");
     for (d, name, n) in rows.iter().take(25) {

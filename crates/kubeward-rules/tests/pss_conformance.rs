@@ -10,7 +10,10 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 
 fn conformance_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/conformance/pss"))
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/conformance/pss"
+    ))
 }
 
 /// The pod's metadata and spec as the pod template of a Deployment (JSON, which the loader
@@ -32,7 +35,8 @@ fn as_deployment(pod: &Value) -> String {
 #[test]
 fn upstream_fixtures_match_verdict_substring_and_derived_detail() {
     let dir = conformance_dir();
-    let index_text = std::fs::read_to_string(dir.join("index.json")).expect("conformance index.json");
+    let index_text =
+        std::fs::read_to_string(dir.join("index.json")).expect("conformance index.json");
     let index: Value = serde_json::from_str(&index_text).expect("index.json parses");
     let fixtures = index["fixtures"].as_array().expect("fixtures array");
     let mut failures = Vec::new();
@@ -75,17 +79,25 @@ fn upstream_fixtures_match_verdict_substring_and_derived_detail() {
                     fx["version"].as_str().unwrap()
                 );
                 if !denial.starts_with(&prefix) {
-                    failures.push(format!("{rel}: denial {denial:?} does not start with {prefix:?}"));
+                    failures.push(format!(
+                        "{rel}: denial {denial:?} does not start with {prefix:?}"
+                    ));
                 }
                 let derived = fx["derivedDetail"].as_str().unwrap();
                 if detail == derived {
                     detail_equal += 1;
                 } else {
-                    failures.push(format!("{rel}: detail differs\n  ours:    {detail}\n  derived: {derived}"));
+                    failures.push(format!(
+                        "{rel}: detail differs\n  ours:    {detail}\n  derived: {derived}"
+                    ));
                 }
                 let ids: Vec<&str> = results.iter().map(|r| r.id).collect();
-                let firing: Vec<&str> =
-                    fx["firingChecks"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+                let firing: Vec<&str> = fx["firingChecks"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap())
+                    .collect();
                 if ids != firing {
                     failures.push(format!("{rel}: checks {ids:?} != firingChecks {firing:?}"));
                 }
@@ -98,10 +110,15 @@ fn upstream_fixtures_match_verdict_substring_and_derived_detail() {
             Some(t) if wrapped.errors.is_empty() => {
                 let dep_detail = format_detail(&evaluate(&t, level, version));
                 if dep_detail != detail {
-                    failures.push(format!("{rel}: as a Deployment: {dep_detail:?} != {detail:?}"));
+                    failures.push(format!(
+                        "{rel}: as a Deployment: {dep_detail:?} != {detail:?}"
+                    ));
                 }
             }
-            _ => failures.push(format!("{rel}: wrapping in a Deployment failed: {:?}", wrapped.errors)),
+            _ => failures.push(format!(
+                "{rel}: wrapping in a Deployment failed: {:?}",
+                wrapped.errors
+            )),
         }
     }
     eprintln!(
@@ -110,22 +127,35 @@ fn upstream_fixtures_match_verdict_substring_and_derived_detail() {
         failures.len()
     );
     assert_eq!(fixtures.len(), 4537, "fixture count");
-    assert!(failures.is_empty(), "{} conformance failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} conformance failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Every pod template of the real-manifest corpus evaluates at every level and version without
 /// panicking, and the rules run over it.
 #[test]
 fn real_corpus_evaluates_without_panicking() {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/real"));
+    let dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpus/real"
+    ));
     let mut files = Vec::new();
     let mut stack = vec![dir];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
             if path.is_dir() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "json") {
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+            {
                 files.push(path);
             }
         }
@@ -133,10 +163,14 @@ fn real_corpus_evaluates_without_panicking() {
     files.sort();
     let (mut templates, mut findings) = (0, 0);
     for path in files {
-        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
         let snap = load_str(&path.display().to_string(), &text);
         for obj in &snap.objects {
-            let Some(t) = PodTemplate::of(obj) else { continue };
+            let Some(t) = PodTemplate::of(obj) else {
+                continue;
+            };
             templates += 1;
             for level in [Level::Baseline, Level::Restricted] {
                 for minor in [0, 8, 18, 19, 22, 23, 25, 31, 34, 35, 37] {
@@ -145,10 +179,17 @@ fn real_corpus_evaluates_without_panicking() {
             }
         }
         let settings = kubeward_rules::Settings::default();
-        let found = kubeward_rules::engine::analyze(&snap, &settings, &|m| m.domain == "pod-security");
+        let found =
+            kubeward_rules::engine::analyze(&snap, &settings, &|m| m.domain == "pod-security");
         if std::env::var_os("PSS_SAMPLE").is_some() {
             for f in found.iter().step_by(40) {
-                eprintln!("{} {} {}: {}", f.rule, f.object.display(), f.path, f.message);
+                eprintln!(
+                    "{} {} {}: {}",
+                    f.rule,
+                    f.object.display(),
+                    f.path,
+                    f.message
+                );
             }
         }
         findings += found.len();

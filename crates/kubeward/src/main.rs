@@ -1,5 +1,10 @@
 //! The `kubeward` command line: a thin layer over the model, rules and report crates.
 
+// Millions of small tree nodes are allocated per scan: mimalloc is markedly faster at that
+// than the system allocator (see BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod cmd;
 mod config;
 
@@ -382,7 +387,10 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
         return Ok(if snapshot.errors.is_empty() { 0 } else { 2 });
     }
     let filtered = filter::apply(&snapshot, findings, &filters);
-    clock.lap("filter", format!("{} suppressed", filtered.suppressed.len()));
+    clock.lap(
+        "filter",
+        format!("{} suppressed", filtered.suppressed.len()),
+    );
     let suppressed: Vec<Suppressed> = filtered
         .suppressed
         .into_iter()
@@ -400,7 +408,8 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
     // report
     match &args.output {
         Some(path) => {
-            let cannot = |e: std::io::Error| format!("{}: cannot write report: {e}", path.display());
+            let cannot =
+                |e: std::io::Error| format!("{}: cannot write report: {e}", path.display());
             let file = std::fs::File::create(path).map_err(cannot)?;
             let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
             kubeward_report::write(format, &result, &mut w, false)
@@ -455,7 +464,11 @@ struct Timings {
 impl Timings {
     fn new(on: bool) -> Self {
         let now = std::time::Instant::now();
-        Timings { on, start: now, last: now }
+        Timings {
+            on,
+            start: now,
+            last: now,
+        }
     }
 
     fn lap(&mut self, phase: &str, what: String) {

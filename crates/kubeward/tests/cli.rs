@@ -391,7 +391,10 @@ fn the_examples_tell_the_story() {
 
 #[test]
 fn docs_rules_md_is_generated_from_the_rule_docs() {
-    let out = kubeward().args(["rules", "--format", "markdown"]).output().unwrap();
+    let out = kubeward()
+        .args(["rules", "--format", "markdown"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/rules.md");
     let committed = std::fs::read_to_string(&path).expect("docs/rules.md");

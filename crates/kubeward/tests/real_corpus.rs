@@ -16,8 +16,14 @@ fn the_real_corpus_loads_completely() {
         .output()
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
-    assert_eq!(v["summary"]["files"], 46, "every manifest file (SOURCES.md is not one)");
-    assert_eq!(v["summary"]["objects"], 2405, "every object of the corpus is loaded");
+    assert_eq!(
+        v["summary"]["files"], 46,
+        "every manifest file (SOURCES.md is not one)"
+    );
+    assert_eq!(
+        v["summary"]["objects"], 2405,
+        "every object of the corpus is loaded"
+    );
     let mut errors: Vec<(String, u64, String)> = v["errors"]
         .as_array()
         .unwrap()
@@ -25,7 +31,11 @@ fn the_real_corpus_loads_completely() {
         .map(|e| {
             let file = e["file"].as_str().unwrap();
             let file = file[file.find("corpus/real/").map(|i| i + 12).unwrap_or(0)..].to_string();
-            (file, e["line"].as_u64().unwrap(), e["message"].as_str().unwrap().to_string())
+            (
+                file,
+                e["line"].as_u64().unwrap(),
+                e["message"].as_str().unwrap().to_string(),
+            )
         })
         .collect();
     errors.sort();
@@ -38,7 +48,11 @@ fn the_real_corpus_loads_completely() {
     assert_eq!(errors[1].0, "ingress-nginx/docs-examples.yaml");
     assert_eq!(errors[1].1, 266);
     assert!(errors[1].2.contains("env[0].value: expected a string"));
-    assert_eq!(out.status.code(), Some(2), "input errors make the exit code 2");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "input errors make the exit code 2"
+    );
     // the scan still judged everything else
     assert!(v["summary"]["findings"].as_u64().unwrap() > 1000);
 }

@@ -16,7 +16,10 @@ pub(crate) struct Pod<'t, 'a> {
 
 impl<'t, 'a> Pod<'t, 'a> {
     pub fn new(t: &'t PodTemplate<'a>) -> Self {
-        Pod { t, containers: t.containers() }
+        Pod {
+            t,
+            containers: t.containers(),
+        }
     }
 
     /// The pod-level securityContext, when it is a mapping.
@@ -88,7 +91,11 @@ fn sc<'a>(c: &Container<'a>) -> Option<&'a Node> {
 
 /// String items of a sequence field (other items are type errors the loader reports).
 fn strings<'a>(node: Option<&'a Node>, key: &str) -> impl Iterator<Item = &'a str> {
-    node.and_then(|n| n.get(key)).map(Node::items).unwrap_or(&[]).iter().filter_map(Node::as_str)
+    node.and_then(|n| n.get(key))
+        .map(Node::items)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(Node::as_str)
 }
 
 /// `"a", "b"` as upstream's `joinQuote` (no escaping).
@@ -121,7 +128,11 @@ fn sorted(set: &BTreeSet<String>) -> Vec<&str> {
 
 /// `container "a"` / `containers "a", "b"`.
 fn containers_phrase<S: AsRef<str>>(names: &[S]) -> String {
-    format!("{} {}", plural("container", "containers", names.len()), join_quote(names))
+    format!(
+        "{} {}",
+        plural("container", "containers", names.len()),
+        join_quote(names)
+    )
 }
 
 /// Go's `%q` for a string (strconv.Quote): printable characters as they are, the rest escaped.
@@ -139,8 +150,12 @@ pub fn go_quote(s: &str) -> String {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if c == ' ' || !(c.is_control() || c.is_whitespace() || is_format_char(c)) => out.push(c),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if c == ' ' || !(c.is_control() || c.is_whitespace() || is_format_char(c)) => {
+                out.push(c)
+            }
             c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push_str(&format!("\\U{:08x}", c as u32)),
         }
@@ -155,8 +170,19 @@ fn is_format_char(c: char) -> bool {
         | 0x2060..=0x2064 | 0x2066..=0x206f | 0xfeff | 0xfff9..=0xfffb)
 }
 
-fn result(id: CheckId, reason: impl Into<String>, detail: String, paths: Vec<FieldPath>) -> Option<CheckResult> {
-    Some(CheckResult { id: id.as_str(), check: id, reason: reason.into(), detail, paths })
+fn result(
+    id: CheckId,
+    reason: impl Into<String>,
+    detail: String,
+    paths: Vec<FieldPath>,
+) -> Option<CheckResult> {
+    Some(CheckResult {
+        id: id.as_str(),
+        check: id,
+        reason: reason.into(),
+        detail,
+        paths,
+    })
 }
 
 /// `privileged`: containers must not set `securityContext.privileged=true`.
@@ -172,7 +198,10 @@ pub(crate) fn privileged(pod: &Pod<'_, '_>) -> Option<CheckResult> {
     if bad.is_empty() {
         return None;
     }
-    let detail = format!("{} must not set securityContext.privileged=true", containers_phrase(&bad));
+    let detail = format!(
+        "{} must not set securityContext.privileged=true",
+        containers_phrase(&bad)
+    );
     result(CheckId::Privileged, "privileged", detail, paths)
 }
 
@@ -189,7 +218,12 @@ pub(crate) fn host_namespaces(pod: &Pod<'_, '_>) -> Option<CheckResult> {
     if set.is_empty() {
         return None;
     }
-    result(CheckId::HostNamespaces, "host namespaces", set.join(", "), paths)
+    result(
+        CheckId::HostNamespaces,
+        "host namespaces",
+        set.join(", "),
+        paths,
+    )
 }
 
 /// Volume source keys, as the API knows them. A volume with none of them set is an `emptyDir`
@@ -232,7 +266,13 @@ const RESTRICTED_VOLUME_SOURCES: &[&str] = &[
 ];
 
 fn volumes<'a>(pod: &Pod<'_, 'a>) -> impl Iterator<Item = (usize, &'a Node)> {
-    pod.t.spec.get("volumes").map(Node::items).unwrap_or(&[]).iter().enumerate()
+    pod.t
+        .spec
+        .get("volumes")
+        .map(Node::items)
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
 }
 
 /// `hostPathVolumes`: no `hostPath` volumes.
@@ -248,7 +288,11 @@ pub(crate) fn host_path_volumes(pod: &Pod<'_, '_>) -> Option<CheckResult> {
     if bad.is_empty() {
         return None;
     }
-    let detail = format!("{} {}", plural("volume", "volumes", bad.len()), join_quote(&bad));
+    let detail = format!(
+        "{} {}",
+        plural("volume", "volumes", bad.len()),
+        join_quote(&bad)
+    );
     result(CheckId::HostPathVolumes, "hostPath volumes", detail, paths)
 }
 
@@ -258,10 +302,15 @@ pub(crate) fn restricted_volumes(pod: &Pod<'_, '_>) -> Option<CheckResult> {
     let mut types = BTreeSet::new();
     let mut paths = Vec::new();
     for (i, v) in volumes(pod) {
-        if ALLOWED_VOLUME_SOURCES.iter().any(|k| map_at(v, k).is_some()) {
+        if ALLOWED_VOLUME_SOURCES
+            .iter()
+            .any(|k| map_at(v, k).is_some())
+        {
             continue;
         }
-        let restricted = RESTRICTED_VOLUME_SOURCES.iter().find(|k| map_at(v, k).is_some());
+        let restricted = RESTRICTED_VOLUME_SOURCES
+            .iter()
+            .find(|k| map_at(v, k).is_some());
         let Some(kind) = restricted else {
             // No source set: the API server defaults it to emptyDir.
             continue;
@@ -278,10 +327,19 @@ pub(crate) fn restricted_volumes(pod: &Pod<'_, '_>) -> Option<CheckResult> {
         plural("volume", "volumes", bad.len()),
         join_quote(&bad),
         plural("uses", "use", bad.len()),
-        plural("restricted volume type", "restricted volume types", types.len()),
+        plural(
+            "restricted volume type",
+            "restricted volume types",
+            types.len()
+        ),
         join_quote(&sorted(&types)),
     );
-    result(CheckId::RestrictedVolumes, "restricted volume types", detail, paths)
+    result(
+        CheckId::RestrictedVolumes,
+        "restricted volume types",
+        detail,
+        paths,
+    )
 }
 
 /// `hostPorts`: no container port with a host port (defaulted under `hostNetwork`).
@@ -291,7 +349,14 @@ pub(crate) fn host_ports(pod: &Pod<'_, '_>) -> Option<CheckResult> {
     let mut paths = Vec::new();
     for c in &pod.containers {
         let mut uses = false;
-        for (j, port) in c.node.get("ports").map(Node::items).unwrap_or(&[]).iter().enumerate() {
+        for (j, port) in c
+            .node
+            .get("ports")
+            .map(Node::items)
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+        {
             let hp = if c.kind == kubeward_model::ContainerKind::Ephemeral {
                 port.i64_at("hostPort")
             } else {
@@ -301,7 +366,11 @@ pub(crate) fn host_ports(pod: &Pod<'_, '_>) -> Option<CheckResult> {
                 uses = true;
                 ports.insert(p.to_string());
                 let rel = c.rel_path().key("ports").index(j);
-                let field = if port.get("hostPort").is_some() { "hostPort" } else { "containerPort" };
+                let field = if port.get("hostPort").is_some() {
+                    "hostPort"
+                } else {
+                    "containerPort"
+                };
                 paths.push(pod.existing(pod.t.path(&rel.key(field))));
             }
         }
@@ -349,12 +418,21 @@ pub(crate) fn capabilities_baseline(pod: &Pod<'_, '_>) -> Option<CheckResult> {
             continue;
         };
         let mut valid = true;
-        for (k, cap) in capabilities.get("add").map(Node::items).unwrap_or(&[]).iter().enumerate() {
+        for (k, cap) in capabilities
+            .get("add")
+            .map(Node::items)
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+        {
             let Some(cap) = cap.as_str() else { continue };
             if !DEFAULT_CAPABILITIES.contains(&cap) {
                 valid = false;
                 caps.insert(cap.to_string());
-                paths.push(pod.container_path(c, &["securityContext", "capabilities", "add"]).index(k));
+                paths.push(
+                    pod.container_path(c, &["securityContext", "capabilities", "add"])
+                        .index(k),
+                );
             }
         }
         if !valid {
@@ -369,7 +447,12 @@ pub(crate) fn capabilities_baseline(pod: &Pod<'_, '_>) -> Option<CheckResult> {
         containers_phrase(&bad),
         join_quote(&sorted(&caps))
     );
-    result(CheckId::CapabilitiesBaseline, "non-default capabilities", detail, paths)
+    result(
+        CheckId::CapabilitiesBaseline,
+        "non-default capabilities",
+        detail,
+        paths,
+    )
 }
 
 /// `capabilities_restricted`: drop `ALL`, add nothing but `NET_BIND_SERVICE`; Windows pods are
@@ -393,12 +476,21 @@ pub(crate) fn capabilities_restricted(pod: &Pod<'_, '_>, minor: u32) -> Option<C
             paths.push(pod.container_path(c, &["securityContext", "capabilities", "drop"]));
         }
         let mut added = false;
-        for (k, cap) in capabilities.get("add").map(Node::items).unwrap_or(&[]).iter().enumerate() {
+        for (k, cap) in capabilities
+            .get("add")
+            .map(Node::items)
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+        {
             let Some(cap) = cap.as_str() else { continue };
             if cap != "NET_BIND_SERVICE" {
                 added = true;
                 forbidden.insert(cap.to_string());
-                paths.push(pod.container_path(c, &["securityContext", "capabilities", "add"]).index(k));
+                paths.push(
+                    pod.container_path(c, &["securityContext", "capabilities", "add"])
+                        .index(k),
+                );
             }
         }
         if added {
@@ -407,8 +499,10 @@ pub(crate) fn capabilities_restricted(pod: &Pod<'_, '_>, minor: u32) -> Option<C
     }
     let mut details = Vec::new();
     if !missing_drop.is_empty() {
-        details
-            .push(format!("{} must set securityContext.capabilities.drop=[\"ALL\"]", containers_phrase(&missing_drop)));
+        details.push(format!(
+            "{} must set securityContext.capabilities.drop=[\"ALL\"]",
+            containers_phrase(&missing_drop)
+        ));
     }
     if !adding.is_empty() {
         details.push(format!(
@@ -420,7 +514,12 @@ pub(crate) fn capabilities_restricted(pod: &Pod<'_, '_>, minor: u32) -> Option<C
     if details.is_empty() {
         return None;
     }
-    result(CheckId::CapabilitiesRestricted, "unrestricted capabilities", details.join("; "), paths)
+    result(
+        CheckId::CapabilitiesRestricted,
+        "unrestricted capabilities",
+        details.join("; "),
+        paths,
+    )
 }
 
 /// `allowPrivilegeEscalation`: every container sets it to false; Windows pods are exempt from
@@ -440,8 +539,16 @@ pub(crate) fn allow_privilege_escalation(pod: &Pod<'_, '_>, minor: u32) -> Optio
     if bad.is_empty() {
         return None;
     }
-    let detail = format!("{} must set securityContext.allowPrivilegeEscalation=false", containers_phrase(&bad));
-    result(CheckId::AllowPrivilegeEscalation, "allowPrivilegeEscalation != false", detail, paths)
+    let detail = format!(
+        "{} must set securityContext.allowPrivilegeEscalation=false",
+        containers_phrase(&bad)
+    );
+    result(
+        CheckId::AllowPrivilegeEscalation,
+        "allowPrivilegeEscalation != false",
+        detail,
+        paths,
+    )
 }
 
 /// `runAsNonRoot`: the pod or every container sets `runAsNonRoot: true`, none sets false;
@@ -482,12 +589,23 @@ pub(crate) fn run_as_non_root(pod: &Pod<'_, '_>, minor: u32) -> Option<CheckResu
         setters.push(containers_phrase(&explicit));
     }
     if !setters.is_empty() {
-        let detail = format!("{} must not set securityContext.runAsNonRoot=false", setters.join(" and "));
+        let detail = format!(
+            "{} must not set securityContext.runAsNonRoot=false",
+            setters.join(" and ")
+        );
         return result(CheckId::RunAsNonRoot, "runAsNonRoot != true", detail, paths);
     }
     if !implicit.is_empty() {
-        let detail = format!("pod or {} must set securityContext.runAsNonRoot=true", containers_phrase(&implicit));
-        return result(CheckId::RunAsNonRoot, "runAsNonRoot != true", detail, implicit_paths);
+        let detail = format!(
+            "pod or {} must set securityContext.runAsNonRoot=true",
+            containers_phrase(&implicit)
+        );
+        return result(
+            CheckId::RunAsNonRoot,
+            "runAsNonRoot != true",
+            detail,
+            implicit_paths,
+        );
     }
     None
 }
@@ -524,7 +642,13 @@ pub(crate) fn run_as_user(pod: &Pod<'_, '_>, minor: u32) -> Option<CheckResult> 
 /// `seLinuxOptions`: type from the allowed list, no user or role.
 pub(crate) fn se_linux_options(pod: &Pod<'_, '_>, minor: u32) -> Option<CheckResult> {
     const TYPES_1_0: &[&str] = &["", "container_t", "container_init_t", "container_kvm_t"];
-    const TYPES_1_31: &[&str] = &["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
+    const TYPES_1_31: &[&str] = &[
+        "",
+        "container_t",
+        "container_init_t",
+        "container_kvm_t",
+        "container_engine_t",
+    ];
     let allowed = if minor >= 31 { TYPES_1_31 } else { TYPES_1_0 };
     let mut bad_types = BTreeSet::new();
     let mut set_user = false;
@@ -571,7 +695,11 @@ pub(crate) fn se_linux_options(pod: &Pod<'_, '_>, minor: u32) -> Option<CheckRes
     }
     let mut data = Vec::new();
     if !bad_types.is_empty() {
-        data.push(format!("{} {}", plural("type", "types", bad_types.len()), join_quote(&sorted(&bad_types))));
+        data.push(format!(
+            "{} {}",
+            plural("type", "types", bad_types.len()),
+            join_quote(&sorted(&bad_types))
+        ));
     }
     if set_user {
         data.push("user may not be set".to_string());
@@ -579,7 +707,11 @@ pub(crate) fn se_linux_options(pod: &Pod<'_, '_>, minor: u32) -> Option<CheckRes
     if set_role {
         data.push("role may not be set".to_string());
     }
-    let detail = format!("{} set forbidden securityContext.seLinuxOptions: {}", setters.join(" and "), data.join("; "));
+    let detail = format!(
+        "{} set forbidden securityContext.seLinuxOptions: {}",
+        setters.join(" and "),
+        data.join("; ")
+    );
     result(CheckId::SeLinuxOptions, "seLinuxOptions", detail, paths)
 }
 
@@ -591,7 +723,8 @@ fn valid_seccomp_type(t: &str) -> bool {
 }
 
 fn seccomp_type(sc: Option<&Node>) -> Option<&str> {
-    sc.and_then(|s| map_at(s, "seccompProfile")).map(|p| p.str_at("type").unwrap_or(""))
+    sc.and_then(|s| map_at(s, "seccompProfile"))
+        .map(|p| p.str_at("type").unwrap_or(""))
 }
 
 /// `seccompProfile_baseline`: annotations before v1.19, the fields from v1.19: no
@@ -604,7 +737,8 @@ pub(crate) fn seccomp_profile_baseline(pod: &Pod<'_, '_>, minor: u32) -> Option<
 }
 
 fn seccomp_annotations(pod: &Pod<'_, '_>) -> Option<CheckResult> {
-    let valid = |v: &str| v == "runtime/default" || v == "docker/default" || v.starts_with("localhost/");
+    let valid =
+        |v: &str| v == "runtime/default" || v == "docker/default" || v.starts_with("localhost/");
     let mut forbidden = BTreeSet::new();
     let mut paths = Vec::new();
     if let Some(v) = pod.t.annotation(SECCOMP_POD_ANNOTATION) {
@@ -625,9 +759,17 @@ fn seccomp_annotations(pod: &Pod<'_, '_>) -> Option<CheckResult> {
     if forbidden.is_empty() {
         return None;
     }
-    let detail =
-        format!("forbidden {} {}", plural("annotation", "annotations", forbidden.len()), sorted(&forbidden).join(", "));
-    result(CheckId::SeccompProfileBaseline, "seccompProfile", detail, paths)
+    let detail = format!(
+        "forbidden {} {}",
+        plural("annotation", "annotations", forbidden.len()),
+        sorted(&forbidden).join(", ")
+    );
+    result(
+        CheckId::SeccompProfileBaseline,
+        "seccompProfile",
+        detail,
+        paths,
+    )
 }
 
 fn seccomp_fields(pod: &Pod<'_, '_>, required: bool, id: CheckId) -> Option<CheckResult> {
@@ -736,13 +878,22 @@ const SYSCTLS_1_29: &[&str] = &[
     "net.ipv4.tcp_keepalive_probes",
 ];
 const SYSCTLS_1_32: &[&str] = &["net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"];
-const SYSCTLS_1_37: &[&str] = &["net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"];
+const SYSCTLS_1_37: &[&str] = &[
+    "net.ipv4.tcp_slow_start_after_idle",
+    "net.ipv4.tcp_notsent_lowat",
+];
 
 /// Whether a sysctl is in the safe set of a policy version.
 pub fn safe_sysctl(name: &str, minor: u32) -> bool {
-    [(0, SYSCTLS_1_0), (27, SYSCTLS_1_27), (29, SYSCTLS_1_29), (32, SYSCTLS_1_32), (37, SYSCTLS_1_37)]
-        .iter()
-        .any(|(from, set)| minor >= *from && set.contains(&name))
+    [
+        (0, SYSCTLS_1_0),
+        (27, SYSCTLS_1_27),
+        (29, SYSCTLS_1_29),
+        (32, SYSCTLS_1_32),
+        (37, SYSCTLS_1_37),
+    ]
+    .iter()
+    .any(|(from, set)| minor >= *from && set.contains(&name))
 }
 
 /// `sysctls`: only the safe set of the version.
@@ -750,7 +901,13 @@ pub(crate) fn sysctls(pod: &Pod<'_, '_>, minor: u32) -> Option<CheckResult> {
     let psc = pod.pod_sc()?;
     let mut bad = Vec::new();
     let mut paths = Vec::new();
-    for (i, s) in psc.get("sysctls").map(Node::items).unwrap_or(&[]).iter().enumerate() {
+    for (i, s) in psc
+        .get("sysctls")
+        .map(Node::items)
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+    {
         let name = s.str_at("name").unwrap_or("");
         if !safe_sysctl(name, minor) {
             bad.push(name);
@@ -766,20 +923,26 @@ pub(crate) fn sysctls(pod: &Pod<'_, '_>, minor: u32) -> Option<CheckResult> {
 /// `windowsHostProcess`: no `windowsOptions.hostProcess: true`.
 pub(crate) fn windows_host_process(pod: &Pod<'_, '_>) -> Option<CheckResult> {
     let host_process = |s: Option<&Node>| {
-        s.and_then(|s| map_at(s, "windowsOptions")).and_then(|w| w.bool_at("hostProcess")) == Some(true)
+        s.and_then(|s| map_at(s, "windowsOptions"))
+            .and_then(|w| w.bool_at("hostProcess"))
+            == Some(true)
     };
     let mut bad = Vec::new();
     let mut paths = Vec::new();
     for c in &pod.containers {
         if host_process(sc(c)) {
             bad.push(c.name);
-            paths.push(pod.container_path(c, &["securityContext", "windowsOptions", "hostProcess"]));
+            paths
+                .push(pod.container_path(c, &["securityContext", "windowsOptions", "hostProcess"]));
         }
     }
     let mut setters = Vec::new();
     if host_process(pod.pod_sc()) {
         setters.push("pod".to_string());
-        paths.insert(0, pod.spec_path(&["securityContext", "windowsOptions", "hostProcess"]));
+        paths.insert(
+            0,
+            pod.spec_path(&["securityContext", "windowsOptions", "hostProcess"]),
+        );
     }
     if !bad.is_empty() {
         setters.push(containers_phrase(&bad));
@@ -787,7 +950,10 @@ pub(crate) fn windows_host_process(pod: &Pod<'_, '_>) -> Option<CheckResult> {
     if setters.is_empty() {
         return None;
     }
-    let detail = format!("{} must not set securityContext.windowsOptions.hostProcess=true", setters.join(" and "));
+    let detail = format!(
+        "{} must not set securityContext.windowsOptions.hostProcess=true",
+        setters.join(" and ")
+    );
     result(CheckId::WindowsHostProcess, "hostProcess", detail, paths)
 }
 
@@ -797,7 +963,8 @@ const APPARMOR_ANNOTATION: &str = "container.apparmor.security.beta.kubernetes.i
 /// allow `runtime/default`, `localhost/*` and empty.
 pub(crate) fn app_armor_profile<'a>(pod: &Pod<'_, 'a>) -> Option<CheckResult> {
     let profile_type = |s: Option<&'a Node>| -> Option<&'a str> {
-        s.and_then(|s| map_at(s, "appArmorProfile")).map(|p| p.str_at("type").unwrap_or(""))
+        s.and_then(|s| map_at(s, "appArmorProfile"))
+            .map(|p| p.str_at("type").unwrap_or(""))
     };
     let mut setters = Vec::new();
     let mut values = BTreeSet::new();
@@ -842,8 +1009,16 @@ pub(crate) fn app_armor_profile<'a>(pod: &Pod<'_, 'a>) -> Option<CheckResult> {
     if setters.is_empty() {
         return None;
     }
-    let reason = plural("forbidden AppArmor profile", "forbidden AppArmor profiles", list.len());
-    let detail = format!("{} must not set AppArmor profile type to {}", setters.join(" and "), join_quote(&list));
+    let reason = plural(
+        "forbidden AppArmor profile",
+        "forbidden AppArmor profiles",
+        list.len(),
+    );
+    let detail = format!(
+        "{} must not set AppArmor profile type to {}",
+        setters.join(" and "),
+        join_quote(&list)
+    );
     result(CheckId::AppArmorProfile, reason, detail, paths)
 }
 
@@ -867,7 +1042,9 @@ pub(crate) fn host_probes_and_lifecycle(pod: &Pod<'_, '_>) -> Option<CheckResult
             }
             let Some(handler) = node else { continue };
             for action in ["httpGet", "tcpSocket"] {
-                let host = map_at(handler, action).and_then(|a| a.str_at("host")).unwrap_or("");
+                let host = map_at(handler, action)
+                    .and_then(|a| a.str_at("host"))
+                    .unwrap_or("");
                 if !host.is_empty() {
                     bad.insert(c.name.to_string());
                     hosts.insert(host.to_string());
@@ -885,8 +1062,17 @@ pub(crate) fn host_probes_and_lifecycle(pod: &Pod<'_, '_>) -> Option<CheckResult
         "{} {} {} {}",
         containers_phrase(&sorted(&bad)),
         plural("uses", "use", bad.len()),
-        plural("probe or lifecycle host", "probe or lifecycle hosts", hosts.len()),
+        plural(
+            "probe or lifecycle host",
+            "probe or lifecycle hosts",
+            hosts.len()
+        ),
         join_quote(&sorted(&hosts)),
     );
-    result(CheckId::HostProbesAndHostLifecycle, "probe or lifecycle host", detail, paths)
+    result(
+        CheckId::HostProbesAndHostLifecycle,
+        "probe or lifecycle host",
+        detail,
+        paths,
+    )
 }

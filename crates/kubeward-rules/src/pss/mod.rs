@@ -15,8 +15,8 @@ mod rules;
 pub use checks::{go_quote, safe_sysctl};
 pub use namespace::{namespace_policy, policy_from_labels, LevelVersion, Mode, NamespacePolicy};
 pub use policy::{
-    checks_for, evaluate, evaluate_for_cluster, format_denial, format_detail, resolve_minor, CheckId, CheckResult,
-    LATEST_MINOR,
+    checks_for, evaluate, evaluate_for_cluster, format_denial, format_detail, resolve_minor,
+    CheckId, CheckResult, LATEST_MINOR,
 };
 
 use crate::rule::Rule;

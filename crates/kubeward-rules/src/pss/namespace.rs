@@ -14,8 +14,10 @@ pub struct LevelVersion {
 }
 
 impl LevelVersion {
-    pub const PRIVILEGED_LATEST: LevelVersion =
-        LevelVersion { level: Level::Privileged, version: PolicyVersion::Latest };
+    pub const PRIVILEGED_LATEST: LevelVersion = LevelVersion {
+        level: Level::Privileged,
+        version: PolicyVersion::Latest,
+    };
 
     pub fn new(level: Level, version: PolicyVersion) -> Self {
         LevelVersion { level, version }
@@ -69,7 +71,9 @@ impl NamespacePolicy {
 
     /// Whether every mode is privileged (nothing to check).
     pub fn fully_privileged(&self) -> bool {
-        Mode::ALL.iter().all(|m| self.mode(*m).level == Level::Privileged)
+        Mode::ALL
+            .iter()
+            .all(|m| self.mode(*m).level == Level::Privileged)
     }
 }
 
@@ -85,8 +89,9 @@ pub fn parse_version(s: &str) -> Option<PolicyVersion> {
         return Some(PolicyVersion::Latest);
     }
     let minor = s.strip_prefix("v1.")?;
-    let digits_ok =
-        !minor.is_empty() && minor.bytes().all(|b| b.is_ascii_digit()) && (minor == "0" || !minor.starts_with('0'));
+    let digits_ok = !minor.is_empty()
+        && minor.bytes().all(|b| b.is_ascii_digit())
+        && (minor == "0" || !minor.starts_with('0'));
     if !digits_ok {
         return None;
     }
@@ -107,16 +112,33 @@ pub fn policy_from_labels<'a>(
 ) -> Option<NamespacePolicy> {
     let key = |suffix: &str| format!("{LABEL_PREFIX}{suffix}");
     let get = |suffix: &str| label(&key(suffix));
-    if ["enforce", "enforce-version", "audit", "audit-version", "warn", "warn-version"].iter().all(|s| get(s).is_none())
+    if [
+        "enforce",
+        "enforce-version",
+        "audit",
+        "audit-version",
+        "warn",
+        "warn-version",
+    ]
+    .iter()
+    .all(|s| get(s).is_none())
     {
         return None;
     }
-    let mut p = NamespacePolicy { enforce: defaults, audit: defaults, warn: defaults, errors: Vec::new() };
+    let mut p = NamespacePolicy {
+        enforce: defaults,
+        audit: defaults,
+        warn: defaults,
+        errors: Vec::new(),
+    };
     let mut errors = Vec::new();
     let mut level_of = |suffix: &str, fallback: Level| -> Option<Level> {
         let v = get(suffix)?;
         Some(parse_level(v).unwrap_or_else(|| {
-            errors.push(format!("{}: {v:?}: must be one of privileged, baseline, restricted", key(suffix)));
+            errors.push(format!(
+                "{}: {v:?}: must be one of privileged, baseline, restricted",
+                key(suffix)
+            ));
             fallback
         }))
     };
@@ -126,7 +148,10 @@ pub fn policy_from_labels<'a>(
     let mut version_of = |suffix: &str| -> Option<PolicyVersion> {
         let v = get(suffix)?;
         Some(parse_version(v).unwrap_or_else(|| {
-            errors.push(format!("{}: {v:?}: must be \"latest\" or \"v1.x\"", key(suffix)));
+            errors.push(format!(
+                "{}: {v:?}: must be \"latest\" or \"v1.x\"",
+                key(suffix)
+            ));
             PolicyVersion::Latest
         }))
     };
@@ -165,5 +190,8 @@ pub fn policy_from_labels<'a>(
 /// The policy of a Namespace object from its labels, with the API server's default
 /// (`privileged:latest`) for modes without a label. `None` without Pod Security labels.
 pub fn namespace_policy(ns: &Object) -> Option<NamespacePolicy> {
-    policy_from_labels(|k| ns.metadata().get("labels").and_then(|l| l.str_at(k)), LevelVersion::PRIVILEGED_LATEST)
+    policy_from_labels(
+        |k| ns.metadata().get("labels").and_then(|l| l.str_at(k)),
+        LevelVersion::PRIVILEGED_LATEST,
+    )
 }

@@ -154,7 +154,9 @@ impl CheckId {
             return false;
         }
         if level == Level::Restricted && self.level() == Level::Baseline {
-            return !CheckId::ALL.iter().any(|r| r.overrides(minor) == Some(self));
+            return !CheckId::ALL
+                .iter()
+                .any(|r| r.overrides(minor) == Some(self));
         }
         true
     }
@@ -234,12 +236,18 @@ pub fn resolve_minor(version: PolicyVersion, kubernetes_minor: Option<u32>) -> u
 
 /// The checks of a level at version 1.`minor`, in upstream order.
 pub fn checks_for(level: Level, minor: u32) -> impl Iterator<Item = CheckId> {
-    CheckId::ALL.into_iter().filter(move |c| c.applies(level, minor))
+    CheckId::ALL
+        .into_iter()
+        .filter(move |c| c.applies(level, minor))
 }
 
 /// Evaluates a pod template at a level and version (`latest` = v1.37), as the Pod Security
 /// admission does: the failed checks, in upstream order. Empty when the pod is allowed.
-pub fn evaluate(template: &PodTemplate<'_>, level: Level, version: PolicyVersion) -> Vec<CheckResult> {
+pub fn evaluate(
+    template: &PodTemplate<'_>,
+    level: Level,
+    version: PolicyVersion,
+) -> Vec<CheckResult> {
     evaluate_for_cluster(template, level, version, None)
 }
 
@@ -253,16 +261,27 @@ pub fn evaluate_for_cluster(
 ) -> Vec<CheckResult> {
     let minor = resolve_minor(version, kubernetes_minor);
     let pod = Pod::new(template);
-    checks_for(level, minor).filter_map(|c| c.run(&pod, minor)).collect()
+    checks_for(level, minor)
+        .filter_map(|c| c.run(&pod, minor))
+        .collect()
 }
 
 /// The joined violation text: `reason (detail), reason (detail)`.
 pub fn format_detail(results: &[CheckResult]) -> String {
-    results.iter().map(CheckResult::message).collect::<Vec<_>>().join(", ")
+    results
+        .iter()
+        .map(CheckResult::message)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The API server's denial text: `violates PodSecurity "<level>:<version>": <reasons>`.
 /// (Warnings and audit annotations put `would ` in front of it.)
 pub fn format_denial(level: Level, version: PolicyVersion, results: &[CheckResult]) -> String {
-    format!("violates PodSecurity \"{}:{}\": {}", level.as_str(), version.display(), format_detail(results))
+    format!(
+        "violates PodSecurity \"{}:{}\": {}",
+        level.as_str(),
+        version.display(),
+        format_detail(results)
+    )
 }

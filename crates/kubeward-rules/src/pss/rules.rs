@@ -2,11 +2,12 @@
 //! pod template is judged (namespace labels or the configured default).
 
 use super::checks::Pod;
-use super::namespace::{namespace_policy, LevelVersion, Mode};
+use super::namespace::{namespace_policy, LevelVersion, Mode, NamespacePolicy};
 use super::policy::{resolve_minor, CheckId, CheckResult};
 use crate::finding::{Finding, PodSecurityInfo};
 use crate::rule::{Context, Level, Rule, RuleMeta};
 use kubeward_model::{effective_namespace, PodTemplate};
+use std::collections::HashMap;
 
 /// The concrete change that fixes a failed check.
 fn remediation(check: CheckId) -> &'static str {
@@ -34,17 +35,29 @@ fn remediation(check: CheckId) -> &'static str {
 
 /// Runs one check over every pod template of the snapshot.
 fn run_rule(cx: &Context<'_>, check: CheckId, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
+    // Namespace labels are parsed once per namespace, not once per template.
+    let mut policies: HashMap<Option<&str>, Option<NamespacePolicy>> = HashMap::new();
     for t in cx.index.pod_templates() {
-        if let Some(f) = finding_for(cx, t, check, meta) {
+        let ns = effective_namespace(t.object);
+        let policy = policies.entry(ns).or_insert_with(|| {
+            ns.and_then(|n| cx.index.namespace(n))
+                .and_then(namespace_policy)
+        });
+        if let Some(f) = finding_for(cx, t, check, meta, ns, policy.as_ref()) {
             out.push(f);
         }
     }
 }
 
-fn finding_for(cx: &Context<'_>, t: &PodTemplate<'_>, check: CheckId, meta: &'static RuleMeta) -> Option<Finding> {
-    let ns = effective_namespace(t.object);
-    let policy = ns.and_then(|n| cx.index.namespace(n)).and_then(namespace_policy);
-    let targets: Vec<(Option<Mode>, LevelVersion)> = match &policy {
+fn finding_for(
+    cx: &Context<'_>,
+    t: &PodTemplate<'_>,
+    check: CheckId,
+    meta: &'static RuleMeta,
+    ns: Option<&str>,
+    policy: Option<&NamespacePolicy>,
+) -> Option<Finding> {
+    let targets: Vec<(Option<Mode>, LevelVersion)> = match policy {
         Some(p) => Mode::ALL.iter().map(|m| (Some(*m), p.mode(*m))).collect(),
         None => {
             let (level, version) = cx.settings.pod_security;
@@ -76,27 +89,51 @@ fn finding_for(cx: &Context<'_>, t: &PodTemplate<'_>, check: CheckId, meta: &'st
         }
     }
     // The strictest violated mode (the first one, enforce before audit before warn, on ties).
-    let (_, strictest, i) = *violated.iter().reduce(|a, b| if b.1.level > a.1.level { b } else { a })?;
+    let (_, strictest, i) = *violated
+        .iter()
+        .reduce(|a, b| if b.1.level > a.1.level { b } else { a })?;
     let result = cache[i].1.as_ref()?;
     let mut message = result.message();
-    if let (Some(p), Some(ns)) = (&policy, ns) {
+    if let (Some(p), Some(ns)) = (policy, ns) {
         if violated.iter().any(|v| v.0 == Some(Mode::Enforce)) {
             let consequence = if t.is_pod() {
                 "the API server rejects this pod".to_string()
             } else {
                 format!("pods of this {} would be rejected", t.object.kind())
             };
-            message.push_str(&format!("; namespace \"{ns}\" enforces {}: {consequence}", p.enforce));
+            message.push_str(&format!(
+                "; namespace \"{ns}\" enforces {}: {consequence}",
+                p.enforce
+            ));
         }
     }
-    let path = result.paths.first().cloned().unwrap_or_else(|| t.spec_path.clone());
-    let mut finding = Finding::new(meta.name, meta.severity, cx.snapshot, t.object, &path, message, remediation(check));
+    let path = result
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| t.spec_path.clone());
+    let mut finding = Finding::new(
+        meta.name,
+        meta.severity,
+        cx.snapshot,
+        t.object,
+        &path,
+        message,
+        remediation(check),
+    );
     finding.pod_security = Some(PodSecurityInfo {
         check: check.as_str().to_string(),
         level: check.level().as_str().to_string(),
-        policy: format!("{}:{}", strictest.level.as_str(), strictest.version.display()),
+        policy: format!(
+            "{}:{}",
+            strictest.level.as_str(),
+            strictest.version.display()
+        ),
         version: strictest.version.display(),
-        modes: violated.iter().filter_map(|v| v.0.map(|m| m.as_str().to_string())).collect(),
+        modes: violated
+            .iter()
+            .filter_map(|v| v.0.map(|m| m.as_str().to_string()))
+            .collect(),
     });
     Some(finding)
 }

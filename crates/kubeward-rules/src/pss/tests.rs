@@ -23,7 +23,10 @@ fn detail(yaml: &str, level: Level, version: &str) -> String {
 fn ids(yaml: &str, level: Level, version: &str) -> Vec<&'static str> {
     let s = snap(yaml);
     let t = PodTemplate::of(&s.objects[0]).expect("template");
-    evaluate(&t, level, PolicyVersion::parse(version).unwrap()).iter().map(|r| r.id).collect()
+    evaluate(&t, level, PolicyVersion::parse(version).unwrap())
+        .iter()
+        .map(|r| r.id)
+        .collect()
 }
 
 const RESTRICTED_OK: &str = r#"
@@ -41,7 +44,11 @@ spec:
 #[test]
 fn restricted_baseline_pod_is_allowed_everywhere() {
     for minor in 0..=40 {
-        assert_eq!(detail(RESTRICTED_OK, Level::Restricted, &format!("v1.{minor}")), "", "v1.{minor}");
+        assert_eq!(
+            detail(RESTRICTED_OK, Level::Restricted, &format!("v1.{minor}")),
+            "",
+            "v1.{minor}"
+        );
     }
     assert_eq!(detail(RESTRICTED_OK, Level::Restricted, "latest"), "");
 }
@@ -65,7 +72,14 @@ spec:
 "#
         )
     };
-    assert_eq!(detail(&pod("RuntimeDefault", "Localhost", ""), Level::Baseline, "latest"), "");
+    assert_eq!(
+        detail(
+            &pod("RuntimeDefault", "Localhost", ""),
+            Level::Baseline,
+            "latest"
+        ),
+        ""
+    );
     assert_eq!(
         detail(&pod("Unconfined", "Unconfined", ""), Level::Baseline, "v1.30"),
         "forbidden AppArmor profile (pod and container \"c\" must not set AppArmor profile type to \"Unconfined\")"
@@ -82,7 +96,11 @@ spec:
     // Allowed annotation values: empty, runtime/default, localhost/*.
     assert_eq!(
         detail(
-            &pod("RuntimeDefault", "RuntimeDefault", "container.apparmor.security.beta.kubernetes.io/c: localhost/x"),
+            &pod(
+                "RuntimeDefault",
+                "RuntimeDefault",
+                "container.apparmor.security.beta.kubernetes.io/c: localhost/x"
+            ),
             Level::Baseline,
             "latest"
         ),
@@ -125,7 +143,11 @@ spec:
 fn windows_exemptions_from_v1_25() {
     assert_eq!(
         ids(WINDOWS, Level::Restricted, "v1.24"),
-        vec!["allowPrivilegeEscalation", "capabilities_restricted", "seccompProfile_restricted"]
+        vec![
+            "allowPrivilegeEscalation",
+            "capabilities_restricted",
+            "seccompProfile_restricted"
+        ]
     );
     for v in ["v1.25", "v1.26", "v1.27", "v1.28", "latest"] {
         assert_eq!(detail(WINDOWS, Level::Restricted, v), "", "{v}");
@@ -237,10 +259,16 @@ spec:
     image: x
     securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}, procMount: Unmasked}
 "#;
-    assert_eq!(ids(yaml, Level::Restricted, "v1.34"), vec!["procMount", "runAsNonRoot", "runAsUser"]);
+    assert_eq!(
+        ids(yaml, Level::Restricted, "v1.34"),
+        vec!["procMount", "runAsNonRoot", "runAsUser"]
+    );
     // v1.35: runAsNonRoot and runAsUser relax; restricted replaces procMount with
     // procMount_restricted, which does not relax.
-    assert_eq!(ids(yaml, Level::Restricted, "v1.35"), vec!["procMount_restricted"]);
+    assert_eq!(
+        ids(yaml, Level::Restricted, "v1.35"),
+        vec!["procMount_restricted"]
+    );
     assert_eq!(detail(yaml, Level::Baseline, "v1.35"), "");
     assert_eq!(
         detail(yaml, Level::Baseline, "v1.34"),
@@ -248,7 +276,10 @@ spec:
     );
     // With hostUsers true nothing relaxes.
     let host = yaml.replace("hostUsers: false", "hostUsers: true");
-    assert_eq!(ids(&host, Level::Restricted, "v1.35"), vec!["procMount_restricted", "runAsNonRoot", "runAsUser"]);
+    assert_eq!(
+        ids(&host, Level::Restricted, "v1.35"),
+        vec!["procMount_restricted", "runAsNonRoot", "runAsUser"]
+    );
 }
 
 #[test]
@@ -264,7 +295,10 @@ spec:
     image: x
     ports: [{containerPort: 1, hostPort: 9}, {containerPort: 2, hostPort: 10}, {containerPort: 3, hostPort: 9}]
 "#;
-    assert_eq!(detail(yaml, Level::Baseline, "latest"), "hostPort (container \"c\" uses hostPorts 10, 9)");
+    assert_eq!(
+        detail(yaml, Level::Baseline, "latest"),
+        "hostPort (container \"c\" uses hostPorts 10, 9)"
+    );
     // A sysctl without a name: upstream's detail is empty, so no parentheses.
     let yaml = r#"
 apiVersion: v1
@@ -281,7 +315,10 @@ spec:
     assert!(safe_sysctl("net.ipv4.ip_local_reserved_ports", 27));
     assert!(!safe_sysctl("net.ipv4.ip_local_reserved_ports", 26));
     // Go's %q.
-    assert_eq!(go_quote("a\"b\\c\n\u{1}é\u{a0}"), "\"a\\\"b\\\\c\\n\\x01é\\u00a0\"");
+    assert_eq!(
+        go_quote("a\"b\\c\n\u{1}é\u{a0}"),
+        "\"a\\\"b\\\\c\\n\\x01é\\u00a0\""
+    );
 }
 
 #[test]
@@ -340,7 +377,11 @@ spec:
 
 #[test]
 fn check_table_matches_upstream_overrides() {
-    let ids = |level, minor| checks_for(level, minor).map(CheckId::as_str).collect::<Vec<_>>();
+    let ids = |level, minor| {
+        checks_for(level, minor)
+            .map(CheckId::as_str)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(ids(Level::Privileged, 37), Vec::<&str>::new());
     assert_eq!(ids(Level::Baseline, 0).len(), 11);
     assert_eq!(ids(Level::Baseline, 34).len(), 12);
@@ -375,7 +416,12 @@ fn check_table_matches_upstream_overrides() {
 
 fn labels(pairs: &[(&str, &str)]) -> Option<NamespacePolicy> {
     policy_from_labels(
-        |k| pairs.iter().find(|(key, _)| format!("pod-security.kubernetes.io/{key}") == k).map(|(_, v)| *v),
+        |k| {
+            pairs
+                .iter()
+                .find(|(key, _)| format!("pod-security.kubernetes.io/{key}") == k)
+                .map(|(_, v)| *v)
+        },
         LevelVersion::PRIVILEGED_LATEST,
     )
 }
@@ -384,12 +430,21 @@ fn labels(pairs: &[(&str, &str)]) -> Option<NamespacePolicy> {
 fn namespace_labels_parse_as_upstream() {
     assert_eq!(labels(&[]), None);
     let p = labels(&[("enforce", "baseline"), ("enforce-version", "v1.30")]).unwrap();
-    assert_eq!(p.enforce, LevelVersion::new(Level::Baseline, PolicyVersion::Minor(30)));
+    assert_eq!(
+        p.enforce,
+        LevelVersion::new(Level::Baseline, PolicyVersion::Minor(30))
+    );
     assert_eq!(p.audit, LevelVersion::PRIVILEGED_LATEST);
     // warn follows an explicit, stricter enforce level (and its version).
-    assert_eq!(p.warn, LevelVersion::new(Level::Baseline, PolicyVersion::Minor(30)));
+    assert_eq!(
+        p.warn,
+        LevelVersion::new(Level::Baseline, PolicyVersion::Minor(30))
+    );
     let p = labels(&[("enforce", "restricted"), ("warn-version", "v1.20")]).unwrap();
-    assert_eq!(p.warn, LevelVersion::new(Level::Restricted, PolicyVersion::Minor(20)));
+    assert_eq!(
+        p.warn,
+        LevelVersion::new(Level::Restricted, PolicyVersion::Minor(20))
+    );
     let p = labels(&[("enforce", "baseline"), ("warn", "privileged")]).unwrap();
     assert_eq!(p.warn.level, Level::Privileged);
     // Invalid enforce level: restricted (fail closed), warn not raised.
@@ -398,13 +453,21 @@ fn namespace_labels_parse_as_upstream() {
     assert_eq!(p.warn.level, Level::Privileged);
     assert_eq!(p.errors.len(), 1);
     // Invalid audit/warn level: privileged (fail open); invalid version: latest.
-    let p = labels(&[("audit", "strict"), ("warn", "x"), ("enforce-version", "1.30"), ("audit-version", "v1.030")])
-        .unwrap();
+    let p = labels(&[
+        ("audit", "strict"),
+        ("warn", "x"),
+        ("enforce-version", "1.30"),
+        ("audit-version", "v1.030"),
+    ])
+    .unwrap();
     assert_eq!(p.audit, LevelVersion::PRIVILEGED_LATEST);
     assert_eq!(p.warn.level, Level::Privileged);
     assert_eq!(p.enforce.version, PolicyVersion::Latest);
     assert_eq!(p.errors.len(), 4);
-    assert_eq!(namespace::parse_version("v1.0"), Some(PolicyVersion::Minor(0)));
+    assert_eq!(
+        namespace::parse_version("v1.0"),
+        Some(PolicyVersion::Minor(0))
+    );
     assert_eq!(namespace::parse_version("v2.1"), None);
     assert_eq!(namespace::parse_version("v1.99999999999999"), None);
 }
@@ -439,30 +502,51 @@ spec:
 #[test]
 fn namespace_modes_and_enforce_message() {
     let findings = run_with("pod-security", SHOP, &Settings::default());
-    let priv_pod: Vec<_> = findings.iter().filter(|f| f.object.name == "priv").collect();
-    let privileged = priv_pod.iter().find(|f| f.rule == "privileged-container").unwrap();
+    let priv_pod: Vec<_> = findings
+        .iter()
+        .filter(|f| f.object.name == "priv")
+        .collect();
+    let privileged = priv_pod
+        .iter()
+        .find(|f| f.rule == "privileged-container")
+        .unwrap();
     assert_eq!(
         privileged.message,
         "privileged (container \"web\" must not set securityContext.privileged=true); namespace \"shop\" enforces \
          baseline:latest: the API server rejects this pod"
     );
-    assert_eq!(privileged.path, "spec.containers[0].securityContext.privileged");
+    assert_eq!(
+        privileged.path,
+        "spec.containers[0].securityContext.privileged"
+    );
     let info = privileged.pod_security.as_ref().unwrap();
-    assert_eq!((info.level.as_str(), info.version.as_str()), ("restricted", "v1.30"));
+    assert_eq!(
+        (info.level.as_str(), info.policy.as_str(), info.version.as_str()),
+        ("baseline", "restricted:v1.30", "v1.30")
+    );
     assert_eq!(info.modes, vec!["enforce", "warn"]);
     // A restricted-only problem: only warn, no enforce suffix.
-    let ape = priv_pod.iter().find(|f| f.rule == "privilege-escalation-allowed").unwrap();
+    let ape = priv_pod
+        .iter()
+        .find(|f| f.rule == "privilege-escalation-allowed")
+        .unwrap();
     assert_eq!(
         ape.message,
         "allowPrivilegeEscalation != false (container \"web\" must set securityContext.allowPrivilegeEscalation=false)"
     );
     assert_eq!(ape.path, "spec.containers[0].securityContext");
     assert_eq!(ape.pod_security.as_ref().unwrap().modes, vec!["warn"]);
-    let dep = findings.iter().find(|f| f.object.name == "web" && f.rule == "privileged-container").unwrap();
-    assert!(dep
-        .message
-        .ends_with("; namespace \"shop\" enforces baseline:latest: pods of this Deployment would be rejected"));
-    assert_eq!(dep.path, "spec.template.spec.containers[0].securityContext.privileged");
+    let dep = findings
+        .iter()
+        .find(|f| f.object.name == "web" && f.rule == "privileged-container")
+        .unwrap();
+    assert!(dep.message.ends_with(
+        "; namespace \"shop\" enforces baseline:latest: pods of this Deployment would be rejected"
+    ));
+    assert_eq!(
+        dep.path,
+        "spec.template.spec.containers[0].securityContext.privileged"
+    );
 }
 
 #[test]
@@ -487,16 +571,29 @@ spec:
   containers: [{name: c, image: x, securityContext: {privileged: true}}]
 "#;
     let findings = run_with("pod-security", yaml, &Settings::default());
-    assert!(findings.iter().all(|f| f.object.name == "q"), "{findings:#?}");
-    let f = findings.iter().find(|f| f.rule == "privileged-container").unwrap();
+    assert!(
+        findings.iter().all(|f| f.object.name == "q"),
+        "{findings:#?}"
+    );
+    let f = findings
+        .iter()
+        .find(|f| f.rule == "privileged-container")
+        .unwrap();
     assert!(f.pod_security.as_ref().unwrap().modes.is_empty());
-    assert_eq!(f.pod_security.as_ref().unwrap().level, "restricted");
+    assert_eq!(f.pod_security.as_ref().unwrap().level, "baseline");
+    assert_eq!(f.pod_security.as_ref().unwrap().policy, "restricted:latest");
     // The default level from settings.
-    let baseline = Settings { pod_security: (Level::Baseline, PolicyVersion::Latest), ..Settings::default() };
+    let baseline = Settings {
+        pod_security: (Level::Baseline, PolicyVersion::Latest),
+        ..Settings::default()
+    };
     let findings = run_with("pod-security", yaml, &baseline);
     let rules: Vec<_> = findings.iter().map(|f| f.rule).collect();
     assert_eq!(rules, vec!["privileged-container"]);
-    let privileged = Settings { pod_security: (Level::Privileged, PolicyVersion::Latest), ..Settings::default() };
+    let privileged = Settings {
+        pod_security: (Level::Privileged, PolicyVersion::Latest),
+        ..Settings::default()
+    };
     assert!(run_with("pod-security", yaml, &privileged).is_empty());
 }
 

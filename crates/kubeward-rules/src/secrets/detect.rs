@@ -195,16 +195,18 @@ pub fn credential_name(name: &str) -> bool {
 /// A necessary condition for [`credential_name`], without allocating: every way a name can
 /// qualify needs one of these words as a case-insensitive substring.
 fn may_name_credential(name: &str) -> bool {
-    static AC: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> = std::sync::LazyLock::new(|| {
-        let mut pats: Vec<&str> = CREDENTIAL_WORDS.to_vec();
-        pats.extend(CREDENTIAL_SUFFIXES);
-        pats.extend(CREDENTIAL_PAIRS.iter().map(|(a, _)| *a));
-        pats.push("AUTH");
-        aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(pats)
-            .ok()
-    });
+    static AC: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::LazyLock::new(|| {
+            let mut pats: Vec<&str> = CREDENTIAL_WORDS.to_vec();
+            pats.extend(CREDENTIAL_SUFFIXES);
+            pats.extend(CREDENTIAL_PAIRS.iter().map(|(a, _)| *a));
+            pats.push("AUTH");
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(pats)
+                .ok()
+        });
     match AC.as_ref() {
         Some(ac) => ac.is_match(name),
         None => true,
@@ -397,14 +399,37 @@ fn jwt_part(c: u8) -> bool {
 /// Aho-Corasick pass over a text tells whether any detector can match at all, so large
 /// ConfigMaps (dashboards, scripts) cost one scan instead of one scan per format.
 const TRIGGERS: &[&str] = &[
-    "AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox",
-    "hooks.slack.com", "sk_live_", "rk_live_", "AIza", "sk-proj-", "sk-ant-", "npm_",
-    "dckr_pat_", "-----BEGIN ", "eyJ", "://",
+    "AKIA",
+    "ASIA",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    "xox",
+    "hooks.slack.com",
+    "sk_live_",
+    "rk_live_",
+    "AIza",
+    "sk-proj-",
+    "sk-ant-",
+    "npm_",
+    "dckr_pat_",
+    "-----BEGIN ",
+    "eyJ",
+    "://",
 ];
 
 fn may_hold_known_secret(text: &str) -> bool {
     static AC: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
-        std::sync::LazyLock::new(|| aho_corasick::AhoCorasick::new(TRIGGERS).ok());
+        std::sync::LazyLock::new(|| {
+            aho_corasick::AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(TRIGGERS)
+                .ok()
+        });
     match AC.as_ref() {
         Some(ac) => ac.is_match(text),
         None => true,
