@@ -8,6 +8,10 @@ use kubeward_report::{Format, ScanResult};
 use kubeward_rules::{engine, filter, Settings};
 use std::path::PathBuf;
 
+// the same allocator as the kubeward binary
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut targets: Vec<PathBuf> = std::env::args()
@@ -46,6 +50,7 @@ fn main() {
         let parse = median(runs, || {
             let s = load(&files);
             objects = s.objects.len();
+            s
         });
         let mut findings = 0;
         let scan = median(runs, || {
@@ -63,6 +68,8 @@ fn main() {
             };
             let mut sink = std::io::sink();
             kubeward_report::write(Format::Json, &result, &mut sink, false).expect("report");
+            drop(result);
+            (snap, filtered.findings)
         });
         let name = t
             .file_name()
