@@ -8,10 +8,6 @@ use kubeward_report::{Format, ScanResult};
 use kubeward_rules::{engine, filter, Settings};
 use std::path::PathBuf;
 
-// the same allocator as the kubeward binary
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut targets: Vec<PathBuf> = std::env::args()

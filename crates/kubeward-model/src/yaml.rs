@@ -188,6 +188,15 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Stream {
         chunks.iter().map(parse).collect()
     };
     let mut stream = Stream::default();
+    // The parser reports errors at the end of input one line past it when the text does not
+    // end with a line break: clamp positions to the last character.
+    let end = end_pos(text);
+    let clamp = |mut e: ParseError| {
+        if e.pos > end {
+            e.pos = end;
+        }
+        e
+    };
     let mut index = 0u32;
     for (docs, errors) in results {
         for root in docs {
@@ -198,9 +207,17 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Stream {
             // the document that broke still counts
             index += 1;
         }
-        stream.errors.extend(errors);
+        stream.errors.extend(errors.into_iter().map(clamp));
     }
     stream
+}
+
+/// The position just after the last character of `text` (where an error at the end goes).
+fn end_pos(text: &str) -> Pos {
+    let line = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+    let last_start = memchr::memrchr(b'\n', text.as_bytes()).map(|i| i + 1).unwrap_or(0);
+    let col = text[last_start..].chars().count() + 1;
+    Pos::new(line as u32, col as u32)
 }
 
 enum Frame {
@@ -755,6 +772,16 @@ mod tests {
         assert_eq!(args[1].as_str(), Some("y"));
         assert_eq!(args[1].pos, Pos::new(4, 3));
         assert_eq!(n.at(&["a", "b"]).unwrap().as_i64(), Some(1));
+    }
+
+    #[test]
+    fn errors_at_the_end_stay_inside_the_input() {
+        // found by the fuzzer: `{{` without a line break
+        let s = parse_stream("{{", &Limits::default());
+        assert_eq!(s.errors.len(), 1);
+        assert_eq!(s.errors[0].pos, Pos::new(1, 3));
+        let s = parse_stream("a: [1,\n", &Limits::default());
+        assert!(s.errors[0].pos <= Pos::new(2, 1), "{:?}", s.errors);
     }
 
     #[test]

@@ -1,10 +1,5 @@
 //! The `kubeward` command line: a thin layer over the model, rules and report crates.
 
-// Millions of small tree nodes are allocated per scan: mimalloc is markedly faster at that
-// than the system allocator (see BENCHMARKS.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 mod cmd;
 mod config;
 
