@@ -220,14 +220,17 @@ fn end_pos(text: &str) -> Pos {
     Pos::new(line as u32, col as u32)
 }
 
+/// An open collection. Its children wait on the builder's scratch stacks from `start` on and are
+/// moved into a vector of exactly their number when it closes: one allocation per collection,
+/// no growth slack.
 enum Frame {
     Seq {
-        items: Vec<Node>,
+        start: usize,
         pos: Pos,
         anchor: usize,
     },
     Map {
-        entries: Vec<Entry>,
+        start: usize,
         pos: Pos,
         anchor: usize,
         key: Option<(CompactString, Pos)>,
@@ -241,6 +244,10 @@ struct Builder<'l> {
     /// Lines (0-based in the chunk) indented by the flow-indentation retry, and by how much.
     shifted: &'l [(u32, u32)],
     stack: Vec<Frame>,
+    /// Children of the open sequences, innermost last.
+    seq_items: Vec<Node>,
+    /// Entries of the open mappings, innermost last.
+    map_entries: Vec<Entry>,
     anchors: HashMap<usize, (Node, usize)>,
     alias_nodes: usize,
     docs: Vec<Node>,
@@ -299,6 +306,8 @@ fn parse_once(text: &str, first_line: u32, limits: &Limits, shifted: &[(u32, u32
         line_offset: first_line - 1,
         shifted,
         stack: Vec::new(),
+        seq_items: Vec::new(),
+        map_entries: Vec::new(),
         anchors: HashMap::new(),
         alias_nodes: 0,
         docs: Vec::new(),
@@ -366,7 +375,7 @@ impl Builder<'_> {
             Event::SequenceStart(anchor, _) => {
                 self.check_depth(pos)?;
                 self.stack.push(Frame::Seq {
-                    items: Vec::new(),
+                    start: self.seq_items.len(),
                     pos,
                     anchor,
                 });
@@ -374,7 +383,7 @@ impl Builder<'_> {
             Event::MappingStart(anchor, _) => {
                 self.check_depth(pos)?;
                 self.stack.push(Frame::Map {
-                    entries: Vec::new(),
+                    start: self.map_entries.len(),
                     pos,
                     anchor,
                     key: None,
@@ -382,28 +391,24 @@ impl Builder<'_> {
                 });
             }
             Event::SequenceEnd => {
-                if let Some(Frame::Seq {
-                    mut items,
-                    pos,
-                    anchor,
-                }) = self.stack.pop()
-                {
-                    // growth slack would be a quarter of the tree's memory
-                    items.shrink_to_fit();
+                if let Some(Frame::Seq { start, pos, anchor }) = self.stack.pop() {
+                    let items: Vec<Node> = self.seq_items.drain(start..).collect();
                     self.complete(Node::new(Value::Seq(items), pos), anchor, pos)?;
                 }
             }
             Event::MappingEnd => {
                 if let Some(Frame::Map {
-                    mut entries,
+                    start,
                     pos,
                     anchor,
                     merge,
                     ..
                 }) = self.stack.pop()
                 {
-                    apply_merges(&mut entries, merge);
-                    entries.shrink_to_fit();
+                    let mut entries: Vec<Entry> = self.map_entries.drain(start..).collect();
+                    if !merge.is_empty() {
+                        apply_merges(&mut entries, merge);
+                    }
                     self.complete(Node::new(Value::Map(entries), pos), anchor, pos)?;
                 }
             }
@@ -450,12 +455,9 @@ impl Builder<'_> {
         }
         match self.stack.last_mut() {
             None => self.current = Some(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Seq { .. }) => self.seq_items.push(node),
             Some(Frame::Map {
-                entries,
-                key,
-                merge,
-                ..
+                start, key, merge, ..
             }) => match key.take() {
                 None => {
                     let k = match key_text(&node) {
@@ -477,7 +479,8 @@ impl Builder<'_> {
                         merge.push(node);
                     } else {
                         insert_entry(
-                            entries,
+                            &mut self.map_entries,
+                            *start,
                             Entry {
                                 key: k,
                                 key_pos,
@@ -494,8 +497,8 @@ impl Builder<'_> {
 
 /// Adds an entry; a repeated key replaces the earlier value (the API server's JSON decoding keeps
 /// the last one).
-fn insert_entry(entries: &mut Vec<Entry>, e: Entry) {
-    if let Some(old) = entries.iter_mut().find(|x| x.key == e.key) {
+fn insert_entry(entries: &mut Vec<Entry>, start: usize, e: Entry) {
+    if let Some(old) = entries[start..].iter_mut().find(|x| x.key == e.key) {
         *old = e;
     } else {
         entries.push(e);
