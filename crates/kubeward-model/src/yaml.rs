@@ -215,7 +215,9 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Stream {
 /// The position just after the last character of `text` (where an error at the end goes).
 fn end_pos(text: &str) -> Pos {
     let line = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
-    let last_start = memchr::memrchr(b'\n', text.as_bytes()).map(|i| i + 1).unwrap_or(0);
+    let last_start = memchr::memrchr(b'\n', text.as_bytes())
+        .map(|i| i + 1)
+        .unwrap_or(0);
     let col = text[last_start..].chars().count() + 1;
     Pos::new(line as u32, col as u32)
 }

@@ -26,8 +26,81 @@ use std::io;
 
 /// Writes the JSON report.
 pub fn write(result: &ScanResult<'_>, out: &mut dyn io::Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &Report::new(result))?;
+    write_with(result, out, PARALLEL_FROM)
+}
+
+/// From this many findings on, they are serialized on every core.
+const PARALLEL_FROM: usize = 20_000;
+
+/// Writes the report; with at least `parallel_from` findings, the findings are serialized in
+/// parallel chunks and spliced into the document. The bytes are the same either way: each
+/// finding is pretty-printed on its own and indented to its depth (JSON strings hold no raw
+/// line breaks, so adding indentation after each line break is exact).
+fn write_with(
+    result: &ScanResult<'_>,
+    out: &mut dyn io::Write,
+    parallel_from: usize,
+) -> io::Result<()> {
+    use rayon::prelude::*;
+    let report = Report::new(result);
+    if report.findings.is_empty() || report.findings.len() < parallel_from {
+        serde_json::to_writer_pretty(&mut *out, &report)?;
+        return out.write_all(b"\n");
+    }
+    const INDENT: &[u8] = b"    ";
+    let serialize = |chunk: &[JsonFinding<'_>]| -> io::Result<Vec<u8>> {
+        let mut buf = Vec::with_capacity(chunk.len() * 1024);
+        let mut one = Vec::with_capacity(2048);
+        for (i, f) in chunk.iter().enumerate() {
+            if i > 0 {
+                buf.extend_from_slice(b",\n");
+            }
+            one.clear();
+            serde_json::to_writer_pretty(&mut one, f)?;
+            buf.extend_from_slice(INDENT);
+            for line in one.split_inclusive(|&b| b == b'\n') {
+                buf.extend_from_slice(line);
+                if line.ends_with(b"\n") {
+                    buf.extend_from_slice(INDENT);
+                }
+            }
+        }
+        Ok(buf)
+    };
+    out.write_all(b"{\n  \"findings\": [\n")?;
+    // windows bound the memory held by serialized text (about 30 MB at a time)
+    for (w, window) in report.findings.chunks(32 * 1024).enumerate() {
+        let chunks: Vec<io::Result<Vec<u8>>> = window.par_chunks(2048).map(serialize).collect();
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            if w > 0 || i > 0 {
+                out.write_all(b",\n")?;
+            }
+            out.write_all(&chunk?)?;
+        }
+    }
+    out.write_all(b"\n  ],\n")?;
+    // the other fields, in the same order and at the same depth as `Report` writes them
+    let rest = Rest {
+        suppressed: report.suppressed,
+        errors: report.errors,
+        notes: report.notes,
+        summary: report.summary,
+        tool: report.tool,
+    };
+    let tail = serde_json::to_vec_pretty(&rest)?;
+    out.write_all(tail.strip_prefix(b"{\n").unwrap_or(&tail))?;
     out.write_all(b"\n")
+}
+
+/// `Report` without its findings (see [`write_with`]).
+#[derive(Serialize)]
+struct Rest<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<Vec<JsonSuppressed<'a>>>,
+    errors: &'a [LoadError],
+    notes: &'a [LoadNote],
+    summary: JsonSummary,
+    tool: Tool<'a>,
 }
 
 /// The report as a `serde_json::Value` (for embedding, e.g. in PolicyReports or tests).
@@ -162,4 +235,41 @@ struct BySeverity {
 struct Tool<'a> {
     name: &'a str,
     version: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kubeward_model::load_str;
+    use kubeward_rules::{engine, Settings};
+
+    #[test]
+    fn the_parallel_writer_writes_the_same_bytes() {
+        let snap = load_str(
+            "a.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec:\n  containers:\n  - name: c\n    image: \"x:latest\"\n    securityContext: {privileged: true}\n---\nkind: x\n",
+        );
+        let findings = engine::analyze(&snap, &Settings::default(), &|_| true);
+        assert!(findings.len() > 3);
+        let suppressed = [crate::Suppressed {
+            finding: findings[0].clone(),
+            reason: "baseline".into(),
+        }];
+        let result = ScanResult {
+            snapshot: &snap,
+            findings: &findings,
+            suppressed: &suppressed,
+            show_suppressed: true,
+            files: 1,
+            tool_version: "t",
+        };
+        let mut serial = Vec::new();
+        write_with(&result, &mut serial, usize::MAX).unwrap();
+        let mut parallel = Vec::new();
+        write_with(&result, &mut parallel, 1).unwrap();
+        assert_eq!(
+            String::from_utf8(parallel).unwrap(),
+            String::from_utf8(serial).unwrap()
+        );
+    }
 }

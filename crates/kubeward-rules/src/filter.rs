@@ -70,9 +70,11 @@ pub fn apply(snapshot: &Snapshot, findings: Vec<Finding>, filters: &Filters) -> 
         .map(|r| (r.meta().name, r.meta()))
         .collect();
     // objects that carry an ignore annotation (most carry none: skip the lookup for them)
-    let annotated: HashSet<u32> = findings
-        .iter()
-        .map(|f| f.object_id)
+    let mut ids: Vec<u32> = findings.iter().map(|f| f.object_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let annotated: HashSet<u32> = ids
+        .into_iter()
         .filter(|&id| {
             snapshot
                 .objects

@@ -521,7 +521,11 @@ fn namespace_modes_and_enforce_message() {
     );
     let info = privileged.pod_security.as_ref().unwrap();
     assert_eq!(
-        (info.level.as_str(), info.policy.as_str(), info.version.as_str()),
+        (
+            info.level.as_str(),
+            info.policy.as_str(),
+            info.version.as_str()
+        ),
         ("baseline", "restricted:v1.30", "v1.30")
     );
     assert_eq!(info.modes, vec!["enforce", "warn"]);
