@@ -54,17 +54,18 @@ fn main() {
             let all = engine::analyze(&snap, &Settings::default(), &|_| true);
             let filtered = filter::apply(&snap, all, &Default::default());
             findings = filtered.findings.len();
-            let result = ScanResult {
-                snapshot: &snap,
-                findings: &filtered.findings,
-                suppressed: &[],
-                show_suppressed: false,
-                files: files.len(),
-                tool_version: "bench",
-            };
-            let mut sink = std::io::sink();
-            kubeward_report::write(Format::Json, &result, &mut sink, false).expect("report");
-            drop(result);
+            {
+                let result = ScanResult {
+                    snapshot: &snap,
+                    findings: &filtered.findings,
+                    suppressed: &[],
+                    show_suppressed: false,
+                    files: files.len(),
+                    tool_version: "bench",
+                };
+                let mut sink = std::io::sink();
+                kubeward_report::write(Format::Json, &result, &mut sink, false).expect("report");
+            }
             (snap, filtered.findings)
         });
         let name = t
