@@ -345,6 +345,32 @@ impl Node {
         pos
     }
 
+    /// The longest prefix of `path` that exists in this tree: findings point at the offending
+    /// field, or at its closest parent when the field is missing.
+    pub fn existing_prefix(&self, path: &FieldPath) -> FieldPath {
+        let mut cur = self;
+        let mut out = FieldPath::root();
+        for seg in path.segments() {
+            match seg {
+                Segment::Key(k) => match cur.get(k) {
+                    Some(n) => {
+                        cur = n;
+                        out = out.key(k);
+                    }
+                    None => break,
+                },
+                Segment::Index(i) => match cur.as_seq().and_then(|s| s.get(i)) {
+                    Some(n) => {
+                        cur = n;
+                        out = out.index(i);
+                    }
+                    None => break,
+                },
+            }
+        }
+        out
+    }
+
     /// The node at `path`, if every step exists.
     pub fn lookup(&self, path: &FieldPath) -> Option<&Node> {
         let mut cur = self;

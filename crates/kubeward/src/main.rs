@@ -340,25 +340,7 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
                 eprintln!("kubeward: note: {n}");
             }
             findings.extend(vulns);
-            // the engine's order: object, position, rule (then the message, stable)
-            findings.sort_by(|a, b| {
-                (
-                    a.object_id,
-                    a.location.line,
-                    a.location.column,
-                    a.rule,
-                    &a.path,
-                    &a.message,
-                )
-                    .cmp(&(
-                        b.object_id,
-                        b.location.line,
-                        b.location.column,
-                        b.rule,
-                        &b.path,
-                        &b.message,
-                    ))
-            });
+            findings = engine::sort_findings(findings);
         }
     }
     if let Some(path) = &args.write_baseline {

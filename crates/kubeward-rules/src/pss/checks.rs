@@ -54,28 +54,7 @@ impl<'t, 'a> Pod<'t, 'a> {
     }
 
     fn existing(&self, full: FieldPath) -> FieldPath {
-        use kubeward_model::value::Segment;
-        let mut cur = &self.t.object.root;
-        let mut out = FieldPath::root();
-        for seg in full.segments() {
-            match seg {
-                Segment::Key(k) => match cur.get(k) {
-                    Some(n) => {
-                        cur = n;
-                        out = out.key(k);
-                    }
-                    None => break,
-                },
-                Segment::Index(i) => match cur.as_seq().and_then(|s| s.get(i)) {
-                    Some(n) => {
-                        cur = n;
-                        out = out.index(i);
-                    }
-                    None => break,
-                },
-            }
-        }
-        out
+        self.t.object.root.existing_prefix(&full)
     }
 }
 

@@ -2,7 +2,6 @@
 
 use crate::finding::{Finding, Severity};
 use crate::rule::{Context, RuleMeta};
-use kubeward_model::value::Segment;
 use kubeward_model::{
     effective_namespace, Container, ContainerKind, FieldPath, Index, Node, Object, PodTemplate,
 };
@@ -10,27 +9,7 @@ use kubeward_model::{
 /// The longest prefix of `path` that exists in `obj`: findings point at the offending field, or
 /// at its closest parent when the field is missing.
 pub(crate) fn existing(obj: &Object, path: &FieldPath) -> FieldPath {
-    let mut cur = &obj.root;
-    let mut out = FieldPath::root();
-    for seg in path.segments() {
-        match seg {
-            Segment::Key(k) => match cur.get(k) {
-                Some(n) => {
-                    cur = n;
-                    out = out.key(k);
-                }
-                None => break,
-            },
-            Segment::Index(i) => match cur.as_seq().and_then(|s| s.get(i)) {
-                Some(n) => {
-                    cur = n;
-                    out = out.index(i);
-                }
-                None => break,
-            },
-        }
-    }
-    out
+    obj.root.existing_prefix(path)
 }
 
 /// A finding on the workload of `t` at `rel` (relative to its pod spec; truncated to the closest
