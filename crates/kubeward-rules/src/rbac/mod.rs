@@ -3,6 +3,7 @@
 //! These rules judge each Role, ClusterRole and binding on its own: they do not compute
 //! effective permissions (who is bound to what) and do not resolve aggregated ClusterRoles.
 
+mod anonymous_binding;
 mod cluster_admin_binding;
 mod create_pods;
 mod escalate_bind_impersonate;
@@ -11,6 +12,7 @@ mod pod_exec;
 mod secrets_access;
 mod wildcard_permissions;
 
+pub use anonymous_binding::RbacAnonymousBinding;
 pub use cluster_admin_binding::RbacClusterAdminBinding;
 pub use create_pods::RbacCreatePods;
 pub use escalate_bind_impersonate::RbacEscalateBindImpersonate;
@@ -29,5 +31,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &RbacPodExec,
         &RbacEscalateBindImpersonate,
         &RbacClusterAdminBinding,
+        &RbacAnonymousBinding,
     ]
 }
