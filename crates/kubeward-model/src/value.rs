@@ -265,43 +265,59 @@ impl FieldPath {
         self.0.is_empty()
     }
 
-    /// Splits into segments: keys and indexes.
-    pub fn segments(&self) -> Vec<Segment<'_>> {
-        let mut out = Vec::new();
-        let s = self.0.as_str();
+    /// Its segments, keys and indexes, in order (no allocation).
+    pub fn segments(&self) -> Segments<'_> {
+        Segments { s: &self.0, i: 0 }
+    }
+}
+
+/// Iterator over the segments of a [`FieldPath`].
+pub struct Segments<'a> {
+    s: &'a str,
+    i: usize,
+}
+
+impl<'a> Iterator for Segments<'a> {
+    type Item = Segment<'a>;
+
+    fn next(&mut self) -> Option<Segment<'a>> {
+        let s = self.s;
         let b = s.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            match b[i] {
-                b'.' => i += 1,
-                b'[' if b.get(i + 1) == Some(&b'"') => {
-                    let start = i + 2;
-                    let mut j = start;
-                    while j < b.len() && !(b[j] == b'"' && b[j - 1] != b'\\') {
-                        j += 1;
-                    }
-                    out.push(Segment::Key(&s[start..j.min(b.len())]));
-                    i = (j + 2).min(b.len());
-                }
-                b'[' => {
-                    let start = i + 1;
-                    let mut j = start;
-                    while j < b.len() && b[j] != b']' {
-                        j += 1;
-                    }
-                    out.push(Segment::Index(s[start..j].parse().unwrap_or(usize::MAX)));
-                    i = j + 1;
-                }
-                _ => {
-                    let start = i;
-                    while i < b.len() && b[i] != b'.' && b[i] != b'[' {
-                        i += 1;
-                    }
-                    out.push(Segment::Key(&s[start..i]));
-                }
-            }
+        while self.i < b.len() && b[self.i] == b'.' {
+            self.i += 1;
         }
-        out
+        let i = self.i;
+        if i >= b.len() {
+            return None;
+        }
+        Some(match b[i] {
+            b'[' if b.get(i + 1) == Some(&b'"') => {
+                let start = i + 2;
+                let mut j = start;
+                while j < b.len() && !(b[j] == b'"' && b[j - 1] != b'\\') {
+                    j += 1;
+                }
+                self.i = (j + 2).min(b.len());
+                Segment::Key(&s[start..j.min(b.len())])
+            }
+            b'[' => {
+                let start = i + 1;
+                let mut j = start;
+                while j < b.len() && b[j] != b']' {
+                    j += 1;
+                }
+                self.i = j + 1;
+                Segment::Index(s[start..j].parse().unwrap_or(usize::MAX))
+            }
+            _ => {
+                let mut j = i;
+                while j < b.len() && b[j] != b'.' && b[j] != b'[' {
+                    j += 1;
+                }
+                self.i = j;
+                Segment::Key(&s[i..j])
+            }
+        })
     }
 }
 
@@ -397,7 +413,7 @@ mod tests {
             .key("a.b/c");
         assert_eq!(p.as_str(), "spec.containers[2][\"a.b/c\"]");
         assert_eq!(
-            p.segments(),
+            p.segments().collect::<Vec<_>>(),
             vec![
                 Segment::Key("spec"),
                 Segment::Key("containers"),
