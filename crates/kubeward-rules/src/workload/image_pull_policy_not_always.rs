@@ -1,5 +1,5 @@
 use super::common::{finding, label};
-use super::image_ref::ImageRef;
+use super::image_ref::images;
 use crate::declare_rule;
 use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
@@ -54,25 +54,20 @@ impl Rule for ImagePullPolicyNotAlways {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for t in cx.index.pod_templates() {
-            for c in t.containers() {
-                let Some(image) = c.image() else { continue };
-                let Some(r) = ImageRef::parse(image) else {
-                    continue;
-                };
-                let Some(policy) = c.node.str_at("imagePullPolicy") else {
-                    continue;
-                };
-                if policy == "Always" || !r.is_mutable_latest() {
-                    continue;
-                }
-                let who = label(&c);
-                let tag = if r.tag.is_some() {
-                    "the mutable tag latest"
-                } else {
-                    "no tag (implicitly latest)"
-                };
-                out.push(finding(
+        for (t, c, image, r) in images(cx) {
+            let Some(policy) = c.node.str_at("imagePullPolicy") else {
+                continue;
+            };
+            if policy == "Always" || !r.is_mutable_latest() {
+                continue;
+            }
+            let who = label(&c);
+            let tag = if r.tag.is_some() {
+                "the mutable tag latest"
+            } else {
+                "no tag (implicitly latest)"
+            };
+            out.push(finding(
                     &Self::META,
                     Self::META.severity,
                     cx,
@@ -83,7 +78,6 @@ impl Rule for ImagePullPolicyNotAlways {
                     ),
                     format!("pin the image of {who} to a release tag or digest, or set imagePullPolicy: Always"),
                 ));
-            }
         }
     }
 }

@@ -117,6 +117,27 @@ fn valid_digest(d: &str) -> bool {
     }
 }
 
+/// Every container of every pod template whose image is a valid reference, with the parsed
+/// reference (the walk the image rules share).
+pub(crate) fn images<'a, 's>(
+    cx: &'a crate::rule::Context<'s>,
+) -> impl Iterator<
+    Item = (
+        &'a kubeward_model::PodTemplate<'s>,
+        kubeward_model::Container<'s>,
+        &'s str,
+        ImageRef<'s>,
+    ),
+> + 'a {
+    cx.index.pod_templates().iter().flat_map(|t| {
+        t.containers().into_iter().filter_map(move |c| {
+            let image = c.image()?;
+            let r = ImageRef::parse(image)?;
+            Some((t, c, image, r))
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::ImageRef;

@@ -1,5 +1,5 @@
 use super::common::{finding, label};
-use super::image_ref::ImageRef;
+use super::image_ref::images;
 use crate::declare_rule;
 use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
@@ -54,17 +54,12 @@ impl Rule for ImageTagLatest {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for t in cx.index.pod_templates() {
-            for c in t.containers() {
-                let Some(image) = c.image() else { continue };
-                let Some(r) = ImageRef::parse(image) else {
-                    continue;
-                };
-                if r.tag != Some("latest") || r.digest.is_some() {
-                    continue;
-                }
-                let who = label(&c);
-                out.push(finding(
+        for (t, c, image, r) in images(cx) {
+            if r.tag != Some("latest") || r.digest.is_some() {
+                continue;
+            }
+            let who = label(&c);
+            out.push(finding(
                     &Self::META,
                     Self::META.severity,
                     cx,
@@ -75,7 +70,6 @@ impl Rule for ImageTagLatest {
                         "replace latest in the image of {who} with a release tag or pin it by digest (@sha256:...)"
                     ),
                 ));
-            }
         }
     }
 }

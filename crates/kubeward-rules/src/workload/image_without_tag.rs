@@ -1,5 +1,5 @@
 use super::common::{finding, label};
-use super::image_ref::ImageRef;
+use super::image_ref::images;
 use crate::declare_rule;
 use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
@@ -53,17 +53,12 @@ impl Rule for ImageWithoutTag {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for t in cx.index.pod_templates() {
-            for c in t.containers() {
-                let Some(image) = c.image() else { continue };
-                let Some(r) = ImageRef::parse(image) else {
-                    continue;
-                };
-                if r.tag.is_some() || r.digest.is_some() {
-                    continue;
-                }
-                let who = label(&c);
-                out.push(finding(
+        for (t, c, image, r) in images(cx) {
+            if r.tag.is_some() || r.digest.is_some() {
+                continue;
+            }
+            let who = label(&c);
+            out.push(finding(
                     &Self::META,
                     Self::META.severity,
                     cx,
@@ -72,7 +67,6 @@ impl Rule for ImageWithoutTag {
                     format!("{who} uses image \"{image}\" with no tag or digest, which resolves to the mutable tag latest"),
                     format!("pin {who} to a release tag or a digest, e.g. \"{image}:<version>\" or \"{image}@sha256:<digest>\""),
                 ));
-            }
         }
     }
 }
