@@ -275,27 +275,47 @@ fn extract_objects(file: &str, doc: u32, root: Node, out: &mut FileResult) {
                 });
                 return;
             };
-            for (i, mut item) in items.into_iter().enumerate() {
-                if let Value::Map(ref mut m) = item.value {
-                    // Typed lists (PodList) omit kind and apiVersion on their items.
-                    if let Some(k) = &item_kind {
-                        if !m.iter().any(|x| x.key == "kind") {
-                            m.push(crate::value::Entry {
-                                key: "kind".into(),
-                                key_pos: item.pos,
-                                value: Node::new(Value::Str(k.into()), item.pos),
-                            });
-                        }
-                        if !m.iter().any(|x| x.key == "apiVersion") {
-                            m.push(crate::value::Entry {
-                                key: "apiVersion".into(),
-                                key_pos: item.pos,
-                                value: Node::new(Value::Str(api_version.as_str().into()), item.pos),
-                            });
-                        }
+            // typed lists (PodList) omit kind and apiVersion on their items
+            let complete = |mut item: Node| {
+                if let (Value::Map(m), Some(k)) = (&mut item.value, &item_kind) {
+                    if !m.iter().any(|x| x.key == "kind") {
+                        m.push(crate::value::Entry {
+                            key: "kind".into(),
+                            key_pos: item.pos,
+                            value: Node::new(Value::Str(k.into()), item.pos),
+                        });
+                    }
+                    if !m.iter().any(|x| x.key == "apiVersion") {
+                        m.push(crate::value::Entry {
+                            key: "apiVersion".into(),
+                            key_pos: item.pos,
+                            value: Node::new(Value::Str(api_version.as_str().into()), item.pos),
+                        });
                     }
                 }
-                add_object(file, doc, Some(i as u32), item, out);
+                item
+            };
+            if items.len() > 256 {
+                // a cluster dump: extract and type-check the items on every core
+                let parts: Vec<FileResult> = items
+                    .into_par_iter()
+                    .enumerate()
+                    .with_min_len(64)
+                    .map(|(i, item)| {
+                        let mut part = FileResult::empty(String::new());
+                        add_object(file, doc, Some(i as u32), complete(item), &mut part);
+                        part
+                    })
+                    .collect();
+                for p in parts {
+                    out.objects.extend(p.objects);
+                    out.errors.extend(p.errors);
+                    out.notes.extend(p.notes);
+                }
+            } else {
+                for (i, item) in items.into_iter().enumerate() {
+                    add_object(file, doc, Some(i as u32), complete(item), out);
+                }
             }
         }
         return;

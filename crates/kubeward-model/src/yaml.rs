@@ -222,6 +222,115 @@ fn end_pos(text: &str) -> Pos {
     Pos::new(line as u32, col as u32)
 }
 
+/// Parallel parsing of one large `kind: List` document in the form `kubectl get -o yaml` writes:
+///
+/// ```yaml
+/// apiVersion: v1
+/// items:
+/// - apiVersion: apps/v1
+///   kind: Deployment
+///   ...
+/// kind: List
+/// ```
+///
+/// Each item starts with `- ` at column 0 and its lines are indented by two columns, so an item
+/// dedented by two columns is a document of its own; the items are parsed in parallel and put
+/// back under `items`, with lines and columns as in the file. Anything unexpected (content that
+/// is not an item inside the items section, a line indented by one column, an item that does not
+/// parse alone, such as an alias to another item's anchor) returns `None`, and the caller parses
+/// the document whole: the result is always the whole parse's.
+mod list {
+    use super::{parse_text, Limits};
+    use crate::value::{Node, Value};
+    use rayon::prelude::*;
+
+    struct Item {
+        /// 0-based line of the item's `- ` in the chunk.
+        line0: u32,
+        text: String,
+    }
+
+    pub(super) fn parse_split(text: &str, first_line: u32, limits: &Limits) -> Option<Node> {
+        let mut lines = text.split_inclusive('\n').enumerate().peekable();
+        // the frame: everything but the items, which become `items: []` and blank lines
+        let mut frame = String::new();
+        let mut items: Vec<Item> = Vec::new();
+        let mut seen_items_key = false;
+        while let Some((_, line)) = lines.next() {
+            let bare = line.trim_end_matches(['\n', '\r']);
+            if seen_items_key || bare.trim_end() != "items:" {
+                frame.push_str(line);
+                continue;
+            }
+            seen_items_key = true;
+            frame.push_str("items: []\n");
+            // the items section: `- ` lines start items; indented, blank and comment lines
+            // continue them; the first other column-0 line ends the section
+            while let Some(&(m, l)) = lines.peek() {
+                let b = l.as_bytes();
+                let starts_item = b.first() == Some(&b'-')
+                    && matches!(b.get(1), Some(b' ' | b'\n' | b'\r') | None);
+                let blank = l.trim().is_empty();
+                let continues = b.first() == Some(&b' ') || blank || b.first() == Some(&b'#');
+                if starts_item {
+                    items.push(Item {
+                        line0: m as u32,
+                        text: String::new(),
+                    });
+                } else if !continues {
+                    break;
+                } else if items.is_empty() && !blank && b.first() != Some(&b'#') {
+                    return None; // content between `items:` and the first item
+                }
+                if let Some(item) = items.last_mut() {
+                    if l.starts_with("- ") || l.starts_with("  ") {
+                        item.text.push_str(&l[2..]);
+                    } else if starts_item {
+                        item.text.push_str(&l[1..]); // a bare `-`: keep the line break
+                    } else if blank || b.first() == Some(&b'#') {
+                        item.text.push_str(l.trim_start_matches(' '));
+                    } else {
+                        return None; // indented by one column: not the kubectl form
+                    }
+                }
+                frame.push('\n');
+                lines.next();
+            }
+        }
+        if items.len() < 2 {
+            return None;
+        }
+        let mut root = match parse_text(&frame, first_line, 0, limits) {
+            (mut docs, errors) if errors.is_empty() && docs.len() == 1 => docs.pop()?,
+            _ => return None,
+        };
+        // aliases are shared out so that all items together stay within the document's budget
+        let item_limits = Limits {
+            max_alias_nodes: limits.max_alias_nodes / items.len(),
+            max_depth: limits.max_depth.saturating_sub(2),
+            ..limits.clone()
+        };
+        let parsed: Vec<Option<Node>> = items
+            .par_iter()
+            .map(
+                |it| match parse_text(&it.text, first_line + it.line0, 2, &item_limits) {
+                    (mut docs, errors) if errors.is_empty() && docs.len() == 1 => docs.pop(),
+                    _ => None,
+                },
+            )
+            .collect::<Vec<_>>();
+        let nodes: Vec<Node> = parsed.into_iter().collect::<Option<Vec<_>>>()?;
+        // the parser places a block sequence where its first item's content starts
+        let seq_pos = nodes[0].pos;
+        let Value::Map(entries) = &mut root.value else {
+            return None;
+        };
+        let entry = entries.iter_mut().find(|e| e.key == "items")?;
+        entry.value = Node::new(Value::Seq(nodes), seq_pos);
+        Some(root)
+    }
+}
+
 /// An open collection. Its children wait on the builder's scratch stacks from `start` on and are
 /// moved into a vector of exactly their number when it closes: one allocation per collection,
 /// no growth slack.
@@ -243,6 +352,8 @@ enum Frame {
 struct Builder<'l> {
     limits: &'l Limits,
     line_offset: u32,
+    /// Columns to add to every position (dedented list items).
+    col_offset: u32,
     /// Lines (0-based in the chunk) indented by the flow-indentation retry, and by how much.
     shifted: &'l [(u32, u32)],
     stack: Vec<Frame>,
@@ -257,6 +368,25 @@ struct Builder<'l> {
 }
 
 fn parse_chunk(text: &str, first_line: u32, limits: &Limits) -> (Vec<Node>, Vec<ParseError>) {
+    if text.len() >= LIST_SPLIT_MIN_BYTES && text.len() <= limits.max_document_bytes {
+        if let Some(root) = list::parse_split(text, first_line, limits) {
+            return (vec![root], Vec::new());
+        }
+    }
+    parse_text(text, first_line, 0, limits)
+}
+
+/// A `kind: List` document this large is parsed item by item on every core (see [`list`]).
+const LIST_SPLIT_MIN_BYTES: usize = 4 * 1024 * 1024;
+
+/// Parses one chunk whose every column is `col_offset` short of the file's (items cut out of a
+/// list are dedented by two columns).
+fn parse_text(
+    text: &str,
+    first_line: u32,
+    col_offset: u32,
+    limits: &Limits,
+) -> (Vec<Node>, Vec<ParseError>) {
     if text.len() > limits.max_document_bytes {
         let e = ParseError {
             pos: Pos::new(first_line, 1),
@@ -272,7 +402,7 @@ fn parse_chunk(text: &str, first_line: u32, limits: &Limits) -> (Vec<Node>, Vec<
     let mut owned: Option<String> = None;
     loop {
         let src = owned.as_deref().unwrap_or(text);
-        match parse_once(src, first_line, limits, &shifted) {
+        match parse_once(src, first_line, col_offset, limits, &shifted) {
             Outcome::Done(docs, errors) => return (docs, errors),
             Outcome::FlowIndent(docs, err, line0) => {
                 // go-yaml (the API server's reader) ignores indentation inside flow collections;
@@ -302,10 +432,17 @@ enum Outcome {
     FlowIndent(Vec<Node>, ParseError, u32),
 }
 
-fn parse_once(text: &str, first_line: u32, limits: &Limits, shifted: &[(u32, u32)]) -> Outcome {
+fn parse_once(
+    text: &str,
+    first_line: u32,
+    col_offset: u32,
+    limits: &Limits,
+    shifted: &[(u32, u32)],
+) -> Outcome {
     let mut b = Builder {
         limits,
         line_offset: first_line - 1,
+        col_offset,
         shifted,
         stack: Vec::new(),
         seq_items: Vec::new(),
@@ -351,7 +488,7 @@ impl Builder<'_> {
         if let Some(&(_, pad)) = self.shifted.iter().find(|&&(l, _)| l + 1 == line as u32) {
             col = col.saturating_sub(pad);
         }
-        Pos::new(line as u32 + self.line_offset, col + 1)
+        Pos::new(line as u32 + self.line_offset, col + 1 + self.col_offset)
     }
 
     fn on_event(&mut self, event: Event<'_>, span: Span) -> Result<(), ParseError> {
@@ -787,6 +924,81 @@ mod tests {
         assert_eq!(s.errors[0].pos, Pos::new(1, 3));
         let s = parse_stream("a: [1,\n", &Limits::default());
         assert!(s.errors[0].pos <= Pos::new(2, 1), "{:?}", s.errors);
+    }
+
+    /// A `kind: List` in kubectl's form with `n` items of assorted shapes.
+    fn kubectl_list(n: usize, lenient_flows: bool) -> String {
+        // go-yaml accepts a flow's closing bracket under-indented; the whole-document parse
+        // retries such a document (at most 32 times), an item parse retries per item
+        let close = if lenient_flows {
+            "          ]"
+        } else {
+            "            ]"
+        };
+        let mut s = String::from("apiVersion: v1\n# a comment\nitems:\n");
+        for i in 0..n {
+            match i % 4 {
+                0 => s.push_str(&format!(
+                    "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c{i}\n  data:\n    script: |\n      line one\n        indented\n\n      after a blank line\n    flow: {{a: [1, 2]}}\n"
+                )),
+                1 => s.push_str(&format!(
+                    "-\n  apiVersion: apps/v1\n  kind: Deployment\n  metadata: {{name: d{i}}}\n  spec:\n    template:\n      spec:\n        containers:\n        - name: c\n          args: [\n            \"x\",\n{close}\n          securityContext: {{privileged: yes}}\n"
+                )),
+                2 => s.push_str(&format!("# between items\n- {{apiVersion: v1, kind: Service, metadata: {{name: s{i}}}}}\n")),
+                _ => s.push_str(&format!(
+                    "- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: s{i}\n  stringData:\n    k: &anchor v\n    k2: *anchor\n"
+                )),
+            }
+        }
+        s.push_str("kind: List\nmetadata:\n  resourceVersion: \"\"\n");
+        s
+    }
+
+    #[test]
+    fn a_list_parsed_item_by_item_equals_the_whole_parse() {
+        let text = kubectl_list(40, true);
+        let limits = Limits::default();
+        let split = list::parse_split(&text, 1, &limits).expect("kubectl form is split");
+        let (mut whole, errors) = parse_text(&text, 1, 0, &limits);
+        assert!(errors.is_empty(), "{errors:?}");
+        let whole = whole.pop().unwrap();
+        if split != whole {
+            std::fs::write("/tmp/split.txt", format!("{split:#?}")).unwrap();
+            std::fs::write("/tmp/whole.txt", format!("{whole:#?}")).unwrap();
+            panic!("trees differ: see /tmp/split.txt and /tmp/whole.txt");
+        }
+        assert_eq!(split.at(&["items"]).unwrap().items().len(), 40);
+        // positions inside an item are the file's
+        let d = &split.get("items").unwrap().items()[1];
+        let privileged = d
+            .at(&["spec", "template", "spec", "containers"])
+            .unwrap()
+            .items()[0]
+            .at(&["securityContext", "privileged"])
+            .unwrap();
+        assert_eq!(privileged.value, Value::Bool(true));
+    }
+
+    #[test]
+    fn lists_that_do_not_split_cleanly_fall_back_to_the_whole_parse() {
+        let limits = Limits::default();
+        // an alias to another item's anchor
+        let cross = "items:\n- a: &x 1\n- b: *x\nkind: List\n";
+        assert!(list::parse_split(cross, 1, &limits).is_none());
+        // a line indented by one column
+        let odd = "items:\n- a: 1\n b: 2\n- c: 3\n";
+        assert!(list::parse_split(odd, 1, &limits).is_none());
+        // content before the first item
+        let before = "items:\nx: 1\n- a: 1\n- b: 2\n";
+        assert!(list::parse_split(before, 1, &limits).is_none());
+        // a large list goes through parse_stream's split and matches the whole parse
+        let text = kubectl_list(30_000, false);
+        assert!(text.len() >= LIST_SPLIT_MIN_BYTES, "{}", text.len());
+        let stream = parse_stream(&text, &limits);
+        assert!(stream.errors.is_empty());
+        let (mut whole, errors) = parse_text(&text, 1, 0, &limits);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(stream.documents[0].root == whole.pop().unwrap());
     }
 
     #[test]
