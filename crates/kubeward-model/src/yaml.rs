@@ -241,7 +241,7 @@ fn end_pos(text: &str) -> Pos {
 /// the document whole: the result is always the whole parse's.
 mod list {
     use super::{parse_text, Limits};
-    use crate::value::{Node, Value};
+    use crate::value::{Node, Pos, Value};
     use rayon::prelude::*;
 
     struct Item {
@@ -250,7 +250,59 @@ mod list {
         text: String,
     }
 
+    /// Whether the last content line of an item ends with a block scalar indicator (`|`, `>-`,
+    /// `|2`...): such a scalar is empty, and its position comes from the line after the item,
+    /// which an item parsed alone cannot see.
+    fn ends_in_block_indicator(text: &str) -> bool {
+        let Some(last) = text
+            .lines()
+            .map(str::trim)
+            .rfind(|l| !l.is_empty() && !l.starts_with('#'))
+        else {
+            return false;
+        };
+        let last = last.split(" #").next().unwrap_or(last).trim_end();
+        let token = last.rsplit([' ', '\t']).next().unwrap_or(last);
+        let mut chars = token.chars();
+        matches!(chars.next(), Some('|' | '>')) && chars.all(|c| matches!(c, '-' | '+' | '1'..='9'))
+    }
+
+    /// `- key:` followed by a space or the end of the line, with an identifier key.
+    fn starts_with_plain_key(line: &str) -> bool {
+        let Some(rest) = line.strip_prefix("- ") else {
+            return false;
+        };
+        let key_len = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        key_len > 0
+            && rest.as_bytes()[0].is_ascii_alphabetic()
+            && rest[key_len..].starts_with(':')
+            && matches!(
+                rest.as_bytes().get(key_len + 1),
+                None | Some(b' ' | b'\n' | b'\r')
+            )
+    }
+
+    /// Whether the last leaf of a tree (in document order) is null or an empty string. (`{}`
+    /// and `[]` are written with brackets, so their positions are their own.)
+    fn ends_empty(n: &Node) -> bool {
+        match &n.value {
+            Value::Null => true,
+            Value::Str(s) => s.is_empty(),
+            Value::Seq(items) => items.last().is_some_and(ends_empty),
+            Value::Map(entries) => entries.last().is_some_and(|e| ends_empty(&e.value)),
+            _ => false,
+        }
+    }
+
     pub(super) fn parse_split(text: &str, first_line: u32, limits: &Limits) -> Option<Node> {
+        // YAML also breaks lines at a lone `\r`; the split counts `\n` only
+        let b = text.as_bytes();
+        if memchr::memchr_iter(b'\r', b).any(|i| b.get(i + 1) != Some(&b'\n')) {
+            return None;
+        }
         let mut lines = text.split_inclusive('\n').enumerate().peekable();
         // the frame: everything but the items, which become `items: []` and blank lines
         let mut frame = String::new();
@@ -273,6 +325,11 @@ mod list {
                 let blank = l.trim().is_empty();
                 let continues = b.first() == Some(&b' ') || blank || b.first() == Some(&b'#');
                 if starts_item {
+                    // kubectl writes each item as a block mapping on the dash line:
+                    // `- apiVersion: v1` (keys sorted, so `- allowVolumeExpansion: true` too)
+                    if !starts_with_plain_key(l) {
+                        return None;
+                    }
                     items.push(Item {
                         line0: m as u32,
                         text: String::new(),
@@ -281,6 +338,13 @@ mod list {
                     break;
                 } else if items.is_empty() && !blank && b.first() != Some(&b'#') {
                     return None; // content between `items:` and the first item
+                } else if !items.is_empty()
+                    && l.trim_start_matches(' ').starts_with('#')
+                    && !l.starts_with("  ")
+                {
+                    // a comment left of the items' indentation: a node placed on its line (an
+                    // empty value before it) could not have its column corrected
+                    return None;
                 }
                 if let Some(item) = items.last_mut() {
                     if l.starts_with("- ") || l.starts_with("  ") {
@@ -297,7 +361,7 @@ mod list {
                 lines.next();
             }
         }
-        if items.len() < 2 {
+        if items.len() < 2 || items.iter().any(|it| ends_in_block_indicator(&it.text)) {
             return None;
         }
         let mut root = match parse_text(&frame, first_line, 0, limits) {
@@ -320,8 +384,20 @@ mod list {
             )
             .collect::<Vec<_>>();
         let nodes: Vec<Node> = parsed.into_iter().collect::<Option<Vec<_>>>()?;
-        // the parser places a block sequence where its first item's content starts
-        let seq_pos = nodes[0].pos;
+        // an empty node at the end of an item takes its position from what follows the item,
+        // which the item's own parse cannot see
+        if nodes
+            .iter()
+            .any(|n| !matches!(n.value, Value::Map(_)) || ends_empty(n))
+        {
+            return None;
+        }
+        // the parser places a block sequence just after its first `- `; kubectl's items start on
+        // that line, anything else is left to the whole parse
+        let seq_pos = Pos::new(first_line + items[0].line0, 3);
+        if nodes[0].pos != seq_pos {
+            return None;
+        }
         let Value::Map(entries) = &mut root.value else {
             return None;
         };
@@ -374,6 +450,21 @@ fn parse_chunk(text: &str, first_line: u32, limits: &Limits) -> (Vec<Node>, Vec<
         }
     }
     parse_text(text, first_line, 0, limits)
+}
+
+/// For fuzzing: `Some(false)` when the item-by-item parse of a `kind: List` gives a tree that
+/// differs from the whole parse (a bug), `Some(true)` when they agree, `None` when the split did
+/// not apply or the text does not parse whole.
+#[doc(hidden)]
+pub fn list_split_agrees(text: &str) -> Option<bool> {
+    let limits = Limits::default();
+    let split = list::parse_split(text, 1, &limits)?;
+    let (mut whole, errors) = parse_text(text, 1, 0, &limits);
+    if !errors.is_empty() || whole.len() != 1 {
+        return None;
+    }
+    // compared through their Debug form: the same structure and positions, with NaN equal to NaN
+    Some(format!("{:?}", whole.pop()?) == format!("{split:?}"))
 }
 
 /// A `kind: List` document this large is parsed item by item on every core (see [`list`]).
@@ -942,9 +1033,9 @@ mod tests {
                     "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c{i}\n  data:\n    script: |\n      line one\n        indented\n\n      after a blank line\n    flow: {{a: [1, 2]}}\n"
                 )),
                 1 => s.push_str(&format!(
-                    "-\n  apiVersion: apps/v1\n  kind: Deployment\n  metadata: {{name: d{i}}}\n  spec:\n    template:\n      spec:\n        containers:\n        - name: c\n          args: [\n            \"x\",\n{close}\n          securityContext: {{privileged: yes}}\n"
+                    "- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {{name: d{i}}}\n  spec:\n    template:\n      spec:\n        containers:\n        - name: c\n          args: [\n            \"x\",\n{close}\n          securityContext: {{privileged: yes}}\n"
                 )),
-                2 => s.push_str(&format!("# between items\n- {{apiVersion: v1, kind: Service, metadata: {{name: s{i}}}}}\n")),
+                2 => s.push_str(&format!("- apiVersion: v1\n  # a comment inside an item\n  kind: Service\n  metadata: {{name: s{i}}}\n  spec: {{}}\n")),
                 _ => s.push_str(&format!(
                     "- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: s{i}\n  stringData:\n    k: &anchor v\n    k2: *anchor\n"
                 )),
@@ -977,6 +1068,33 @@ mod tests {
             .at(&["securityContext", "privileged"])
             .unwrap();
         assert_eq!(privileged.value, Value::Bool(true));
+    }
+
+    #[test]
+    fn fuzz_found_list_cases_agree_or_fall_back() {
+        // an empty block scalar ends an item, and a column-0 line follows the section
+        for t in [
+            "apiVersion: v1\nitems:\n- a: 1\n  b: [1,\n    2]\n- c: |\n$  {dd######: 1}\nkind: List\n",
+            "apiVersion: v1\nitems:\n- \n  b: [1,\n    2]\n-  c[ Li1,  x",
+            "apiVersion: v1\nitems:\n- a: 1\n  b: [!  ,\n  2\u{16}\r\u{16}]\n- c:x\n\n  \n",
+            "apiVersion: v1\nitems:\n- ac |:\n   ?  \n- a - ac |:\n     \n- a |\u{8}",
+            "apiVersion: v1\nitems:\n- apiVer   b: [0,\n      2]\n# c\n- apiVersion: apps/v1\n  spec: Deployment\n  &etadaa tn{:ame: d}\n  spec:\n    te a: |\n      x\n\n      y\n    b: [1,\n      2]\n# c\n- apiVersia: |\n#$  v1\n  kind: Deployment\n  metadatakind: List\n",
+        ] {
+            check_split_agrees(t);
+        }
+    }
+
+    fn check_split_agrees(t: &str) {
+        let limits = Limits::default();
+        if let Some(split) = list::parse_split(t, 1, &limits) {
+            let (mut whole, _) = parse_text(t, 1, 0, &limits);
+            let whole = whole.pop().unwrap();
+            if split != whole {
+                std::fs::write("/tmp/split2.txt", format!("{split:#?}")).unwrap();
+                std::fs::write("/tmp/whole2.txt", format!("{whole:#?}")).unwrap();
+            }
+            assert!(split == whole, "see /tmp/split2.txt and /tmp/whole2.txt");
+        }
     }
 
     #[test]
