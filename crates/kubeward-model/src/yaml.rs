@@ -322,7 +322,9 @@ mod list {
                 let b = l.as_bytes();
                 let starts_item = b.first() == Some(&b'-')
                     && matches!(b.get(1), Some(b' ' | b'\n' | b'\r') | None);
-                let blank = l.trim().is_empty();
+                // blank means spaces and line breaks only (not other white space, such as a
+                // vertical tab, which YAML reads as content)
+                let blank = l.bytes().all(|c| matches!(c, b' ' | b'\r' | b'\n'));
                 let continues = b.first() == Some(&b' ') || blank || b.first() == Some(&b'#');
                 if starts_item {
                     // kubectl writes each item as a block mapping on the dash line:
@@ -1078,6 +1080,7 @@ mod tests {
             "apiVersion: v1\nitems:\n- \n  b: [1,\n    2]\n-  c[ Li1,  x",
             "apiVersion: v1\nitems:\n- a: 1\n  b: [!  ,\n  2\u{16}\r\u{16}]\n- c:x\n\n  \n",
             "apiVersion: v1\nitems:\n- ac |:\n   ?  \n- a - ac |:\n     \n- a |\u{8}",
+            "apiVersion: v1\nitems:\n- apiVersion: v0\n  kind: \n    b: [1,\n\u{b}\n    ! 2] #c\n\n- apiVersion: v1\n  k: {}\nkind: List\n",
             "apiVersion: v1\nitems:\n- apiVer   b: [0,\n      2]\n# c\n- apiVersion: apps/v1\n  spec: Deployment\n  &etadaa tn{:ame: d}\n  spec:\n    te a: |\n      x\n\n      y\n    b: [1,\n      2]\n# c\n- apiVersia: |\n#$  v1\n  kind: Deployment\n  metadatakind: List\n",
         ] {
             check_split_agrees(t);
