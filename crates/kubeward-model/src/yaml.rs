@@ -250,10 +250,11 @@ mod list {
         text: String,
     }
 
-    /// Whether the last content line of an item ends with a block scalar indicator (`|`, `>-`,
-    /// `|2`...): such a scalar is empty, and its position comes from the line after the item,
-    /// which an item parsed alone cannot see.
-    fn ends_in_block_indicator(text: &str) -> bool {
+    /// Whether an item's last content line leaves a value implicit: `key:` (an implicit null),
+    /// a bare `-` or `?`, or a block scalar indicator (`|`, `>-`, `|2`) with no content. Such an
+    /// empty node takes its position from the text after the item, which an item parsed alone
+    /// cannot see. (Explicit values, `key: ""`, `key: null`, `key: {}`, have their own.)
+    fn ends_in_implicit_value(text: &str) -> bool {
         let Some(last) = text
             .lines()
             .map(str::trim)
@@ -262,6 +263,9 @@ mod list {
             return false;
         };
         let last = last.split(" #").next().unwrap_or(last).trim_end();
+        if last.ends_with(':') || last == "-" || last.ends_with(" -") || last.starts_with('?') {
+            return true;
+        }
         let token = last.rsplit([' ', '\t']).next().unwrap_or(last);
         let mut chars = token.chars();
         matches!(chars.next(), Some('|' | '>')) && chars.all(|c| matches!(c, '-' | '+' | '1'..='9'))
@@ -283,18 +287,6 @@ mod list {
                 rest.as_bytes().get(key_len + 1),
                 None | Some(b' ' | b'\n' | b'\r')
             )
-    }
-
-    /// Whether the last leaf of a tree (in document order) is null or an empty string. (`{}`
-    /// and `[]` are written with brackets, so their positions are their own.)
-    fn ends_empty(n: &Node) -> bool {
-        match &n.value {
-            Value::Null => true,
-            Value::Str(s) => s.is_empty(),
-            Value::Seq(items) => items.last().is_some_and(ends_empty),
-            Value::Map(entries) => entries.last().is_some_and(|e| ends_empty(&e.value)),
-            _ => false,
-        }
     }
 
     pub(super) fn parse_split(text: &str, first_line: u32, limits: &Limits) -> Option<Node> {
@@ -363,7 +355,7 @@ mod list {
                 lines.next();
             }
         }
-        if items.len() < 2 || items.iter().any(|it| ends_in_block_indicator(&it.text)) {
+        if items.len() < 2 || items.iter().any(|it| ends_in_implicit_value(&it.text)) {
             return None;
         }
         let mut root = match parse_text(&frame, first_line, 0, limits) {
@@ -386,12 +378,7 @@ mod list {
             )
             .collect::<Vec<_>>();
         let nodes: Vec<Node> = parsed.into_iter().collect::<Option<Vec<_>>>()?;
-        // an empty node at the end of an item takes its position from what follows the item,
-        // which the item's own parse cannot see
-        if nodes
-            .iter()
-            .any(|n| !matches!(n.value, Value::Map(_)) || ends_empty(n))
-        {
+        if nodes.iter().any(|n| !matches!(n.value, Value::Map(_))) {
             return None;
         }
         // the parser places a block sequence just after its first `- `; kubectl's items start on
