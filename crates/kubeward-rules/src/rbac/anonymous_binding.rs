@@ -1,4 +1,4 @@
-use super::grants::RBAC_GROUP;
+use super::grants;
 use crate::declare_rule;
 use crate::finding::{Finding, Severity};
 use crate::rule::{Context, Rule, RuleMeta};
@@ -134,14 +134,8 @@ impl Rule for RbacAnonymousBinding {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for b in cx
-            .index
-            .of_kind("ClusterRoleBinding")
-            .chain(cx.index.of_kind("RoleBinding"))
-        {
-            if b.oref.group() == RBAC_GROUP {
-                self.check_binding(cx, b, out);
-            }
+        for b in grants::bindings(cx) {
+            self.check_binding(cx, b, out);
         }
     }
 }

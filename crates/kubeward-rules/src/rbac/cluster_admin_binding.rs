@@ -152,14 +152,8 @@ impl Rule for RbacClusterAdminBinding {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for b in cx
-            .index
-            .of_kind("ClusterRoleBinding")
-            .chain(cx.index.of_kind("RoleBinding"))
-        {
-            if b.oref.group() == RBAC_GROUP {
-                self.check_binding(cx, b, out);
-            }
+        for b in grants::bindings(cx) {
+            self.check_binding(cx, b, out);
         }
     }
 }
