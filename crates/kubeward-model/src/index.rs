@@ -36,6 +36,32 @@ pub const CLUSTER_SCOPED: &[&str] = &[
     "MutatingAdmissionPolicyBinding",
 ];
 
+/// API groups served by Kubernetes itself (the rest belong to custom resources).
+pub const BUILTIN_API_GROUPS: &[&str] = &[
+    "",
+    "apps",
+    "batch",
+    "extensions",
+    "networking.k8s.io",
+    "policy",
+    "rbac.authorization.k8s.io",
+    "autoscaling",
+    "storage.k8s.io",
+    "scheduling.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "node.k8s.io",
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "apiregistration.k8s.io",
+    "certificates.k8s.io",
+    "events.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+    "resource.k8s.io",
+    "authentication.k8s.io",
+    "authorization.k8s.io",
+];
+
 pub fn is_cluster_scoped(kind: &str) -> bool {
     CLUSTER_SCOPED.contains(&kind)
 }

@@ -1,5 +1,6 @@
 //! Small helpers shared by the network rules.
 
+use kubeward_model::index::BUILTIN_API_GROUPS as BUILTIN_GROUPS;
 use kubeward_model::{effective_namespace, Index, Object, PodTemplate, Selector};
 use std::collections::{HashMap, HashSet};
 
@@ -50,32 +51,6 @@ pub fn matches_template(sel: &Selector, t: &PodTemplate<'_>) -> bool {
             .filter(|r| !added.contains(&r.key.as_str()))
             .all(|r| r.matches(label(&r.key)))
 }
-
-/// API groups of built-in Kubernetes objects.
-const BUILTIN_GROUPS: &[&str] = &[
-    "",
-    "apps",
-    "batch",
-    "extensions",
-    "networking.k8s.io",
-    "policy",
-    "rbac.authorization.k8s.io",
-    "autoscaling",
-    "storage.k8s.io",
-    "scheduling.k8s.io",
-    "coordination.k8s.io",
-    "discovery.k8s.io",
-    "node.k8s.io",
-    "admissionregistration.k8s.io",
-    "apiextensions.k8s.io",
-    "apiregistration.k8s.io",
-    "certificates.k8s.io",
-    "events.k8s.io",
-    "flowcontrol.apiserver.k8s.io",
-    "resource.k8s.io",
-    "authentication.k8s.io",
-    "authorization.k8s.io",
-];
 
 /// Custom resource kinds known not to create pods (monitoring, certificates, routing,
 /// mesh and secret-sync configuration).

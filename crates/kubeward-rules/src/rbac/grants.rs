@@ -4,6 +4,7 @@
 //! This is a per-role reading only: bindings and aggregated ClusterRoles are not resolved here
 //! (that is the job of an effective-permission engine).
 
+use kubeward_model::index::BUILTIN_API_GROUPS as BUILTIN_GROUPS;
 use kubeward_model::{FieldPath, Node, Object};
 
 /// The RBAC API group.
@@ -130,30 +131,6 @@ fn resource_match(item: &str, wanted: &str) -> Option<Match> {
     }
     None
 }
-
-/// API groups of built-in Kubernetes resources, where the sensitive ones live.
-const BUILTIN_GROUPS: &[&str] = &[
-    "",
-    "apps",
-    "batch",
-    "extensions",
-    "networking.k8s.io",
-    "policy",
-    RBAC_GROUP,
-    "autoscaling",
-    "storage.k8s.io",
-    "admissionregistration.k8s.io",
-    "apiextensions.k8s.io",
-    "apiregistration.k8s.io",
-    "certificates.k8s.io",
-    "coordination.k8s.io",
-    "discovery.k8s.io",
-    "authentication.k8s.io",
-    "authorization.k8s.io",
-    "scheduling.k8s.io",
-    "node.k8s.io",
-    "resource.k8s.io",
-];
 
 impl RuleEntry<'_> {
     /// Whether the entry reaches a built-in API group (or every group), rather than only
