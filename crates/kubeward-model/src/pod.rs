@@ -93,6 +93,11 @@ impl<'a> Container<'a> {
     pub fn image(&self) -> Option<&'a str> {
         self.node.str_at("image")
     }
+
+    /// The `env` entries (empty when unset).
+    pub fn env(&self) -> &'a [Node] {
+        self.node.get("env").map(Node::items).unwrap_or(&[])
+    }
 }
 
 /// The pod template of a workload (or the spec of a Pod).

@@ -2,7 +2,6 @@ use super::detect;
 use crate::declare_rule;
 use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
-use kubeward_model::Node;
 
 declare_rule! {
     /// ## What it does
@@ -70,14 +69,7 @@ impl Rule for SecretInEnvLiteral {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for t in cx.index.pod_templates() {
             for c in t.containers() {
-                for (j, env) in c
-                    .node
-                    .get("env")
-                    .map(Node::items)
-                    .unwrap_or(&[])
-                    .iter()
-                    .enumerate()
-                {
+                for (j, env) in c.env().iter().enumerate() {
                     let (Some(name), Some(value)) = (env.str_at("name"), env.str_at("value"))
                     else {
                         continue;

@@ -51,14 +51,7 @@ impl Rule for SecretEnvVarReference {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for t in cx.index.pod_templates() {
             for c in t.containers() {
-                for (j, env) in c
-                    .node
-                    .get("env")
-                    .map(Node::items)
-                    .unwrap_or(&[])
-                    .iter()
-                    .enumerate()
-                {
+                for (j, env) in c.env().iter().enumerate() {
                     let Some(r) = env.at(&["valueFrom", "secretKeyRef"]) else {
                         continue;
                     };
