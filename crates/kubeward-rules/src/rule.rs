@@ -18,13 +18,6 @@ pub struct RuleMeta {
     pub doc: &'static str,
 }
 
-impl RuleMeta {
-    /// The first section of the doc after the summary paragraph, for short help.
-    pub fn help(&self) -> &'static str {
-        self.doc
-    }
-}
-
 /// Pod Security level.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
