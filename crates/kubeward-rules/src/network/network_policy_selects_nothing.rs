@@ -1,8 +1,8 @@
-use super::util::{describe_selector, Namespaces};
+use super::util::{selects_nothing, Namespaces};
 use crate::declare_rule;
 use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
-use kubeward_model::{effective_namespace, FieldPath, Selector};
+use kubeward_model::Selector;
 
 declare_rule! {
     /// ## What it does
@@ -59,26 +59,13 @@ impl Rule for NetworkPolicySelectsNothing {
             let Some(node) = np.spec().get("podSelector") else {
                 continue;
             };
-            let sel = Selector::from_label_selector(node);
-            if sel.is_empty() {
-                continue;
-            }
-            let ns = effective_namespace(np);
-            if namespaces.selects_any(ns, &sel) || namespaces.cannot_judge(ns, &sel) {
-                continue;
-            }
-            out.push(Finding::new(
-                Self::META.name,
-                Self::META.severity,
-                cx.snapshot,
+            out.extend(selects_nothing(
+                cx,
+                &namespaces,
+                &Self::META,
                 np,
-                &FieldPath::root().key("spec").key("podSelector"),
-                format!(
-                    "NetworkPolicy \"{}\" selects {} but no pod template in namespace {} has these labels",
-                    np.name(),
-                    describe_selector(&sel),
-                    ns.unwrap_or("default")
-                ),
+                "podSelector",
+                &Selector::from_label_selector(node),
                 "Fix the podSelector to match the labels of the pods to protect, or remove the policy.",
             ));
         }

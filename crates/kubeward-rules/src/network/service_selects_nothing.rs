@@ -1,8 +1,8 @@
-use super::util::{describe_selector, service_type, Namespaces};
+use super::util::{selects_nothing, service_type, Namespaces};
 use crate::declare_rule;
 use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
-use kubeward_model::{effective_namespace, FieldPath, Selector};
+use kubeward_model::Selector;
 
 declare_rule! {
     /// ## What it does
@@ -69,26 +69,13 @@ impl Rule for ServiceSelectsNothing {
             let Some(node) = svc.spec().get("selector") else {
                 continue;
             };
-            let sel = Selector::from_map(node);
-            if sel.is_empty() {
-                continue;
-            }
-            let ns = effective_namespace(svc);
-            if namespaces.selects_any(ns, &sel) || namespaces.cannot_judge(ns, &sel) {
-                continue;
-            }
-            out.push(Finding::new(
-                Self::META.name,
-                Self::META.severity,
-                cx.snapshot,
+            out.extend(selects_nothing(
+                cx,
+                &namespaces,
+                &Self::META,
                 svc,
-                &FieldPath::root().key("spec").key("selector"),
-                format!(
-                    "Service \"{}\" selects {} but no pod template in namespace {} has these labels",
-                    svc.name(),
-                    describe_selector(&sel),
-                    ns.unwrap_or("default")
-                ),
+                "selector",
+                &Selector::from_map(node),
                 "Fix the selector to match the pod template labels, or remove the Service.",
             ));
         }

@@ -177,3 +177,38 @@ pub fn describe_selector(sel: &Selector) -> String {
     }
     parts.join(", ")
 }
+
+/// The finding for `obj` when its selector at `spec.<field>` matches no pod template of its
+/// namespace and the namespace can be judged (see [`Namespaces::cannot_judge`]).
+pub fn selects_nothing(
+    cx: &crate::rule::Context<'_>,
+    namespaces: &Namespaces<'_, '_>,
+    meta: &'static crate::rule::RuleMeta,
+    obj: &Object,
+    field: &str,
+    sel: &Selector,
+    remediation: &str,
+) -> Option<crate::finding::Finding> {
+    if sel.is_empty() {
+        return None;
+    }
+    let ns = effective_namespace(obj);
+    if namespaces.selects_any(ns, sel) || namespaces.cannot_judge(ns, sel) {
+        return None;
+    }
+    Some(crate::finding::Finding::new(
+        meta.name,
+        meta.severity,
+        cx.snapshot,
+        obj,
+        &kubeward_model::FieldPath::root().key("spec").key(field),
+        format!(
+            "{} \"{}\" selects {} but no pod template in namespace {} has these labels",
+            obj.kind(),
+            obj.name(),
+            describe_selector(sel),
+            ns.unwrap_or("default")
+        ),
+        remediation,
+    ))
+}
