@@ -63,30 +63,27 @@ declare_rule! {
 /// Values larger than this are not searched (dashboards of several megabytes hold none).
 const MAX_SCAN: usize = 4 << 20;
 
-/// Standard base64 decoding, lenient about whitespace; `None` on other characters.
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine as _;
+
+/// Standard base64 with or without padding (and lenient about trailing bits).
+const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// Decodes `binaryData` (standard or URL-safe alphabet, padding optional, line breaks ignored).
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut acc: u32 = 0;
-    let mut bits = 0;
-    for c in text.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            b'=' | b' ' | b'\n' | b'\r' | b'\t' => continue,
-            _ => return None,
-        };
-        acc = (acc << 6) | v as u32;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
+    let compact: String = text.split_ascii_whitespace().collect();
+    BASE64
+        .decode(&compact)
+        .or_else(|_| {
+            let url = GeneralPurpose::new(&base64::alphabet::URL_SAFE, *BASE64.config());
+            url.decode(&compact)
+        })
+        .ok()
 }
 
 impl Rule for SecretInConfigMap {
