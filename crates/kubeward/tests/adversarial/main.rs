@@ -1,0 +1,5 @@
+//! The adversarial suite (issue 6): one module per class of hostile input, each test building
+//! its own small input in a temporary folder. A class that broke once has a test that failed
+//! before its fix; a class that held has a test so it keeps holding. See `SECURITY.md`.
+
+mod common;
