@@ -5,10 +5,10 @@
 # `checkov` is on PATH (pip install checkov==3.3.30).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SHARED=../shared
+
 mkdir -p bench-data
-[ -f bench-data/c10k.yaml ] || python3 "$SHARED/corpus/gen_cluster.py" --namespaces 20 --objects 10000 -o bench-data/c10k.yaml
-[ -f bench-data/c100k.yaml ] || python3 "$SHARED/corpus/gen_cluster.py" --namespaces 200 --objects 100000 -o bench-data/c100k.yaml
+[ -f bench-data/c10k.yaml ] || python3 benches/gen_cluster.py --namespaces 20 --objects 10000 -o bench-data/c10k.yaml
+[ -f bench-data/c100k.yaml ] || python3 benches/gen_cluster.py --namespaces 200 --objects 100000 -o bench-data/c100k.yaml
 
 echo "== in-process: parse only vs whole scan (cargo bench -p kubeward-benches)"
 cargo bench -q -p kubeward-benches 2>/dev/null
@@ -17,7 +17,7 @@ cargo build -q --release -p kubeward
 K=target/release/kubeward
 echo
 echo "== CLI wall time and peak memory (3 runs each, JSON report to a file)"
-for input in "$SHARED/corpus/real" bench-data/c10k.yaml bench-data/c100k.yaml; do
+for input in testdata/real bench-data/c10k.yaml bench-data/c100k.yaml; do
   for run in 1 2 3; do
     /usr/bin/time -f "$(basename "$input") run $run: %e s wall, %M KB peak RSS" \
       "$K" scan "$input" --format json -o /tmp/kubeward-bench.json >/dev/null 2>/tmp/kubeward-bench.err || true
@@ -34,6 +34,6 @@ if command -v checkov >/dev/null 2>&1; then
   echo
   echo "== Checkov on the real corpus"
   /usr/bin/time -f "checkov: %e s wall, %M KB peak RSS" \
-    checkov -d "$SHARED/corpus/real" --framework kubernetes -o json --quiet >/tmp/checkov.json 2>/tmp/checkov.err || true
+    checkov -d testdata/real --framework kubernetes -o json --quiet >/tmp/checkov.json 2>/tmp/checkov.err || true
   tail -n 1 /tmp/checkov.err
 fi

@@ -1,7 +1,7 @@
 //! Parsing alone versus the whole scan (load, analyse with every rule, filter, JSON report).
 //!
 //! `cargo bench -p kubeward-benches [-- PATH...]`; without paths it measures the real corpus
-//! (`../shared/corpus/real`) and the dumps that `benches/run.sh` generates under `bench-data/`.
+//! (`testdata/real`) and the dumps that `benches/run.sh` generates under `bench-data/`.
 
 use kubeward_benches::{inputs, load, median};
 use kubeward_report::{Format, ScanResult};
@@ -17,7 +17,7 @@ fn main() {
         .collect();
     if targets.is_empty() {
         targets = vec![
-            root.join("../shared/corpus/real"),
+            root.join("testdata/real"),
             root.join("bench-data/c10k.yaml"),
             root.join("bench-data/c100k.yaml"),
         ];

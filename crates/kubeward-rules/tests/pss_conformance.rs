@@ -1,5 +1,5 @@
 //! Pod Security Standards conformance: every upstream pod-security-admission fixture in
-//! `../shared/conformance/pss` (4,537 pods) gets the upstream verdict, the expected message
+//! `testdata/pss` (4,537 pods) gets the upstream verdict, the expected message
 //! substring, and the full denial text of `index.json`'s `derivedDetail`; each pod wrapped in a
 //! Deployment template gets the same violations.
 
@@ -12,7 +12,7 @@ use std::path::PathBuf;
 fn conformance_dir() -> PathBuf {
     PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/conformance/pss"
+        "/../../testdata/pss"
     ))
 }
 
@@ -141,7 +141,7 @@ fn upstream_fixtures_match_verdict_substring_and_derived_detail() {
 fn real_corpus_evaluates_without_panicking() {
     let dir = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpus/real"
+        "/../../testdata/real"
     ));
     let mut files = Vec::new();
     let mut stack = vec![dir];

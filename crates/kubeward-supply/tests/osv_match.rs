@@ -1,4 +1,4 @@
-//! Matching against the real OSV records in `shared/corpus/osv/` (see its SOURCES.md), with
+//! Matching against the real OSV records in `testdata/osv/` (see its SOURCES.md), with
 //! the expectations of its EXPECTED_MATCHES.tsv.
 
 use kubeward_supply::osv::{Database, FixState, PackageQuery, VexDocument};
@@ -7,10 +7,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 fn corpus() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/osv")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/osv")
 }
 
-/// The language packages that `shared/tools/make_test_image.py` installs (ecosystem, name,
+/// The language packages that `tools/make_test_image.py` installs (ecosystem, name,
 /// version): every package of the image that this corpus has records for, and more.
 const IMAGE_PACKAGES: &[(&str, &str, &str)] = &[
     ("PyPI", "requests", "2.25.1"),

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 fn corpus(sub: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/osv")
+        .join("../../testdata/osv")
         .join(sub)
 }
 

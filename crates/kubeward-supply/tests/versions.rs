@@ -1,4 +1,4 @@
-//! Version ordering against the shared corpus (`shared/corpus/versions/cases.yaml`) and
+//! Version ordering against the vendored cases (`testdata/versions/cases.yaml`) and
 //! Maven `ComparableVersion` facts.
 
 use kubeward_supply::version::{compare, Ecosystem};
@@ -29,7 +29,7 @@ fn field(line: &str, key: &str) -> Option<String> {
 
 fn load_cases() -> Vec<Case> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/versions/cases.yaml");
+        .join("../../testdata/versions/cases.yaml");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let mut cases = Vec::new();

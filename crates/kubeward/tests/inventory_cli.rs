@@ -16,7 +16,7 @@ fn kubeward() -> Command {
 
 fn osv(sub: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/osv")
+        .join("../../testdata/osv")
         .join(sub)
 }
 

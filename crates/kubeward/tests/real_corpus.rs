@@ -1,4 +1,4 @@
-//! Scans the real manifests of `../shared/corpus/real` (see its SOURCES.md): every valid
+//! Scans the real manifests of `testdata/real` (see its SOURCES.md): every valid
 //! document loads, and the only errors are the two documents the API server itself rejects.
 
 use assert_cmd::Command;
@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 #[test]
 fn the_real_corpus_loads_completely() {
-    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/real");
+    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/real");
     assert!(corpus.is_dir(), "{} is missing", corpus.display());
     let out = Command::cargo_bin("kubeward")
         .unwrap()
