@@ -10,6 +10,7 @@
 mod checks;
 pub mod namespace;
 mod policy;
+mod privileged_namespace;
 mod rules;
 
 pub use checks::{go_quote, safe_sysctl};
@@ -23,7 +24,9 @@ use crate::rule::Rule;
 
 /// The rules of this domain.
 pub fn rules() -> Vec<&'static dyn Rule> {
-    rules::all()
+    let mut all = rules::all();
+    all.push(&privileged_namespace::PrivilegedNamespaceAdmits);
+    all
 }
 
 #[cfg(test)]

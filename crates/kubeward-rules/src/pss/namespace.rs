@@ -58,6 +58,9 @@ pub struct NamespacePolicy {
     pub warn: LevelVersion,
     /// Invalid label values, as `label: reason` (the policy falls back as upstream does).
     pub errors: Vec<String>,
+    /// Whether the namespace sets the `enforce` label (valid or not): only then does the
+    /// enforce level come from the namespace rather than the cluster's default.
+    pub enforce_labelled: bool,
 }
 
 impl NamespacePolicy {
@@ -130,6 +133,7 @@ pub fn policy_from_labels<'a>(
         audit: defaults,
         warn: defaults,
         errors: Vec::new(),
+        enforce_labelled: get("enforce").is_some(),
     };
     let mut errors = Vec::new();
     let mut level_of = |suffix: &str, fallback: Level| -> Option<Level> {
@@ -187,11 +191,14 @@ pub fn policy_from_labels<'a>(
     Some(p)
 }
 
-/// The policy of a Namespace object from its labels, with the API server's default
-/// (`privileged:latest`) for modes without a label. `None` without Pod Security labels.
-pub fn namespace_policy(ns: &Object) -> Option<NamespacePolicy> {
+/// The policy of a Namespace object from its labels. Each mode without a label takes
+/// `defaults` (the cluster's `AdmissionConfiguration` defaults: `privileged:latest` on a stock
+/// API server, kubeward's `--pod-security` level in a scan), except that `warn` follows an
+/// explicit, stricter `enforce`. No mode takes its level from `audit` or `warn`. `None` without
+/// Pod Security labels.
+pub fn namespace_policy(ns: &Object, defaults: LevelVersion) -> Option<NamespacePolicy> {
     policy_from_labels(
         |k| ns.metadata().get("labels").and_then(|l| l.str_at(k)),
-        LevelVersion::PRIVILEGED_LATEST,
+        defaults,
     )
 }

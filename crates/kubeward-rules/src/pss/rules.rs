@@ -33,15 +33,22 @@ fn remediation(check: CheckId) -> &'static str {
     }
 }
 
+/// The level and version of every mode a namespace leaves unlabelled: `--pod-security`.
+pub(crate) fn default_policy(cx: &Context<'_>) -> LevelVersion {
+    let (level, version) = cx.settings.pod_security;
+    LevelVersion::new(level, version)
+}
+
 /// Runs one check over every pod template of the snapshot.
 fn run_rule(cx: &Context<'_>, check: CheckId, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     // Namespace labels are parsed once per namespace, not once per template.
     let mut policies: HashMap<Option<&str>, Option<NamespacePolicy>> = HashMap::new();
+    let defaults = default_policy(cx);
     for t in cx.index.pod_templates() {
         let ns = effective_namespace(t.object);
         let policy = policies.entry(ns).or_insert_with(|| {
             ns.and_then(|n| cx.index.namespace(n))
-                .and_then(namespace_policy)
+                .and_then(|o| namespace_policy(o, defaults))
         });
         if let Some(f) = finding_for(cx, t, check, meta, ns, policy.as_ref()) {
             out.push(f);
@@ -95,7 +102,7 @@ fn finding_for(
     let result = cache[i].1.as_ref()?;
     let mut message = result.message();
     if let (Some(p), Some(ns)) = (policy, ns) {
-        if violated.iter().any(|v| v.0 == Some(Mode::Enforce)) {
+        if p.enforce_labelled && violated.iter().any(|v| v.0 == Some(Mode::Enforce)) {
             let consequence = if t.is_pod() {
                 "the API server rejects this pod".to_string()
             } else {

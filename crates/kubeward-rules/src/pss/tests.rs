@@ -526,9 +526,10 @@ fn namespace_modes_and_enforce_message() {
             info.policy.as_str(),
             info.version.as_str()
         ),
-        ("baseline", "restricted:v1.30", "v1.30")
+        ("baseline", "restricted:latest", "latest")
     );
-    assert_eq!(info.modes, vec!["enforce", "warn"]);
+    // audit has no label: it takes the default level (restricted:latest), not warn's.
+    assert_eq!(info.modes, vec!["enforce", "audit", "warn"]);
     // A restricted-only problem: only warn, no enforce suffix.
     let ape = priv_pod
         .iter()
@@ -539,7 +540,10 @@ fn namespace_modes_and_enforce_message() {
         "allowPrivilegeEscalation != false (container \"web\" must set securityContext.allowPrivilegeEscalation=false)"
     );
     assert_eq!(ape.path, "spec.containers[0].securityContext");
-    assert_eq!(ape.pod_security.as_ref().unwrap().modes, vec!["warn"]);
+    assert_eq!(
+        ape.pod_security.as_ref().unwrap().modes,
+        vec!["audit", "warn"]
+    );
     let dep = findings
         .iter()
         .find(|f| f.object.name == "web" && f.rule == "privileged-container")
@@ -575,13 +579,33 @@ spec:
   containers: [{name: c, image: x, securityContext: {privileged: true}}]
 "#;
     let findings = run_with("pod-security", yaml, &Settings::default());
+    // In "system", enforce is privileged by label: the checks still apply under audit and
+    // warn (unlabelled, so the default level), and one info finding says what enforce admits.
+    let p: Vec<_> = findings.iter().filter(|f| f.object.name == "p").collect();
+    let admits = p
+        .iter()
+        .find(|f| f.rule == "privileged-namespace-admits")
+        .expect("info finding for the privileged namespace");
+    assert_eq!(admits.severity, crate::finding::Severity::Info);
     assert!(
-        findings.iter().all(|f| f.object.name == "q"),
-        "{findings:#?}"
+        admits.message.starts_with(
+            "namespace \"system\" enforces privileged:latest, so the API server admits this pod although it violates baseline: privileged (container \"c\""
+        ),
+        "{}",
+        admits.message
     );
-    let f = findings
+    let p_priv = p
         .iter()
         .find(|f| f.rule == "privileged-container")
+        .expect("privileged-container under audit and warn");
+    assert_eq!(
+        p_priv.pod_security.as_ref().unwrap().modes,
+        vec!["audit", "warn"]
+    );
+    assert!(!p_priv.message.contains("enforces"), "{}", p_priv.message);
+    let f = findings
+        .iter()
+        .find(|f| f.object.name == "q" && f.rule == "privileged-container")
         .unwrap();
     assert!(f.pod_security.as_ref().unwrap().modes.is_empty());
     assert_eq!(f.pod_security.as_ref().unwrap().level, "baseline");
@@ -592,13 +616,27 @@ spec:
         ..Settings::default()
     };
     let findings = run_with("pod-security", yaml, &baseline);
-    let rules: Vec<_> = findings.iter().map(|f| f.rule).collect();
-    assert_eq!(rules, vec!["privileged-container"]);
+    let rules: Vec<_> = findings
+        .iter()
+        .map(|f| (f.object.name.as_str(), f.rule))
+        .collect();
+    assert_eq!(
+        rules,
+        vec![
+            ("p", "privileged-container"),
+            ("p", "privileged-namespace-admits"),
+            ("q", "privileged-container")
+        ]
+    );
     let privileged = Settings {
         pod_security: (Level::Privileged, PolicyVersion::Latest),
         ..Settings::default()
     };
-    assert!(run_with("pod-security", yaml, &privileged).is_empty());
+    let rules: Vec<_> = run_with("pod-security", yaml, &privileged)
+        .iter()
+        .map(|f| f.rule)
+        .collect();
+    assert_eq!(rules, vec!["privileged-namespace-admits"]);
 }
 
 #[test]
@@ -633,4 +671,163 @@ spec:
         d,
         "non-default capabilities (container \"\" must not include \"SYS_ADMIN\" in securityContext.capabilities.add)"
     );
+}
+
+/// Every combination of present, absent and invalid `enforce` / `audit` / `warn` labels and
+/// versions, under two defaults, judged end to end through a baseline check: the modes a
+/// `hostPID` pod is reported under are exactly the modes whose resolved level is at least
+/// baseline, with each mode resolved on its own (issue 7).
+#[test]
+fn every_label_combination_resolves_each_mode_on_its_own() {
+    #[derive(Clone, Copy, Debug)]
+    enum L {
+        Absent,
+        Valid(Level),
+        Invalid,
+    }
+    let levels = [
+        L::Absent,
+        L::Valid(Level::Privileged),
+        L::Valid(Level::Baseline),
+        L::Valid(Level::Restricted),
+        L::Invalid,
+    ];
+    let versions: [Option<&str>; 4] = [None, Some("v1.20"), Some("latest"), Some("1.20")];
+    let name = |l: Level| l.as_str();
+    // The spec, stated independently of the implementation (upstream PolicyToEvaluate plus
+    // the warn default): an unlabelled mode takes the default; an invalid enforce level is
+    // restricted, an invalid audit/warn level privileged; warn follows a valid, stricter enforce.
+    let resolve = |e: L, a: L, w: L, ev: Option<&str>, default: Level| -> [Level; 3] {
+        let pick = |l: L, invalid: Level| match l {
+            L::Absent => default,
+            L::Valid(x) => x,
+            L::Invalid => invalid,
+        };
+        let enforce = pick(e, Level::Restricted);
+        let audit = pick(a, Level::Privileged);
+        let mut warn = pick(w, Level::Privileged);
+        if matches!(w, L::Absent) && matches!(e, L::Valid(_)) && enforce > warn {
+            warn = enforce;
+        }
+        let _ = ev; // versions do not change a baseline check's verdict on hostPID
+        [enforce, audit, warn]
+    };
+    let mut checked = 0;
+    for default in [Level::Restricted, Level::Privileged] {
+        let settings = Settings {
+            pod_security: (default, PolicyVersion::Latest),
+            ..Settings::default()
+        };
+        for e in levels {
+            for a in levels {
+                for w in levels {
+                    for ev in versions {
+                        let mut labels = String::new();
+                        let mut label = |k: &str, v: &str| {
+                            labels
+                                .push_str(&format!("    pod-security.kubernetes.io/{k}: \"{v}\"\n"))
+                        };
+                        for (k, l) in [("enforce", e), ("audit", a), ("warn", w)] {
+                            match l {
+                                L::Absent => {}
+                                L::Valid(x) => label(k, name(x)),
+                                L::Invalid => label(k, "Strict"),
+                            }
+                        }
+                        if let Some(v) = ev {
+                            label("enforce-version", v);
+                            label("warn-version", v);
+                        }
+                        let yaml = format!(
+                            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns\n  labels:\n    team: shop\n{labels}---\n\
+                             apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: ns}}\n\
+                             spec:\n  hostPID: true\n  containers: [{{name: c, image: x}}]\n"
+                        );
+                        let findings = run_with("host-namespaces", &yaml, &settings);
+                        let labelled = labels.contains("pod-security");
+                        let expected: Vec<&str> = if labelled {
+                            let r = resolve(e, a, w, ev, default);
+                            Mode::ALL
+                                .iter()
+                                .zip(r)
+                                .filter(|(_, l)| *l >= Level::Baseline)
+                                .map(|(m, _)| m.as_str())
+                                .collect()
+                        } else {
+                            Vec::new()
+                        };
+                        let fires_expected = if labelled {
+                            !expected.is_empty()
+                        } else {
+                            default >= Level::Baseline
+                        };
+                        assert_eq!(
+                            !findings.is_empty(),
+                            fires_expected,
+                            "labels:\n{labels}default {default:?}: {findings:#?}"
+                        );
+                        if let Some(f) = findings.first() {
+                            assert_eq!(
+                                f.pod_security.as_ref().unwrap().modes,
+                                expected,
+                                "labels:\n{labels}default {default:?}"
+                            );
+                            let enforce_says = f.message.contains("enforces");
+                            assert_eq!(
+                                enforce_says,
+                                !matches!(e, L::Absent) && expected.contains(&"enforce"),
+                                "labels:\n{labels}: {}",
+                                f.message
+                            );
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 2 * 5 * 5 * 5 * 4);
+}
+
+/// Versions: each mode keeps its own version, `warn` takes enforce's version only when it
+/// follows enforce's level and has no version label of its own.
+#[test]
+fn label_versions_per_mode() {
+    let lv = |l, v| LevelVersion::new(l, v);
+    let defaults = lv(Level::Baseline, PolicyVersion::Minor(30));
+    let get = |pairs: &'static [(&'static str, &'static str)]| {
+        policy_from_labels(
+            move |k| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| format!("pod-security.kubernetes.io/{key}") == k)
+                    .map(|(_, v)| *v)
+            },
+            defaults,
+        )
+        .unwrap()
+    };
+    let p = get(&[("warn", "privileged")]);
+    assert_eq!(p.enforce, defaults);
+    assert_eq!(p.audit, defaults);
+    assert_eq!(p.warn, lv(Level::Privileged, PolicyVersion::Minor(30)));
+    assert!(!p.enforce_labelled);
+    let p = get(&[("enforce", "restricted"), ("enforce-version", "v1.25")]);
+    assert_eq!(p.enforce, lv(Level::Restricted, PolicyVersion::Minor(25)));
+    assert_eq!(p.warn, lv(Level::Restricted, PolicyVersion::Minor(25)));
+    assert_eq!(p.audit, defaults);
+    assert!(p.enforce_labelled);
+    let p = get(&[
+        ("enforce", "restricted"),
+        ("enforce-version", "v1.25"),
+        ("warn-version", "v1.22"),
+    ]);
+    assert_eq!(p.warn, lv(Level::Restricted, PolicyVersion::Minor(22)));
+    // enforce not stricter than the default warn: warn keeps the default.
+    let p = get(&[("enforce", "baseline"), ("enforce-version", "v1.25")]);
+    assert_eq!(p.warn, defaults);
+    // Only versions labelled: levels from the defaults.
+    let p = get(&[("audit-version", "v1.10")]);
+    assert_eq!(p.audit, lv(Level::Baseline, PolicyVersion::Minor(10)));
+    assert_eq!(p.enforce, defaults);
 }
