@@ -100,7 +100,7 @@ impl<'s> Index<'s> {
             by_key.insert((o.kind(), ns, o.name()), o.id);
             by_kind.entry(o.kind()).or_default().push(o.id);
             by_kind_ns.entry((o.kind(), ns)).or_default().push(o.id);
-            if let Some(t) = PodTemplate::of(o) {
+            for t in PodTemplate::all(o) {
                 templates_by_ns
                     .entry(ns)
                     .or_default()

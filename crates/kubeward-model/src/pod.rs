@@ -71,19 +71,75 @@ impl ContainerKind {
     }
 }
 
+/// Where a template keeps its containers: a Kubernetes pod spec (`initContainers`,
+/// `containers`, `ephemeralContainers`), or the container-bearing shapes of custom resources
+/// that are not pod specs but become one at run time (Argo Workflows templates, Tekton steps).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Shape {
+    PodSpec,
+    /// An Argo Workflows template: `initContainers`, `container`, `script`,
+    /// `containerSet.containers`, `sidecars`; pod-level fields (`securityContext`, `volumes`)
+    /// on the template itself.
+    ArgoTemplate,
+    /// A Tekton task spec: `steps` and `sidecars` (pod-level settings come from the run's
+    /// `podTemplate`).
+    TektonSteps,
+}
+
+/// One place containers are listed: (kind, key path from the spec, single container or list).
+type ContainerSource = (ContainerKind, &'static [&'static str], bool);
+
+impl Shape {
+    /// The container lists of this shape, in the order Pod Security visits them.
+    pub fn sources(self) -> &'static [ContainerSource] {
+        match self {
+            Shape::PodSpec => &[
+                (ContainerKind::Init, &["initContainers"], false),
+                (ContainerKind::Regular, &["containers"], false),
+                (ContainerKind::Ephemeral, &["ephemeralContainers"], false),
+            ],
+            Shape::ArgoTemplate => &[
+                (ContainerKind::Init, &["initContainers"], false),
+                (ContainerKind::Regular, &["container"], true),
+                (ContainerKind::Regular, &["script"], true),
+                (
+                    ContainerKind::Regular,
+                    &["containerSet", "containers"],
+                    false,
+                ),
+                (ContainerKind::Regular, &["sidecars"], false),
+            ],
+            Shape::TektonSteps => &[
+                (ContainerKind::Regular, &["steps"], false),
+                (ContainerKind::Regular, &["sidecars"], false),
+            ],
+        }
+    }
+}
+
 /// One container of a pod template.
 #[derive(Clone, Copy, Debug)]
 pub struct Container<'a> {
     pub kind: ContainerKind,
+    /// Position in its list (0 for a single container such as Argo's `container`).
     pub index: usize,
     pub node: &'a Node,
     pub name: &'a str,
+    /// The key path of its list (or of the single container) from the pod spec.
+    source: &'static [&'static str],
+    single: bool,
 }
 
 impl<'a> Container<'a> {
-    /// Path of this container relative to the pod spec: `containers[0]`.
+    /// Path of this container relative to the pod spec: `containers[0]` (for custom shapes
+    /// `steps[2]`, `script`, `containerSet.containers[1]`).
     pub fn rel_path(&self) -> FieldPath {
-        FieldPath::root().key(self.kind.field()).index(self.index)
+        let p = self.source.iter().fold(FieldPath::root(), |p, k| p.key(k));
+        if self.single {
+            p
+        } else {
+            p.index(self.index)
+        }
     }
 
     pub fn security_context(&self) -> &'a Node {
@@ -110,19 +166,70 @@ pub struct PodTemplate<'a> {
     pub spec: &'a Node,
     pub meta_path: FieldPath,
     pub spec_path: FieldPath,
+    /// Where the containers are.
+    pub shape: Shape,
 }
 
 impl<'a> PodTemplate<'a> {
-    /// The pod template of an object, if its kind has one.
+    /// The first pod template of an object (see [`PodTemplate::all`]).
     pub fn of(object: &'a Object) -> Option<Self> {
-        let (meta, spec) = template_paths(object.kind(), &object.root)?;
-        Some(PodTemplate {
+        if let Some((meta, spec)) = template_paths(object.kind(), &object.root) {
+            return Some(Self::at(object, meta, spec));
+        }
+        Self::all(object).into_iter().next()
+    }
+
+    fn at(object: &'a Object, meta: &[&str], spec: &[&str]) -> Self {
+        PodTemplate {
             object,
             meta: object.root.at(meta).unwrap_or(Node::null()),
             spec: object.root.at(spec).unwrap_or(Node::null()),
             meta_path: path_of(meta),
             spec_path: path_of(spec),
-        })
+            shape: Shape::PodSpec,
+        }
+    }
+
+    /// Every pod template of an object. Core workload kinds have theirs at a fixed place;
+    /// any other object is searched (to a depth of 24) for what the API server or an operator
+    /// turns into pods: a pod template (a mapping whose `spec` holds `containers`), a pod spec
+    /// (`containers` with at least one `image`), an Argo Workflows template (`container`,
+    /// `script`, `containerSet`), a Tekton task spec (`steps` of which one carries a
+    /// `securityContext`). That covers Ray head and worker groups, JobSet replicated jobs,
+    /// LeaderWorkerSet leader and worker templates, Kubeflow replica specs, Argo and Tekton,
+    /// and operators not known by name. Policy objects (Kyverno, Gatekeeper, Kubewarden, GKE
+    /// Autopilot allowlists) hold
+    /// patterns, not pods, and are not searched.
+    pub fn all(object: &'a Object) -> Vec<Self> {
+        if let Some((meta, spec)) = template_paths(object.kind(), &object.root) {
+            return vec![Self::at(object, meta, spec)];
+        }
+        let group = object.oref.group();
+        if NOT_PODS
+            .iter()
+            .any(|g| group == *g || group.ends_with(&format!(".{g}")))
+        {
+            return Vec::new();
+        }
+        let family = if group == "argoproj.io" {
+            Family::Argo
+        } else if group == "tekton.dev" {
+            Family::Tekton
+        } else {
+            Family::Other
+        };
+        let mut out = Vec::new();
+        for e in object.root.entries() {
+            if matches!(
+                e.key.as_str(),
+                "metadata" | "status" | "apiVersion" | "kind"
+            ) {
+                continue;
+            }
+            let path = FieldPath::root().key(&e.key);
+            find_templates(object, &e.value, path, family, 0, &mut out);
+        }
+        out
     }
 
     /// A path under the pod spec, relative to the object root.
@@ -159,24 +266,26 @@ impl<'a> PodTemplate<'a> {
     /// containers, ephemeral containers.
     pub fn containers(&self) -> Vec<Container<'a>> {
         let mut out = Vec::new();
-        for kind in [
-            ContainerKind::Init,
-            ContainerKind::Regular,
-            ContainerKind::Ephemeral,
-        ] {
-            for (index, node) in self
-                .spec
-                .get(kind.field())
-                .map(Node::items)
-                .unwrap_or(&[])
-                .iter()
-                .enumerate()
-            {
+        for &(kind, source, single) in self.shape.sources() {
+            let Some(list) = self.spec.at(source) else {
+                continue;
+            };
+            let nodes: &[Node] = if single {
+                if !matches!(list.value, crate::value::Value::Map(_)) {
+                    continue;
+                }
+                std::slice::from_ref(list)
+            } else {
+                list.items()
+            };
+            for (index, node) in nodes.iter().enumerate() {
                 out.push(Container {
                     kind,
                     index,
                     node,
                     name: node.str_at("name").unwrap_or(""),
+                    source,
+                    single,
                 });
             }
         }
@@ -243,5 +352,129 @@ pub struct Volume<'a> {
 impl Volume<'_> {
     pub fn rel_path(&self) -> FieldPath {
         FieldPath::root().key("volumes").index(self.index)
+    }
+}
+
+/// API groups whose objects hold pod *patterns* (policies), never pods.
+const NOT_PODS: &[&str] = &[
+    "kyverno.io",
+    "gatekeeper.sh",
+    "kubewarden.io",
+    "wgpolicyk8s.io",
+    "admissionregistration.k8s.io",
+    // GKE Autopilot WorkloadAllowlist: `matchingCriteria` is a pattern of allowed pods.
+    "auto.gke.io",
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Argo,
+    Tekton,
+    Other,
+}
+
+/// How deep the search for embedded templates goes (RayService nests five levels, JobSet
+/// four; 24 leaves room without walking arbitrarily deep documents).
+const MAX_TEMPLATE_DEPTH: usize = 24;
+
+fn is_map(n: &Node) -> bool {
+    matches!(n.value, crate::value::Value::Map(_))
+}
+
+/// A list of containers that looks real: mappings, at least one with a string `image`.
+fn has_image_containers(n: Option<&Node>) -> bool {
+    let Some(list) = n else { return false };
+    let items = list.items();
+    !items.is_empty()
+        && items.iter().all(is_map)
+        && items.iter().any(|c| c.str_at("image").is_some())
+}
+
+fn find_templates<'a>(
+    object: &'a Object,
+    node: &'a Node,
+    path: FieldPath,
+    family: Family,
+    depth: usize,
+    out: &mut Vec<PodTemplate<'a>>,
+) {
+    if depth > MAX_TEMPLATE_DEPTH {
+        return;
+    }
+    match &node.value {
+        crate::value::Value::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                find_templates(object, item, path.index(i), family, depth + 1, out);
+            }
+        }
+        crate::value::Value::Map(_) => {
+            // A pod template: `{metadata, spec: {containers}}`.
+            if let Some(spec) = node.get("spec").filter(|s| is_map(s)) {
+                if has_image_containers(spec.get("containers")) {
+                    out.push(PodTemplate {
+                        object,
+                        meta: node.get("metadata").unwrap_or(Node::null()),
+                        spec,
+                        meta_path: path.key("metadata"),
+                        spec_path: path.key("spec"),
+                        shape: Shape::PodSpec,
+                    });
+                    return;
+                }
+            }
+            // A bare pod spec.
+            if has_image_containers(node.get("containers")) {
+                out.push(PodTemplate {
+                    object,
+                    meta: Node::null(),
+                    spec: node,
+                    meta_path: path.clone(),
+                    spec_path: path,
+                    shape: Shape::PodSpec,
+                });
+                return;
+            }
+            match family {
+                Family::Argo
+                    if node.get("container").is_some_and(is_map)
+                        || node.get("script").is_some_and(is_map)
+                        || node.at(&["containerSet", "containers"]).is_some() =>
+                {
+                    out.push(PodTemplate {
+                        object,
+                        meta: node.get("metadata").unwrap_or(Node::null()),
+                        spec: node,
+                        meta_path: path.key("metadata"),
+                        spec_path: path,
+                        shape: Shape::ArgoTemplate,
+                    });
+                    return;
+                }
+                Family::Tekton
+                    if node.get("steps").is_some_and(|steps| {
+                        steps
+                            .items()
+                            .iter()
+                            .chain(node.get("sidecars").map(Node::items).unwrap_or(&[]))
+                            .any(|c| c.get("securityContext").is_some_and(is_map))
+                    }) =>
+                {
+                    out.push(PodTemplate {
+                        object,
+                        meta: Node::null(),
+                        spec: node,
+                        meta_path: path.clone(),
+                        spec_path: path,
+                        shape: Shape::TektonSteps,
+                    });
+                    return;
+                }
+                _ => {}
+            }
+            for e in node.entries() {
+                find_templates(object, &e.value, path.key(&e.key), family, depth + 1, out);
+            }
+        }
+        _ => {}
     }
 }
