@@ -11,17 +11,22 @@
 //! <Ecosystem>/all.zip.part.json   the validators (ETag, Last-Modified) the part belongs to
 //! ```
 //!
-//! A download is verified before it replaces anything: the length announced by the server,
-//! the CRC32C of Google Cloud Storage's `x-goog-hash` header when present, and the zip itself
-//! (every entry is read, so each entry's CRC-32 is checked, and it must hold OSV JSON). Only
-//! then is the part renamed over `all.zip` (an atomic replace on one file system) and the
-//! manifest rewritten (written to a temporary file, then renamed). A failed or corrupt
-//! download never touches the previous database.
+//! A download is bounded: a total deadline and a minimum transfer rate ([`transfer::Limits`]),
+//! redirects only within the class of host it started on ([`transfer::check_redirect`]). It
+//! is verified before it replaces anything: the length announced by the server, the CRC32C
+//! of Google Cloud Storage's `x-goog-hash` header when present, and the zip itself: its
+//! layout against a decompression budget (entry count, declared sizes, ratio, no overlapping
+//! entries: [`crate::osv::db::check_zip`]), then every entry read (so each entry's CRC-32 is
+//! checked) and every `*.json` entry parsed as OSV records; one invalid entry, or no record
+//! at all, rejects the download. Only then is the part renamed over `all.zip` (an atomic
+//! replace on one file system) and the manifest rewritten (written to a temporary file, then
+//! renamed). A failed or rejected download never touches the previous database.
 //!
 //! Nothing here prints or reads the environment: the caller passes the folder, the base URL
 //! and the proxy, and receives [`Event`]s to show progress.
 
 mod checksum;
+pub mod transfer;
 
 use crate::osv::Database;
 use serde::{Deserialize, Serialize};
@@ -173,10 +178,13 @@ pub struct UpdateOptions {
     pub read_timeout: Duration,
     /// Largest export accepted, in bytes.
     pub max_bytes: u64,
+    /// Deadline and minimum rate of each export's download.
+    pub limits: transfer::Limits,
 }
 
 impl UpdateOptions {
-    /// Options for `dir` with the defaults: osv.dev, no proxy, 30 s timeouts, 4 GiB.
+    /// Options for `dir` with the defaults: osv.dev, no proxy, 30 s connect and header
+    /// timeouts, 4 GiB, [`transfer::Limits::default`] (30 minutes, 1 KiB/s over 60 s).
     pub fn new(dir: impl Into<PathBuf>) -> UpdateOptions {
         UpdateOptions {
             dir: dir.into(),
@@ -185,6 +193,7 @@ impl UpdateOptions {
             connect_timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(30),
             max_bytes: 4 << 30,
+            limits: transfer::Limits::default(),
         }
     }
 }
@@ -384,6 +393,10 @@ pub fn update(
         .timeout_connect(Some(opts.connect_timeout))
         .timeout_recv_response(Some(opts.read_timeout))
         .timeout_recv_body(None)
+        // a read that waits a whole rate window has received nothing in it
+        .timeout_per_read(Some(opts.limits.window).filter(|_| opts.limits.min_rate > 0))
+        // redirects are followed by `get` after `transfer::check_redirect`
+        .max_redirects(0)
         .user_agent(concat!("kubeward/", env!("CARGO_PKG_VERSION")))
         .proxy(None);
     if let Some(p) = &opts.proxy {
@@ -483,26 +496,24 @@ fn update_one(
         let _ = fs::remove_file(&meta_path);
     }
 
+    let mut meter = transfer::Meter::new(opts.limits);
     let mut attempts = 0;
     let (mut resp, status) = loop {
         attempts += 1;
-        let mut req = agent.get(&url);
+        let mut headers: Vec<(&str, String)> = Vec::new();
         if let (Some(m), true) = (&meta, offset > 0) {
-            req = req.header("Range", format!("bytes={offset}-"));
+            headers.push(("Range", format!("bytes={offset}-")));
             if let Some(v) = m.etag.as_ref().or(m.last_modified.as_ref()) {
-                req = req.header("If-Range", v.as_str());
+                headers.push(("If-Range", v.clone()));
             }
         } else if let Some(c) = current {
             if let Some(e) = &c.etag {
-                req = req.header("If-None-Match", e.as_str());
+                headers.push(("If-None-Match", e.clone()));
             } else if let Some(lm) = &c.last_modified {
-                req = req.header("If-Modified-Since", lm.as_str());
+                headers.push(("If-Modified-Since", lm.clone()));
             }
         }
-        let resp = req.call().map_err(|e| DbError::Http {
-            url: url.clone(),
-            message: e.to_string(),
-        })?;
+        let resp = get(agent, &url, &headers, &meter)?;
         let status = resp.status().as_u16();
         if status == 416 && attempts == 1 {
             // the part does not fit the object any more: start over
@@ -590,22 +601,30 @@ fn update_one(
         total,
     });
 
-    // transfer
+    // transfer, within the deadline and above the minimum rate
     let mut done = offset;
     let mut reader = resp.body_mut().with_config().limit(u64::MAX).reader();
     let mut buf = vec![0u8; 64 * 1024];
     let mut last_report = done;
+    meter.body_started();
     loop {
-        let n = match reader.read(&mut buf) {
+        let read = match reader.read(&mut buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Ok(n) => meter.add(n).map(|_| n).map_err(|s| s.to_string()),
+            Err(e) => Err(meter
+                .explain(is_timeout(&e))
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| e.to_string())),
+        };
+        let n = match read {
             Ok(0) => break,
             Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
+            Err(message) => {
                 let _ = file.sync_all();
                 return Err(DbError::Interrupted {
                     url,
                     received: done,
-                    message: e.to_string(),
+                    message,
                 });
             }
         };
@@ -677,7 +696,7 @@ fn update_one(
     let records = match verify_zip(&part_path) {
         Ok(0) => return Err(reject("the zip holds no OSV JSON records".into())),
         Ok(n) => n,
-        Err(e) => return Err(reject(format!("not a valid zip: {e}"))),
+        Err(e) => return Err(reject(e)),
     };
     fs::rename(&part_path, &final_path).map_err(io_err(&final_path))?;
     let _ = fs::remove_file(&meta_path);
@@ -717,28 +736,99 @@ fn hash_file(path: &Path) -> io::Result<(String, u32)> {
     Ok((hex, crc.finish()))
 }
 
-/// Reads every entry of the zip to its end (the zip reader checks each entry's CRC-32 there)
-/// and counts the JSON entries.
+/// Checks the zip against the decompression budget, reads every entry to its end (the zip
+/// reader checks each entry's CRC-32 there) and parses every `*.json` entry as OSV records.
+/// Returns the number of records; `Err` (with the reason, ready to show) when the layout is
+/// over budget, an entry is damaged, or any JSON entry is not OSV records.
 fn verify_zip(path: &Path) -> Result<usize, String> {
-    let f = File::open(path).map_err(|e| e.to_string())?;
-    let mut zip = zip::ZipArchive::new(io::BufReader::new(f)).map_err(|e| e.to_string())?;
+    use crate::osv::db::{check_zip, parse_records, read_entry, ZipBudget, MAX_RECORD_BYTES};
+    let invalid = |e: &dyn std::fmt::Display| format!("not a valid zip: {e}");
+    let f = File::open(path).map_err(|e| invalid(&e))?;
+    let len = f.metadata().map_err(|e| invalid(&e))?.len();
+    let mut zip = zip::ZipArchive::new(io::BufReader::new(f)).map_err(|e| invalid(&e))?;
+    check_zip(&mut zip, len, &ZipBudget::default())?;
     let mut records = 0;
-    let mut sink = vec![0u8; 64 * 1024];
+    let (mut json_entries, mut bad) = (0usize, Vec::new());
     for i in 0..zip.len() {
-        let mut entry = zip.by_index(i).map_err(|e| e.to_string())?;
+        let mut entry = zip.by_index(i).map_err(|e| invalid(&e))?;
         let name = entry.name().to_string();
-        loop {
-            match entry.read(&mut sink) {
-                Ok(0) => break,
-                Ok(_) => {}
-                Err(e) => return Err(format!("{name}: {e}")),
-            }
+        let is_json = !entry.is_dir() && name.to_ascii_lowercase().ends_with(".json");
+        let limit = if is_json { MAX_RECORD_BYTES } else { u64::MAX };
+        let data = read_entry(&mut entry, limit).map_err(|e| invalid(&format!("{name}: {e}")))?;
+        if !is_json {
+            continue;
         }
-        if !entry.is_dir() && name.to_ascii_lowercase().ends_with(".json") {
-            records += 1;
+        json_entries += 1;
+        match parse_records(&data, &name) {
+            Ok(r) if r.is_empty() => bad.push(format!("{name}: holds no record")),
+            Ok(r) => records += r.len(),
+            Err(e) => bad.push(e.to_string()),
         }
     }
+    if let Some(first) = bad.first() {
+        return Err(format!(
+            "{} of {json_entries} JSON entries are not OSV records (first: {first})",
+            bad.len()
+        ));
+    }
     Ok(records)
+}
+
+/// True when a read failed by a timeout (ureq wraps its own timeouts in `io::Error`).
+fn is_timeout(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::TimedOut
+        || e.get_ref()
+            .and_then(|x| x.downcast_ref::<ureq::Error>())
+            .is_some_and(|u| matches!(u, ureq::Error::Timeout(_)))
+}
+
+/// GET `url` with `headers`, following redirects that [`transfer::check_redirect`] accepts
+/// (at most [`transfer::MAX_REDIRECTS`]), within the meter's deadline.
+fn get(
+    agent: &ureq::Agent,
+    url: &str,
+    headers: &[(&str, String)],
+    meter: &transfer::Meter,
+) -> Result<ureq::http::Response<ureq::Body>, DbError> {
+    let http_err = |message: String| DbError::Http {
+        url: url.to_string(),
+        message,
+    };
+    let mut at = url.to_string();
+    for _ in 0..=transfer::MAX_REDIRECTS {
+        let remaining = meter.remaining().map_err(|s| http_err(s.to_string()))?;
+        let mut req = agent
+            .get(&at)
+            .config()
+            .timeout_global(Some(remaining))
+            .build();
+        for (k, v) in headers {
+            req = req.header(*k, v.as_str());
+        }
+        let resp = req.call().map_err(|e| match e {
+            ureq::Error::Timeout(_) if meter.near_deadline() => {
+                http_err(transfer::Stopped::Deadline(meter.limits().deadline).to_string())
+            }
+            e => http_err(e.to_string()),
+        })?;
+        if !matches!(resp.status().as_u16(), 301 | 302 | 303 | 307 | 308) {
+            return Ok(resp);
+        }
+        let Some(location) = header(&resp, "location").filter(|l| !l.is_empty()) else {
+            return Err(http_err(format!(
+                "HTTP {} without a Location",
+                resp.status().as_u16()
+            )));
+        };
+        let next = transfer::resolve_location(&at, &location);
+        transfer::check_redirect(url, &at, &next)
+            .map_err(|why| http_err(format!("refused redirect to {next}: {why}")))?;
+        at = next;
+    }
+    Err(http_err(format!(
+        "more than {} redirects",
+        transfer::MAX_REDIRECTS
+    )))
 }
 
 #[cfg(test)]

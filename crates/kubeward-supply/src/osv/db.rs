@@ -11,6 +11,164 @@ use std::path::{Path, PathBuf};
 /// Largest JSON file or zip entry read (a guard against decompression bombs).
 pub const MAX_RECORD_BYTES: u64 = 64 * 1024 * 1024;
 
+/// The decompression budget of a zip archive of OSV records, checked on the central
+/// directory before anything is inflated (see [`check_zip`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ZipBudget {
+    /// Most entries (osv.dev's largest export, npm, has a few hundred thousand).
+    pub max_entries: usize,
+    /// Most bytes all entries together may inflate to.
+    pub max_total_bytes: u64,
+    /// Most bytes inflated per byte of archive, once the total is above
+    /// [`ZipBudget::ratio_floor`] (OSV JSON deflates about 5 to 10 times).
+    pub max_ratio: u64,
+    /// Totals up to this size are not held to `max_ratio`.
+    pub ratio_floor: u64,
+}
+
+impl Default for ZipBudget {
+    /// 2 million entries, 16 GiB, ratio 100 above 64 MiB.
+    fn default() -> Self {
+        ZipBudget {
+            max_entries: 2_000_000,
+            max_total_bytes: 16 << 30,
+            max_ratio: 100,
+            ratio_floor: 64 << 20,
+        }
+    }
+}
+
+/// Checks an archive's layout against `budget` before any entry is inflated: the entry count,
+/// the uncompressed sizes the central directory declares (total and ratio to `archive_len`),
+/// and that no two entries (local header and compressed data) share a byte, nor an entry the
+/// central directory. Returns the declared total. Reading an entry must then stop at its
+/// declared size ([`read_entry`]), so the budget also bounds the work actually done.
+pub fn check_zip<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    archive_len: u64,
+    budget: &ZipBudget,
+) -> Result<u64, String> {
+    if zip.len() > budget.max_entries {
+        return Err(format!(
+            "decompression budget: {} entries, above the limit of {}",
+            zip.len(),
+            budget.max_entries
+        ));
+    }
+    let cd_start = zip.central_directory_start();
+    let mut total: u64 = 0;
+    // (start of local header, end of compressed data, index)
+    let mut spans: Vec<(u64, u64, usize)> = Vec::with_capacity(zip.len());
+    for i in 0..zip.len() {
+        let e = zip
+            .by_index_raw(i)
+            .map_err(|e| format!("entry #{i}: {e}"))?;
+        total = total.saturating_add(e.size());
+        let end = e.data_start().saturating_add(e.compressed_size());
+        if end > archive_len.min(cd_start) {
+            return Err(format!(
+                "entry {:?} extends past its data (to offset {end}, the central directory starts at {cd_start})",
+                e.name()
+            ));
+        }
+        spans.push((e.header_start(), end, i));
+    }
+    spans.sort_unstable();
+    for w in spans.windows(2) {
+        let ((_, a_end, a), (b_start, _, b)) = (w[0], w[1]);
+        if a_end > b_start {
+            let name = |i: usize| {
+                zip.name_for_index(i)
+                    .map(|n| format!("{n:?}"))
+                    .unwrap_or_else(|| format!("#{i}"))
+            };
+            return Err(format!(
+                "zip entries overlap: {} and {} share bytes from offset {b_start} (a central directory pointing several entries at the same data)",
+                name(a),
+                name(b)
+            ));
+        }
+    }
+    if total > budget.max_total_bytes {
+        return Err(format!(
+            "decompression budget: the entries inflate to {total} bytes, above the limit of {}",
+            budget.max_total_bytes
+        ));
+    }
+    if total > budget.ratio_floor && total / archive_len.max(1) > budget.max_ratio {
+        return Err(format!(
+            "decompression budget: the entries inflate to {total} bytes, {} times the archive's {archive_len} bytes (limit {})",
+            total / archive_len.max(1),
+            budget.max_ratio
+        ));
+    }
+    Ok(total)
+}
+
+/// Reads one entry whole, refusing more than `limit` bytes and more than the size the central
+/// directory declares (which [`check_zip`] budgeted). The zip reader checks the CRC-32 at the
+/// end.
+pub fn read_entry<R: Read>(
+    entry: &mut zip::read::ZipFile<'_, R>,
+    limit: u64,
+) -> Result<Vec<u8>, String> {
+    let declared = entry.size();
+    if declared > limit {
+        return Err(format!(
+            "declares {declared} bytes, above the limit of {limit} per record"
+        ));
+    }
+    let mut buf = Vec::with_capacity(declared as usize);
+    entry
+        .take(declared + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| e.to_string())?;
+    if buf.len() as u64 > declared {
+        return Err(format!(
+            "inflates to more than the {declared} bytes it declares"
+        ));
+    }
+    Ok(buf)
+}
+
+/// Parses one JSON document of OSV records: a record, an array of records, or an object with
+/// a `vulns` array (the osv.dev API's answer). Every record must deserialize and have an id;
+/// the first that does not fails the whole document.
+pub fn parse_records(bytes: &[u8], origin: &str) -> Result<Vec<Record>, LoadError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| load_err(origin, format!("invalid JSON: {e}")))?;
+    let items = match value {
+        serde_json::Value::Array(a) => a,
+        serde_json::Value::Object(mut o) if !o.contains_key("id") && o.contains_key("vulns") => {
+            match o.remove("vulns") {
+                Some(serde_json::Value::Array(a)) => a,
+                _ => return Err(load_err(origin, "`vulns` is not an array")),
+            }
+        }
+        v @ serde_json::Value::Object(_) => vec![v],
+        _ => {
+            return Err(load_err(
+                origin,
+                "not an OSV record (expected a JSON object)",
+            ))
+        }
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (k, item) in items.into_iter().enumerate() {
+        let rec: Record = serde_json::from_value(item).map_err(|e| {
+            load_err(
+                origin,
+                format!("record #{k} is not a valid OSV record: {e}"),
+            )
+        })?;
+        if rec.id.trim().is_empty() {
+            return Err(load_err(origin, format!("record #{k} has no id")));
+        }
+        out.push(rec);
+    }
+    Ok(out)
+}
+
 /// A file or zip entry that could not be loaded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadError {
@@ -291,10 +449,16 @@ impl Database {
     }
 
     /// Adds the `*.json` entries of an osv.dev export zip (`<ecosystem>/all.zip`). Only
-    /// stored and deflated entries are supported; each entry is read up to
-    /// [`MAX_RECORD_BYTES`].
-    pub fn add_zip<R: Read + Seek>(&mut self, reader: R, name: &str) -> Result<(), LoadError> {
+    /// stored and deflated entries are supported. The archive is checked against the default
+    /// [`ZipBudget`] first (an archive over budget, or with overlapping entries, is refused
+    /// whole); each entry is read up to its declared size and [`MAX_RECORD_BYTES`].
+    pub fn add_zip<R: Read + Seek>(&mut self, mut reader: R, name: &str) -> Result<(), LoadError> {
+        let len = reader
+            .seek(std::io::SeekFrom::End(0))
+            .and_then(|l| reader.rewind().map(|_| l))
+            .map_err(|e| load_err(name, e))?;
         let mut zip = zip::ZipArchive::new(reader).map_err(|e| load_err(name, e))?;
+        check_zip(&mut zip, len, &ZipBudget::default()).map_err(|e| load_err(name, e))?;
         for i in 0..zip.len() {
             let mut entry = match zip.by_index(i) {
                 Ok(e) => e,
@@ -307,19 +471,8 @@ impl Database {
             if entry.is_dir() || !entry.name().to_ascii_lowercase().ends_with(".json") {
                 continue;
             }
-            if entry.size() > MAX_RECORD_BYTES {
-                self.errors.push(load_err(ename, "entry too large"));
-                continue;
-            }
-            let mut buf = Vec::with_capacity(entry.size() as usize);
-            match (&mut entry)
-                .take(MAX_RECORD_BYTES + 1)
-                .read_to_end(&mut buf)
-            {
-                Ok(_) if buf.len() as u64 > MAX_RECORD_BYTES => {
-                    self.errors.push(load_err(ename, "entry too large"));
-                }
-                Ok(_) => {
+            match read_entry(&mut entry, MAX_RECORD_BYTES) {
+                Ok(buf) => {
                     if let Err(e) = self.add_json(&buf, &ename) {
                         self.errors.push(e);
                     }
@@ -330,42 +483,13 @@ impl Database {
         Ok(())
     }
 
-    /// Adds the records of one JSON document: a record, an array of records, or an object
-    /// with a `vulns` array (the osv.dev API's answer). Returns how many were added.
+    /// Adds the records of one JSON document (see [`parse_records`]); a document with an
+    /// invalid record adds nothing. Returns how many were added.
     pub fn add_json(&mut self, bytes: &[u8], origin: &str) -> Result<usize, LoadError> {
-        let value: serde_json::Value = serde_json::from_slice(bytes)
-            .map_err(|e| load_err(origin, format!("invalid JSON: {e}")))?;
-        let items = match value {
-            serde_json::Value::Array(a) => a,
-            serde_json::Value::Object(mut o)
-                if !o.contains_key("id") && o.contains_key("vulns") =>
-            {
-                match o.remove("vulns") {
-                    Some(serde_json::Value::Array(a)) => a,
-                    _ => return Err(load_err(origin, "`vulns` is not an array")),
-                }
-            }
-            v @ serde_json::Value::Object(_) => vec![v],
-            _ => {
-                return Err(load_err(
-                    origin,
-                    "not an OSV record (expected a JSON object)",
-                ))
-            }
-        };
-        let mut n = 0;
-        for (k, item) in items.into_iter().enumerate() {
-            let rec: Record = serde_json::from_value(item).map_err(|e| {
-                load_err(
-                    origin,
-                    format!("record #{k} is not a valid OSV record: {e}"),
-                )
-            })?;
-            if rec.id.trim().is_empty() {
-                return Err(load_err(origin, format!("record #{k} has no id")));
-            }
+        let records = parse_records(bytes, origin)?;
+        let n = records.len();
+        for rec in records {
             self.add_record(rec);
-            n += 1;
         }
         Ok(n)
     }

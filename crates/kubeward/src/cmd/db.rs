@@ -40,6 +40,17 @@ pub struct UpdateArgs {
     /// Where the exports are (`<URL>/<Ecosystem>/all.zip`).
     #[arg(long, value_name = "URL", default_value = db::DEFAULT_BASE_URL)]
     pub base_url: String,
+    /// Deadline of each ecosystem's download, in seconds (redirects included); a transfer
+    /// still running then stops, and its part is resumed by the next run.
+    #[arg(long, value_name = "SECS", default_value_t = 1800, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+    /// Minimum transfer rate in bytes per second, averaged over --rate-window; a slower
+    /// transfer (or one that stalls for a whole window) stops. 0 disables the minimum.
+    #[arg(long, value_name = "BYTES", default_value_t = 1024)]
+    pub min_rate: u64,
+    /// Window of --min-rate, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub rate_window: u64,
 }
 
 /// The database folder: `explicit`, else `$KUBEWARD_CACHE_DIR/osv`, else the user's cache.
@@ -128,6 +139,11 @@ fn update(a: UpdateArgs) -> Result<u8, String> {
     let mut opts = UpdateOptions::new(&dir);
     opts.base_url = a.base_url.clone();
     opts.proxy = proxy_for(&a.base_url);
+    opts.limits = db::transfer::Limits {
+        deadline: std::time::Duration::from_secs(a.timeout),
+        min_rate: a.min_rate,
+        window: std::time::Duration::from_secs(a.rate_window),
+    };
 
     let interactive = std::io::stderr().is_terminal();
     let mut bar: Option<indicatif::ProgressBar> = None;

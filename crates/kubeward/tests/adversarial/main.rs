@@ -3,3 +3,4 @@
 //! before its fix; a class that held has a test so it keeps holding. See `SECURITY.md`.
 
 mod common;
+mod downloads;
