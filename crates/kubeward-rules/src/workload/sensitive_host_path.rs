@@ -2,7 +2,7 @@ use super::common::{finding, label};
 use crate::declare_rule;
 use crate::finding::{Finding, Severity};
 use crate::rule::{Context, Rule, RuleMeta};
-use kubeward_model::{PodTemplate, Volume};
+use kubeward_model::{effective_namespace, FieldPath, Object, PodTemplate, Volume};
 
 declare_rule! {
     /// A hostPath volume exposes a sensitive part of the node.
@@ -18,6 +18,14 @@ declare_rule! {
     /// is `/run`), never on the `mountPath` inside the container: a mount of
     /// `/etc/kubernetes/pki` is inside `/etc/kubernetes`, and a mount of `/var` contains
     /// `/var/lib/kubelet`. Windows named pipes of Docker and containerd count as runtime sockets.
+    /// The node's programs and libraries (`/usr`, `/lib`, `/lib64`, `/lib/modules`, `/bin`,
+    /// `/sbin`) are reported when mounted writable: a write there is code the node runs as root
+    /// (read-only mounts of `/lib/modules`, as kube-proxy and CNI agents do, are not reported).
+    ///
+    /// Host storage outside pod specs counts too: a `PersistentVolume` with a `hostPath` or a
+    /// `local` volume on a sensitive path is reported on the volume, and every pod template
+    /// whose `persistentVolumeClaim` binds to it (through the claim's `volumeName` or the
+    /// volume's `claimRef`) is reported as mounting that host path.
     ///
     /// Severity: critical when any container mounts the volume writable (a `volumeMount` without
     /// `readOnly: true`) and always for runtime sockets, since a read-only mount does not stop a
@@ -83,6 +91,8 @@ struct Sensitive {
     /// Severity when every mount is read-only.
     read_only: Severity,
     what: &'static str,
+    /// Sensitive only when writable (the node's binaries and libraries).
+    writable_only: bool,
 }
 
 const fn entry(
@@ -98,6 +108,19 @@ const fn entry(
         socket,
         read_only,
         what,
+        writable_only: false,
+    }
+}
+
+/// A location that is sensitive only when mounted writable: code the node runs as root.
+const fn code(path: &'static str, what: &'static str) -> Sensitive {
+    Sensitive {
+        path,
+        subtree: true,
+        socket: false,
+        read_only: High,
+        what,
+        writable_only: true,
     }
 }
 
@@ -129,6 +152,12 @@ const SENSITIVE: &[Sensitive] = &[
     entry("/dev", true, false, High, "the host's devices: disks, memory, terminals"),
     entry("/boot", true, false, High, "the host's kernel and boot loader"),
     entry("/var/log", true, false, Medium, "the host's logs; writable, they allow the kubelet log symlink escape"),
+    code("/lib/modules", "the host's kernel modules, which the kernel loads as code"),
+    code("/usr", "the host's programs and libraries, run as root by the node"),
+    code("/lib", "the host's libraries, loaded by every process of the node"),
+    code("/lib64", "the host's libraries, loaded by every process of the node"),
+    code("/bin", "the host's programs, run as root by the node"),
+    code("/sbin", "the host's system programs, run as root by the node"),
     entry("/run", false, true, High, "the host's runtime directory with the container runtime sockets"),
     entry("/", false, true, High, "the host's whole filesystem"),
 ];
@@ -217,6 +246,100 @@ fn mounts(t: &PodTemplate<'_>, volume: &Volume<'_>) -> Vec<(String, bool)> {
     out
 }
 
+/// What a host path exposes and how badly, given the containers that mount it writable and
+/// whether anything mounts it at all; `None` when the path is not sensitive that way.
+fn judge(raw: &str, writers: &[&str], mounted: bool) -> Option<(Severity, String)> {
+    let (what, socket, read_only) = if windows_runtime_pipe(raw) {
+        ("a container runtime named pipe".to_string(), true, High)
+    } else {
+        let path = normalize(raw);
+        match classify(&path)? {
+            Match::Inside(s) => {
+                let benign_ro =
+                    writers.is_empty() && BENIGN_READ_ONLY.iter().any(|b| within(&path, b));
+                if benign_ro
+                    || BENIGN.iter().any(|b| within(&path, b))
+                    || (s.writable_only && writers.is_empty())
+                {
+                    return None;
+                }
+                let what = if path == s.path {
+                    s.what.to_string()
+                } else {
+                    format!("inside {} ({})", s.path, s.what)
+                };
+                (what, s.socket, s.read_only)
+            }
+            Match::Contains(s) => (
+                format!("which contains {} ({})", s.path, s.what),
+                s.socket,
+                s.read_only,
+            ),
+        }
+    };
+    let (severity, access) = if !writers.is_empty() {
+        (
+            Severity::Critical,
+            format!("mounted writable by {}", writers.join(", ")),
+        )
+    } else if !mounted {
+        (
+            if socket {
+                Severity::Critical
+            } else {
+                read_only
+            },
+            "not mounted by any container yet".to_string(),
+        )
+    } else if socket {
+        (
+            Severity::Critical,
+            "mounted read-only, which does not stop a client from connecting to a runtime socket"
+                .to_string(),
+        )
+    } else {
+        (read_only, "mounted read-only".to_string())
+    };
+    Some((severity, format!("{what}; {access}")))
+}
+
+/// The host path of a PersistentVolume (`hostPath` or `local`), with its field name.
+fn pv_host_path(pv: &Object) -> Option<(&'static str, &str)> {
+    let spec = pv.root.get("spec")?;
+    ["hostPath", "local"]
+        .into_iter()
+        .find_map(|k| spec.get(k).and_then(|n| n.str_at("path")).map(|p| (k, p)))
+}
+
+/// Whether a PersistentVolume can only be mounted read-only (`ReadOnlyMany` alone).
+fn pv_read_only(pv: &Object) -> bool {
+    let modes: Vec<&str> = pv
+        .root
+        .at(&["spec", "accessModes"])
+        .map(|m| m.items().iter().filter_map(|n| n.as_str()).collect())
+        .unwrap_or_default();
+    !modes.is_empty() && modes.iter().all(|m| *m == "ReadOnlyMany")
+}
+
+/// The PersistentVolume a claim binds to: the claim's `volumeName`, else the volume whose
+/// `claimRef` names the claim.
+fn bound_volume<'s>(cx: &Context<'s>, ns: Option<&str>, claim: &str) -> Option<&'s Object> {
+    if let Some(pvc) = cx.index.get("PersistentVolumeClaim", ns, claim) {
+        if let Some(name) = pvc
+            .root
+            .at(&["spec", "volumeName"])
+            .and_then(|n| n.as_str())
+        {
+            return cx.index.get("PersistentVolume", None, name);
+        }
+    }
+    cx.index.of_kind("PersistentVolume").find(|pv| {
+        let r = pv.root.at(&["spec", "claimRef"]);
+        r.and_then(|r| r.str_at("name")) == Some(claim)
+            && r.and_then(|r| r.str_at("namespace")) == ns
+    })
+}
+
 impl Rule for SensitiveHostPath {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
@@ -225,66 +348,56 @@ impl Rule for SensitiveHostPath {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for t in cx.index.pod_templates() {
             for v in t.volumes() {
-                if v.source_type != "hostPath" {
-                    continue;
-                }
-                let Some(raw) = v.source.and_then(|s| s.str_at("path")) else {
-                    continue;
-                };
                 let mounts = mounts(t, &v);
                 let writers: Vec<&str> = mounts
                     .iter()
                     .filter(|(_, ro)| !ro)
                     .map(|(c, _)| c.as_str())
                     .collect();
-                let (what, socket, read_only) = if windows_runtime_pipe(raw) {
-                    ("a container runtime named pipe".to_string(), true, High)
-                } else {
-                    let path = normalize(raw);
-                    match classify(&path) {
-                        None => continue,
-                        Some(Match::Inside(s)) => {
-                            let benign_ro = writers.is_empty()
-                                && BENIGN_READ_ONLY.iter().any(|b| within(&path, b));
-                            if benign_ro || BENIGN.iter().any(|b| within(&path, b)) {
-                                continue;
-                            }
-                            let what = if path == s.path {
-                                s.what.to_string()
-                            } else {
-                                format!("inside {} ({})", s.path, s.what)
-                            };
-                            (what, s.socket, s.read_only)
-                        }
-                        Some(Match::Contains(s)) => (
-                            format!("which contains {} ({})", s.path, s.what),
-                            s.socket,
-                            s.read_only,
+                if v.source_type == "persistentVolumeClaim" {
+                    let Some(claim) = v.source.and_then(|s| s.str_at("claimName")) else {
+                        continue;
+                    };
+                    let ns = effective_namespace(t.object);
+                    let Some(pv) = bound_volume(cx, ns, claim) else {
+                        continue;
+                    };
+                    let Some((_, raw)) = pv_host_path(pv) else {
+                        continue;
+                    };
+                    let claim_ro = v.source.and_then(|s| s.bool_at("readOnly")) == Some(true)
+                        || pv_read_only(pv);
+                    let writers: &[&str] = if claim_ro { &[] } else { &writers };
+                    let Some((severity, what)) = judge(raw, writers, !mounts.is_empty()) else {
+                        continue;
+                    };
+                    let mut f = finding(
+                        &Self::META,
+                        severity,
+                        cx,
+                        t,
+                        &v.rel_path().key("persistentVolumeClaim").key("claimName"),
+                        format!(
+                            "volume \"{}\" claims \"{claim}\", bound to PersistentVolume \"{}\" on host path {raw}, {what}",
+                            v.name,
+                            pv.name()
                         ),
-                    }
+                        format!(
+                            "do not back claim \"{claim}\" with a hostPath or local volume on a sensitive path; use a storage class or a dedicated data directory"
+                        ),
+                    );
+                    f.related.push(pv.oref.clone());
+                    out.push(f);
+                    continue;
+                }
+                if v.source_type != "hostPath" {
+                    continue;
+                }
+                let Some(raw) = v.source.and_then(|s| s.str_at("path")) else {
+                    continue;
                 };
-                let (severity, access) = if !writers.is_empty() {
-                    (
-                        Severity::Critical,
-                        format!("mounted writable by {}", writers.join(", ")),
-                    )
-                } else if mounts.is_empty() {
-                    (
-                        if socket {
-                            Severity::Critical
-                        } else {
-                            read_only
-                        },
-                        "not mounted by any container yet".to_string(),
-                    )
-                } else if socket {
-                    (
-                        Severity::Critical,
-                        "mounted read-only, which does not stop a client from connecting to a runtime socket"
-                            .to_string(),
-                    )
-                } else {
-                    (read_only, "mounted read-only".to_string())
+                let Some((severity, what)) = judge(raw, &writers, !mounts.is_empty()) else {
+                    continue;
                 };
                 out.push(finding(
                     &Self::META,
@@ -292,13 +405,36 @@ impl Rule for SensitiveHostPath {
                     cx,
                     t,
                     &v.rel_path().key("hostPath").key("path"),
-                    format!("volume \"{}\" mounts host path {raw}, {what}; {access}", v.name),
+                    format!("volume \"{}\" mounts host path {raw}, {what}", v.name),
                     format!(
                         "remove hostPath volume \"{}\" (use a ConfigMap, Secret, emptyDir or CSI volume); if a node agent needs it, narrow it to the exact file and mount it with readOnly: true",
                         v.name
                     ),
                 ));
             }
+        }
+        for pv in cx.index.of_kind("PersistentVolume") {
+            let Some((field, raw)) = pv_host_path(pv) else {
+                continue;
+            };
+            // Its consumers are unknown here: judged writable unless only ReadOnlyMany.
+            let writers: &[&str] = if pv_read_only(pv) {
+                &[]
+            } else {
+                &["its claimants"]
+            };
+            let Some((severity, what)) = judge(raw, writers, true) else {
+                continue;
+            };
+            out.push(Finding::new(
+                Self::META.name,
+                severity,
+                cx.snapshot,
+                pv,
+                &FieldPath::root().key("spec").key(field).key("path"),
+                format!("PersistentVolume exposes host path {raw} through {field}, {what}"),
+                "back the volume with a storage class or a dedicated data directory, never a system path of the node",
+            ));
         }
     }
 }
@@ -347,10 +483,22 @@ mod tests {
         assert_eq!(what("/var/lib/data"), None);
         assert_eq!(what("/etcd"), None);
         assert_eq!(what("/data"), None);
-        assert_eq!(what("/lib/modules"), None);
+        assert_eq!(what("/lib/modules"), Some(("/lib/modules", true)));
+        assert_eq!(what("/usr/lib/x86_64-linux-gnu"), Some(("/usr", true)));
+        assert_eq!(what("/library"), None);
         assert_eq!(what("/etc/cni/net.d"), Some(("/etc/cni", true)));
         assert_eq!(what("/opt/cni/bin/"), Some(("/opt/cni/bin", true)));
         assert_eq!(what("/opt"), Some(("/opt/cni/bin", false)));
+    }
+
+    #[test]
+    fn node_code_only_when_writable() {
+        assert!(judge("/lib/modules", &[], true).is_none());
+        let (sev, what) = judge("/lib/modules", &["container \"a\""], true).unwrap();
+        assert_eq!(sev, Severity::Critical);
+        assert!(what.contains("kernel modules"), "{what}");
+        assert!(judge("/usr/bin", &["container \"a\""], true).is_some());
+        assert!(judge("/usr/share/zoneinfo", &[], true).is_none());
     }
 
     #[test]
