@@ -13,7 +13,8 @@ pub const IGNORE_ANNOTATION: &str = "kubeward.io/ignore";
 /// Annotation giving the reason for [`IGNORE_ANNOTATION`].
 pub const IGNORE_REASON_ANNOTATION: &str = "kubeward.io/ignore-reason";
 
-/// Which rules run: `select` (empty = all) minus `ignore`; entries are rule names, domains or `all`.
+/// Which rules run: `select` (empty = every domain on by default, see
+/// [`registry::OFF_BY_DEFAULT`]) minus `ignore`; entries are rule names, domains or `all`.
 #[derive(Clone, Debug, Default)]
 pub struct Selection {
     pub select: Vec<String>,
@@ -22,8 +23,11 @@ pub struct Selection {
 
 impl Selection {
     pub fn includes(&self, meta: &RuleMeta) -> bool {
-        (self.select.is_empty() || self.select.iter().any(|s| registry::selects(s, meta)))
-            && !self.ignore.iter().any(|s| registry::selects(s, meta))
+        (if self.select.is_empty() {
+            registry::on_by_default(meta)
+        } else {
+            self.select.iter().any(|s| registry::selects(s, meta))
+        }) && !self.ignore.iter().any(|s| registry::selects(s, meta))
     }
 
     /// Names that are neither a rule nor a domain (typos).

@@ -7,6 +7,7 @@
 pub mod engine;
 pub mod filter;
 pub mod finding;
+pub mod hygiene;
 pub mod network;
 pub mod pss;
 pub mod rbac;

@@ -11,7 +11,17 @@ pub fn all() -> Vec<&'static dyn Rule> {
     v.extend(crate::secrets::rules());
     v.extend(crate::rbac::rules());
     v.extend(crate::supply::rules());
+    v.extend(crate::hygiene::rules());
     v
+}
+
+/// Domains that run only when selected by name (or with `all`): good practice that is not a
+/// security control.
+pub const OFF_BY_DEFAULT: &[&str] = &["hygiene"];
+
+/// Whether a rule runs when nothing is selected.
+pub fn on_by_default(meta: &RuleMeta) -> bool {
+    !OFF_BY_DEFAULT.contains(&meta.domain)
 }
 
 /// Finds a rule by name.

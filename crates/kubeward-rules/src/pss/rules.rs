@@ -4,7 +4,7 @@
 use super::checks::Pod;
 use super::namespace::{namespace_policy, LevelVersion, Mode, NamespacePolicy};
 use super::policy::{resolve_minor, CheckId, CheckResult};
-use crate::finding::{Finding, PodSecurityInfo};
+use crate::finding::{Finding, PodSecurityInfo, Severity};
 use crate::rule::{Context, Level, Rule, RuleMeta};
 use kubeward_model::{effective_namespace, PodTemplate};
 use std::collections::HashMap;
@@ -37,6 +37,75 @@ fn remediation(check: CheckId) -> &'static str {
 pub(crate) fn default_policy(cx: &Context<'_>) -> LevelVersion {
     let (level, version) = cx.settings.pod_security;
     LevelVersion::new(level, version)
+}
+
+/// The rule that reports a check.
+fn meta_of(check: CheckId) -> &'static RuleMeta {
+    match check {
+        CheckId::AppArmorProfile => &ApparmorProfileForbidden::META,
+        CheckId::CapabilitiesBaseline => &NonDefaultCapabilities::META,
+        CheckId::HostNamespaces => &HostNamespaces::META,
+        CheckId::HostPathVolumes => &HostPathVolumes::META,
+        CheckId::HostPorts => &HostPorts::META,
+        CheckId::HostProbesAndHostLifecycle => &HostProbesAndLifecycle::META,
+        CheckId::Privileged => &PrivilegedContainer::META,
+        CheckId::ProcMount => &UnmaskedProcMount::META,
+        CheckId::SeLinuxOptions => &SelinuxOptionsForbidden::META,
+        CheckId::SeccompProfileBaseline => &SeccompProfileUnconfined::META,
+        CheckId::Sysctls => &UnsafeSysctls::META,
+        CheckId::WindowsHostProcess => &WindowsHostProcess::META,
+        CheckId::AllowPrivilegeEscalation => &PrivilegeEscalationAllowed::META,
+        CheckId::CapabilitiesRestricted => &CapabilitiesNotDropped::META,
+        CheckId::ProcMountRestricted => &UnmaskedProcMountRestricted::META,
+        CheckId::RestrictedVolumes => &RestrictedVolumeTypes::META,
+        CheckId::RunAsNonRoot => &RunAsNonRootNotSet::META,
+        CheckId::RunAsUser => &RunAsUserRoot::META,
+        CheckId::SeccompProfileRestricted => &SeccompProfileNotSet::META,
+    }
+}
+
+/// Capabilities that, with the host's PID namespace, reach into every process of the node.
+const HOST_PID_ESCAPE_CAPS: &[&str] = &["SYS_ADMIN", "SYS_PTRACE", "SYS_MODULE"];
+
+/// The severity of a failed check on the scale of `docs/severity.md`:
+/// - a restricted check that stands in for a baseline one at this version (capabilities,
+///   procMount, volume types, seccomp) keeps the baseline rule's severity when the baseline
+///   check fails too, so `restricted` does not soften an added `SYS_ADMIN` or a hostPath;
+/// - `hostNamespaces` is critical when `hostPID` comes with a privileged container or one of
+///   SYS_ADMIN, SYS_PTRACE, SYS_MODULE (every process of the node is then open to the pod);
+/// - otherwise the rule's own severity.
+fn calibrated_severity(
+    check: CheckId,
+    meta: &'static RuleMeta,
+    pod: &Pod<'_, '_>,
+    minor: u32,
+) -> Severity {
+    if let Some(baseline) = check.overrides(minor) {
+        if baseline.run(pod, minor).is_some() {
+            return meta_of(baseline).severity.max(meta.severity);
+        }
+    }
+    if check == CheckId::HostNamespaces && pod.t.spec.bool_at("hostPID") == Some(true) {
+        let escapes = pod.containers.iter().any(|c| {
+            let sc = c.security_context();
+            sc.bool_at("privileged") == Some(true)
+                || sc
+                    .at(&["capabilities", "add"])
+                    .map(|a| a.items())
+                    .unwrap_or(&[])
+                    .iter()
+                    .filter_map(|n| n.as_str())
+                    .any(|cap| {
+                        let upper = cap.trim().to_ascii_uppercase();
+                        let bare = upper.strip_prefix("CAP_").unwrap_or(&upper);
+                        HOST_PID_ESCAPE_CAPS.contains(&bare)
+                    })
+        });
+        if escapes {
+            return Severity::Critical;
+        }
+    }
+    meta.severity
 }
 
 /// Runs one check over every pod template of the snapshot.
@@ -100,6 +169,10 @@ fn finding_for(
         .iter()
         .reduce(|a, b| if b.1.level > a.1.level { b } else { a })?;
     let result = cache[i].1.as_ref()?;
+    let severity = {
+        let pod = pod.get_or_insert_with(|| Pod::new(t));
+        calibrated_severity(check, meta, pod, cache[i].0)
+    };
     let mut message = result.message();
     if let (Some(p), Some(ns)) = (policy, ns) {
         if p.enforce_labelled && violated.iter().any(|v| v.0 == Some(Mode::Enforce)) {
@@ -121,7 +194,7 @@ fn finding_for(
         .unwrap_or_else(|| t.spec_path.clone());
     let mut finding = Finding::new(
         meta.name,
-        meta.severity,
+        severity,
         cx.snapshot,
         t.object,
         &path,
@@ -199,7 +272,7 @@ pss_rule! {
     /// - CIS Kubernetes Benchmark 5.2.2
     /// - NSA/CISA Kubernetes Hardening Guide, "Pod security"
     /// - MITRE ATT&CK T1611 (Escape to Host); KubeHound `CE_PRIV_MOUNT`
-    PrivilegedContainer { name: "privileged-container", severity: High, summary: "Container runs privileged", check: Privileged }
+    PrivilegedContainer { name: "privileged-container", severity: Critical, summary: "Container runs privileged", check: Privileged }
 }
 
 pss_rule! {
@@ -284,7 +357,7 @@ pss_rule! {
     /// ## References
     /// - Pod Security Standards, Baseline, "Host Ports" (check `hostPorts`)
     /// - CIS Kubernetes Benchmark 5.2.13
-    HostPorts { name: "host-ports", severity: High, summary: "Container uses a host port", check: HostPorts }
+    HostPorts { name: "host-ports", severity: Medium, summary: "Container uses a host port", check: HostPorts }
 }
 
 pss_rule! {
@@ -653,7 +726,7 @@ pss_rule! {
     /// - Pod Security Standards, Baseline, "HostProcess" (check `windowsHostProcess`)
     /// - CIS Kubernetes Benchmark 5.2.11
     /// - MITRE ATT&CK T1611 (Escape to Host)
-    WindowsHostProcess { name: "windows-host-process", severity: High, summary: "Pod runs Windows HostProcess containers", check: WindowsHostProcess }
+    WindowsHostProcess { name: "windows-host-process", severity: Critical, summary: "Pod runs Windows HostProcess containers", check: WindowsHostProcess }
 }
 
 pss_rule! {
@@ -712,7 +785,7 @@ pss_rule! {
     /// ## References
     /// - Pod Security Standards, Baseline, "Host Probes / Lifecycle Hooks" (check `hostProbesAndHostLifecycle`)
     /// - MITRE ATT&CK T1090 (Proxy)
-    HostProbesAndLifecycle { name: "host-probes-and-lifecycle", severity: High, summary: "Probe or lifecycle handler targets another host", check: HostProbesAndHostLifecycle }
+    HostProbesAndLifecycle { name: "host-probes-and-lifecycle", severity: Medium, summary: "Probe or lifecycle handler targets another host", check: HostProbesAndHostLifecycle }
 }
 
 /// The rules, in upstream check order.

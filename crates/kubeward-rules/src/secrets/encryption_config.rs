@@ -49,7 +49,7 @@ declare_rule! {
     pub struct EncryptionConfigIdentityProvider {
         name: "encryption-config-identity-provider",
         domain: "secrets",
-        severity: Critical,
+        severity: High,
         summary: "EncryptionConfiguration stores Secrets in plain text (identity) or with aescbc",
     }
 }
@@ -89,7 +89,7 @@ impl Rule for EncryptionConfigIdentityProvider {
             };
             let (severity, text) = match provider {
                 "identity" => (
-                    Severity::Critical,
+                    Severity::High,
                     "writes Secrets to etcd in plain text (first provider is identity)",
                 ),
                 "aescbc" => (

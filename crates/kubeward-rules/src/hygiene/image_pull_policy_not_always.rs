@@ -1,4 +1,4 @@
-use super::common::{finding, label};
+use crate::workload::common::{finding, label};
 use super::image_ref::images;
 use crate::declare_rule;
 use crate::finding::Finding;
@@ -42,7 +42,7 @@ declare_rule! {
     /// - Checkov: `CKV_K8S_15` (image pull policy should be Always)
     pub struct ImagePullPolicyNotAlways {
         name: "image-pull-policy-not-always",
-        domain: "workload",
+        domain: "hygiene",
         severity: Low,
         summary: "Image with a mutable tag is not pulled with imagePullPolicy Always",
     }

@@ -1,4 +1,4 @@
-use super::common::{finding, label};
+use crate::workload::common::{finding, label};
 use super::image_ref::images;
 use crate::declare_rule;
 use crate::finding::Finding;
@@ -42,7 +42,7 @@ declare_rule! {
     /// - Checkov: `CKV_K8S_43` (image should use digest)
     pub struct ImageNotPinnedByDigest {
         name: "image-not-pinned-by-digest",
-        domain: "workload",
+        domain: "hygiene",
         severity: Low,
         summary: "Container image is not pinned by digest",
     }

@@ -1,6 +1,6 @@
 //! The shared check behind `missing-liveness-probe` and `missing-readiness-probe`.
 
-use super::common::{finding, label};
+use crate::workload::common::{finding, label};
 use crate::finding::Finding;
 use crate::rule::{Context, RuleMeta};
 use kubeward_model::{ContainerKind, PodTemplate};

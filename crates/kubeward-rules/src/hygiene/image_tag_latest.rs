@@ -1,4 +1,4 @@
-use super::common::{finding, label};
+use crate::workload::common::{finding, label};
 use super::image_ref::images;
 use crate::declare_rule;
 use crate::finding::Finding;
@@ -42,8 +42,8 @@ declare_rule! {
     /// - kube-linter: `latest-tag`; Checkov: `CKV_K8S_14` (image tag is fixed, not latest or blank)
     pub struct ImageTagLatest {
         name: "image-tag-latest",
-        domain: "workload",
-        severity: Medium,
+        domain: "hygiene",
+        severity: Low,
         summary: "Container image uses the mutable tag latest",
     }
 }

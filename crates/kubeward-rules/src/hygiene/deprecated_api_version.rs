@@ -47,8 +47,8 @@ declare_rule! {
     /// - Pluto (Fairwinds) and kubent; kube-linter: `no-extensions-v1beta`
     pub struct DeprecatedApiVersion {
         name: "deprecated-api-version",
-        domain: "workload",
-        severity: Medium,
+        domain: "hygiene",
+        severity: Low,
         summary: "Object uses an API version that Kubernetes has removed",
     }
 }

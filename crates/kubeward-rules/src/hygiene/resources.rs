@@ -1,6 +1,6 @@
 //! The shared check behind the four `missing-*-requests` / `missing-*-limits` rules.
 
-use super::common::{finding, label, namespace_of};
+use crate::workload::common::{finding, label, namespace_of};
 use crate::finding::Finding;
 use crate::rule::{Context, RuleMeta};
 use kubeward_model::{ContainerKind, FieldPath, Index, Node};

@@ -43,8 +43,8 @@ declare_rule! {
     /// - kube-linter: `unset-memory-requirements`; Checkov: `CKV_K8S_13`
     pub struct MissingMemoryLimits {
         name: "missing-memory-limits",
-        domain: "workload",
-        severity: Medium,
+        domain: "hygiene",
+        severity: Low,
         summary: "Container has no memory limit",
     }
 }

@@ -1,4 +1,4 @@
-use super::common::{finding, label};
+use crate::workload::common::{finding, label};
 use super::image_ref::images;
 use crate::declare_rule;
 use crate::finding::Finding;
@@ -41,8 +41,8 @@ declare_rule! {
     /// - kube-linter: `latest-tag`; Checkov: `CKV_K8S_14` (image tag is fixed)
     pub struct ImageWithoutTag {
         name: "image-without-tag",
-        domain: "workload",
-        severity: Medium,
+        domain: "hygiene",
+        severity: Low,
         summary: "Container image has no tag (implicitly latest)",
     }
 }
