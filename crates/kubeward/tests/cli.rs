@@ -67,7 +67,7 @@ fn yaml11_privileged_yes_is_found_with_its_line_and_json_contract() {
     assert_eq!(code, 1);
     let f = &v["findings"][0];
     assert_eq!(f["rule"], "privileged-container");
-    assert_eq!(f["severity"], "high");
+    assert_eq!(f["severity"], "critical");
     assert_eq!(f["object"]["apiVersion"], "v1");
     assert_eq!(f["object"]["kind"], "Pod");
     assert_eq!(f["object"]["namespace"], "demo");
@@ -210,7 +210,7 @@ fn stdin_lists_helm_output_and_exit_codes() {
         "List items count as objects: {v:#}"
     );
     assert_eq!(v["findings"][0]["location"]["file"], "-");
-    // --fail-on above every finding: exit 0
+    // --fail-on above every finding: exit 0 (privileged is critical, so it is left out)
     let out = kubeward()
         .args([
             "scan",
@@ -219,6 +219,8 @@ fn stdin_lists_helm_output_and_exit_codes() {
             "critical",
             "--select",
             "pod-security",
+            "--ignore",
+            "privileged-container",
         ])
         .write_stdin(PRIVILEGED_POD)
         .output()
@@ -369,13 +371,22 @@ fn the_examples_tell_the_story() {
         "secret-in-env-literal",
         "secret-in-configmap",
         "missing-network-policy",
-        "image-tag-latest",
     ] {
         assert!(
             rules.iter().any(|r| r == expected),
             "examples do not show {expected}: {rules:?}"
         );
     }
+    // hygiene runs only when selected
+    assert!(!rules.iter().any(|r| r == "image-tag-latest"), "{rules:?}");
+    let (_, hygiene) = json_scan(
+        &["--select", "hygiene", examples.to_str().unwrap()],
+        Path::new("."),
+    );
+    assert!(
+        rules_of(&hygiene).iter().any(|r| r == "image-tag-latest"),
+        "{hygiene:#}"
+    );
     // the hardened workload has no finding at all
     let hardened: Vec<_> = v["findings"]
         .as_array()
