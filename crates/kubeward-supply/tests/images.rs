@@ -72,6 +72,11 @@ fn hex(digest: &str) -> &str {
 
 /// Writes an OCI layout folder with gzip layers; returns the diff ids.
 fn write_oci(dir: &Path, layers: &[Vec<u8>]) -> Vec<String> {
+    write_oci_with(dir, layers, true)
+}
+
+/// Writes an OCI layout folder, with gzip layers or plain tar ones; returns the diff ids.
+fn write_oci_with(dir: &Path, layers: &[Vec<u8>], compress: bool) -> Vec<String> {
     let blobs = dir.join("blobs/sha256");
     std::fs::create_dir_all(&blobs).unwrap();
     let put = |data: &[u8]| -> (String, usize) {
@@ -82,7 +87,7 @@ fn write_oci(dir: &Path, layers: &[Vec<u8>]) -> Vec<String> {
     let diff_ids: Vec<String> = layers.iter().map(|l| sha(l)).collect();
     let mut descs = Vec::new();
     for l in layers {
-        let (d, n) = put(&gzip(l));
+        let (d, n) = put(&if compress { gzip(l) } else { l.clone() });
         descs.push(serde_json::json!({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": d, "size": n}));
     }
     let config = serde_json::json!({"architecture": "amd64", "os": "linux",
@@ -543,6 +548,266 @@ fn not_an_image_is_a_clear_error() {
     std::fs::write(&f, b"hello").unwrap();
     let e = catalog_source(&f, &CatalogOptions::default()).unwrap_err();
     assert!(matches!(e, Error::UnknownSource { .. }), "{e}");
+}
+
+// ---------------------------------------------------------------- blob verification
+
+/// Replaces the first occurrence of `from` with `to` (same length) in the file: a blob altered
+/// after its digest was written, the size unchanged.
+fn alter(path: &Path, from: &[u8], to: &[u8]) {
+    assert_eq!(from.len(), to.len());
+    let mut data = std::fs::read(path).unwrap();
+    let at = data
+        .windows(from.len())
+        .position(|w| w == from)
+        .unwrap_or_else(|| {
+            panic!(
+                "{} holds no {:?}",
+                path.display(),
+                String::from_utf8_lossy(from)
+            )
+        });
+    data[at..at + to.len()].copy_from_slice(to);
+    std::fs::write(path, data).unwrap();
+}
+
+/// The blob of a layout whose content holds `needle`, and its digest.
+fn blob_holding(dir: &Path, needle: &[u8]) -> (PathBuf, String) {
+    for e in std::fs::read_dir(dir.join("blobs/sha256")).unwrap() {
+        let p = e.unwrap().path();
+        let data = std::fs::read(&p).unwrap();
+        if data.windows(needle.len()).any(|w| w == needle) {
+            let digest = format!("sha256:{}", p.file_name().unwrap().to_str().unwrap());
+            return (p, digest);
+        }
+    }
+    panic!("no blob holds {:?}", String::from_utf8_lossy(needle))
+}
+
+/// The error of a read that must fail (an accepted image is summed up, not dumped).
+#[track_caller]
+fn must_fail(r: Result<Catalog, Error>, what: &str) -> Error {
+    match r {
+        Ok(c) => panic!("{what}: accepted ({} packages)", c.packages.len()),
+        Err(e) => e,
+    }
+}
+
+#[track_caller]
+fn assert_digest_error(r: Result<Catalog, Error>, digest: &str) {
+    let e = must_fail(r, "an altered blob");
+    let msg = e.to_string();
+    assert!(matches!(e, Error::Digest { .. }), "{msg}");
+    assert!(msg.contains(digest), "{msg}");
+}
+
+/// Rewrites the layout's image manifest with `edit` (stored under its new sha256 digest) and
+/// then the index with `edit_index`.
+fn edit_layout(
+    dir: &Path,
+    edit: impl FnOnce(&mut serde_json::Value),
+    edit_index: impl FnOnce(&mut serde_json::Value),
+) {
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let md = index["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("blobs/sha256").join(hex(&md))).unwrap())
+            .unwrap();
+    edit(&mut m);
+    let data = serde_json::to_vec(&m).unwrap();
+    let d = sha(&data);
+    std::fs::write(dir.join("blobs/sha256").join(hex(&d)), &data).unwrap();
+    index["manifests"][0]["digest"] = d.into();
+    index["manifests"][0]["size"] = data.len().into();
+    edit_index(&mut index);
+    std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+}
+
+#[test]
+fn altered_layout_blobs_are_refused() {
+    // (blob, a string only that blob holds, its same-length replacement)
+    let cases: [(&str, &[u8], &[u8]); 3] = [
+        ("layer", b"Version: 1.16.0-4", b"Version: 1.16.0-5"),
+        (
+            "config",
+            br#""architecture":"amd64""#,
+            br#""architecture":"arm64""#,
+        ),
+        ("manifest", b"layer.v1.tar+gzip", b"layer.v1.tar+zstd"),
+    ];
+    for (what, from, to) in cases {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("oci");
+        // plain tar layers: a changed byte keeps the size, as a careful forger would
+        write_oci_with(&dir, &test_layers(), false);
+        catalog_source(&dir, &CatalogOptions::default()).unwrap();
+        let (blob, digest) = blob_holding(&dir, from);
+        alter(&blob, from, to);
+        eprintln!("{what}");
+        assert_digest_error(catalog_source(&dir, &CatalogOptions::default()), &digest);
+        let tar = t.path().join("oci.tar");
+        tar_of_dir(&dir, &tar);
+        assert_digest_error(catalog_source(&tar, &CatalogOptions::default()), &digest);
+    }
+}
+
+#[test]
+fn altered_compressed_layer_is_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("oci");
+    write_oci(&dir, &test_layers());
+    // a gzip layer replaced by another valid one of the same size: the gzip header's OS byte
+    let (blob, digest) = blob_holding(&dir, &[0x1f, 0x8b]);
+    let mut data = std::fs::read(&blob).unwrap();
+    data[9] ^= 0x01;
+    std::fs::write(&blob, &data).unwrap();
+    assert_digest_error(catalog_source(&dir, &CatalogOptions::default()), &digest);
+}
+
+#[test]
+fn descriptor_sizes_must_match() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("oci");
+    write_oci(&dir, &test_layers());
+    let mut cd = String::new();
+    edit_layout(
+        &dir,
+        |m| {
+            cd = m["config"]["digest"].as_str().unwrap().to_string();
+            let n = m["config"]["size"].as_u64().unwrap();
+            m["config"]["size"] = (n + 1).into();
+        },
+        |_| {},
+    );
+    let e = must_fail(catalog_source(&dir, &CatalogOptions::default()), "size");
+    let msg = e.to_string();
+    assert!(matches!(e, Error::Size { .. }), "{msg}");
+    assert!(msg.contains(&cd) && msg.contains("bytes"), "{msg}");
+}
+
+#[test]
+fn altered_docker_save_blobs_are_refused() {
+    for oci_form in [false, true] {
+        let cases: [(&str, &[u8], &[u8]); 2] = [
+            ("layer", b"Version: 1.16.0-4", b"Version: 1.16.0-5"),
+            (
+                "config",
+                br#""architecture":"amd64""#,
+                br#""architecture":"arm64""#,
+            ),
+        ];
+        for (what, from, to) in cases {
+            let t = tempfile::tempdir().unwrap();
+            let tar = t.path().join("save.tar");
+            let diff_ids = write_docker_save(&tar, &test_layers(), oci_form);
+            catalog_source(&tar, &CatalogOptions::default()).unwrap();
+            alter(&tar, from, to);
+            let digest = if what == "layer" {
+                diff_ids[0].clone()
+            } else {
+                sha(&serde_json::to_vec(
+                    &serde_json::json!({"architecture": "amd64", "os": "linux",
+                    "rootfs": {"type": "layers", "diff_ids": diff_ids}}),
+                )
+                .unwrap())
+            };
+            eprintln!("{what}, OCI form {oci_form}");
+            assert_digest_error(catalog_source(&tar, &CatalogOptions::default()), &digest);
+        }
+    }
+}
+
+#[test]
+fn docker_save_without_matching_diff_ids_is_refused() {
+    // classic layers are named by path: only the config's diff ids can vouch for them
+    let t = tempfile::tempdir().unwrap();
+    let tar = t.path().join("save.tar");
+    let layers = test_layers();
+    let diff_ids = write_docker_save(&tar, &layers, false);
+    // one layer more than the config lists
+    let tar2 = t.path().join("save2.tar");
+    let f = std::fs::File::create(&tar2).unwrap();
+    let mut b = tar::Builder::new(f);
+    let mut a = tar::Archive::new(std::fs::File::open(&tar).unwrap());
+    for e in a.entries().unwrap() {
+        let mut e = e.unwrap();
+        let name = e.path().unwrap().to_string_lossy().into_owned();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut e, &mut data).unwrap();
+        if name == "manifest.json" {
+            let mut m: serde_json::Value = serde_json::from_slice(&data).unwrap();
+            let first = m[0]["Layers"][0].clone();
+            m[0]["Layers"].as_array_mut().unwrap().push(first);
+            data = serde_json::to_vec(&m).unwrap();
+        }
+        let mut h = tar::Header::new_ustar();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_entry_type(tar::EntryType::Regular);
+        b.append_data(&mut h, &name, &data[..]).unwrap();
+    }
+    b.into_inner().unwrap().flush().unwrap();
+    let e = must_fail(catalog_source(&tar2, &CatalogOptions::default()), "unverifiable");
+    assert!(e.to_string().contains("diff_ids"), "{e}");
+    assert_eq!(diff_ids.len(), layers.len());
+}
+
+#[test]
+fn sha512_and_unsupported_digests() {
+    use sha2::Sha512;
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("oci");
+    write_oci(&dir, &test_layers());
+    // the manifest stored under its sha512 digest reads
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let md = index["manifests"][0]["digest"].as_str().unwrap();
+    let m = std::fs::read(dir.join("blobs/sha256").join(hex(md))).unwrap();
+    let h512: String = Sha512::digest(&m)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    std::fs::create_dir_all(dir.join("blobs/sha512")).unwrap();
+    std::fs::write(dir.join("blobs/sha512").join(&h512), &m).unwrap();
+    let point_index = |digest: &str| {
+        let mut ix = index.clone();
+        ix["manifests"][0]["digest"] = digest.into();
+        std::fs::write(dir.join("index.json"), serde_json::to_vec(&ix).unwrap()).unwrap();
+    };
+    let d512 = format!("sha512:{h512}");
+    point_index(&d512);
+    let c = catalog_source(&dir, &CatalogOptions::default()).unwrap();
+    assert_eq!(c.source.manifest_digest.as_deref(), Some(d512.as_str()));
+    // altered: refused
+    alter(
+        &dir.join("blobs/sha512").join(&h512),
+        b"tar+gzip",
+        b"tar+zstd",
+    );
+    assert_digest_error(catalog_source(&dir, &CatalogOptions::default()), &d512);
+    // any other algorithm, or a malformed digest, is an error even when the blob is there
+    let md5 = "d41d8cd98f00b204e9800998ecf8427e";
+    std::fs::create_dir_all(dir.join("blobs/md5")).unwrap();
+    std::fs::write(dir.join("blobs/md5").join(md5), &m).unwrap();
+    std::fs::write(dir.join("blobs/sha256").join(hex(md).to_uppercase()), &m).unwrap();
+    for bad in [
+        format!("md5:{md5}"),
+        format!("sha256:{}", hex(md).to_uppercase()),
+        format!("sha256:{}", &hex(md)[..60]),
+        "sha256:../../index.json".to_string(),
+    ] {
+        point_index(&bad);
+        let e = must_fail(catalog_source(&dir, &CatalogOptions::default()), &bad);
+        let msg = e.to_string();
+        assert!(
+            msg.contains("unsupported digest algorithm") || msg.contains("malformed digest"),
+            "{bad}: {msg}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------- the realistic image

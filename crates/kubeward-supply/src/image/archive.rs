@@ -2,6 +2,7 @@
 //! (entries are indexed once, then each one is read by seeking, so layers can be read in
 //! parallel without extracting anything).
 
+use super::digest::{from_io, size_error, Expect, Verified};
 use super::{normalize_path, Error, Limits};
 use std::collections::HashMap;
 use std::fs::File;
@@ -104,6 +105,59 @@ impl Files {
                 Ok(Box::new(f.take(len)))
             }
         }
+    }
+
+    /// Opens a blob through the verifying reader: its size is checked against the
+    /// descriptor's first (from the folder or the tar index), then its content is hashed as it
+    /// is read and checked at its end.
+    pub(crate) fn open_blob(
+        &self,
+        name: &str,
+        expect: Expect,
+    ) -> Result<Verified<Box<dyn Read + Send>>, Error> {
+        if let Some(want) = expect.size {
+            let actual = self.size(name)?;
+            if actual != want {
+                return Err(size_error(&expect, actual.to_string()));
+            }
+        }
+        Ok(Verified::new(self.open(name)?, expect))
+    }
+
+    /// Reads a whole (small) blob, bounded by `max` bytes, through the verifying reader;
+    /// returns it with its digest.
+    pub(crate) fn read_blob(
+        &self,
+        name: &str,
+        expect: Expect,
+        max: u64,
+    ) -> Result<(Vec<u8>, String), Error> {
+        let size = self.size(name)?;
+        if size > max {
+            return Err(Error::Limit {
+                context: name.to_string(),
+                what: "size of a JSON document",
+                limit: max,
+            });
+        }
+        let mut r = self.open_blob(name, expect)?;
+        let mut data = Vec::with_capacity(size as usize);
+        (&mut r)
+            .take(max + 1)
+            .read_to_end(&mut data)
+            .map_err(|e| from_io(e).unwrap_or_else(|e| Error::io(name, e)))?;
+        if data.len() as u64 > max {
+            return Err(Error::Limit {
+                context: name.to_string(),
+                what: "size of a JSON document",
+                limit: max,
+            });
+        }
+        let digest = r
+            .digest()
+            .map(str::to_string)
+            .ok_or_else(|| Error::Format(format!("{name}: the end of the blob was not reached")))?;
+        Ok((data, digest))
     }
 
     /// Reads a whole (small) file, bounded by `max` bytes.

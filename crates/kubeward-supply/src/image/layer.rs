@@ -1,6 +1,7 @@
 //! Reading one layer (a possibly compressed tar) or a folder into whiteout-aware operations,
 //! and applying them to a [`FileTree`].
 
+use super::digest::{from_io, Expect, Verified};
 use super::tree::{FileTree, Node, NodeKind};
 use super::{normalize_path, Error, ImageInfo, Limits, ReadImage, SourceKind};
 use crate::package::Package;
@@ -86,15 +87,69 @@ impl<R: Read> Read for Counting<'_, R> {
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
 
+/// How a layer blob is verified (see [`super::digest`]).
+#[derive(Default)]
+pub(crate) struct LayerChecks {
+    /// The raw blob is a [`super::digest::Verified`] reader: after an error, the rest of it is
+    /// read so that a digest mismatch, which explains the error, is the one reported.
+    pub blob_verified: bool,
+    /// The digest the uncompressed tar must have (a docker-save classic layer, named by path:
+    /// the config's `rootfs.diff_ids` entry vouches for it).
+    pub uncompressed: Option<Expect>,
+}
+
 /// Reads one layer blob (gzip, zstd or plain tar, detected from its first bytes).
+///
+/// The blob is read to its very end (past the tar's end and the compressed stream's trailer)
+/// so that a verifying reader under it sees every byte; the operations are returned only when
+/// every check passed.
 pub(crate) fn read_layer<R: Read>(
     raw: R,
     layer_name: &str,
     selector: &Selector,
     limits: &Limits,
     budget: &Budget,
+    checks: LayerChecks,
+) -> Result<LayerOps, Error> {
+    let mut buffered = BufReader::with_capacity(256 << 10, raw);
+    let res = decode_layer(
+        &mut buffered,
+        layer_name,
+        selector,
+        limits,
+        budget,
+        checks.uncompressed,
+    );
+    if res.is_err() && !checks.blob_verified {
+        return res;
+    }
+    // the rest of the blob: a trailer after the compressed stream, or, after an error, what
+    // was not read (bounded by the blob's size on disk)
+    match io::copy(&mut buffered, &mut io::sink()) {
+        Ok(_) => res,
+        Err(e) => match from_io(e) {
+            Ok(mismatch) => Err(mismatch),
+            Err(e) => res.and(Err(Error::Layer {
+                layer: layer_name.to_string(),
+                message: e.to_string(),
+            })),
+        },
+    }
+}
+
+fn decode_layer<B: BufRead>(
+    mut buffered: B,
+    layer_name: &str,
+    selector: &Selector,
+    limits: &Limits,
+    budget: &Budget,
+    uncompressed: Option<Expect>,
 ) -> Result<LayerOps, Error> {
     let layer_err = |e: io::Error| -> Error {
+        let e = match from_io(e) {
+            Ok(mismatch) => return mismatch,
+            Err(e) => e,
+        };
         if budget.bytes.load(Ordering::Relaxed) > limits.max_total_bytes {
             Error::Limit {
                 context: format!("layer {layer_name}"),
@@ -108,7 +163,6 @@ pub(crate) fn read_layer<R: Read>(
             }
         }
     };
-    let mut buffered = BufReader::with_capacity(256 << 10, raw);
     let head = buffered.fill_buf().map_err(layer_err)?;
     let decoded: Box<dyn Read + '_> = if head.starts_with(GZIP_MAGIC) {
         Box::new(flate2::bufread::MultiGzDecoder::new(buffered))
@@ -122,12 +176,56 @@ pub(crate) fn read_layer<R: Read>(
     } else {
         Box::new(buffered)
     };
+    let check_uncompressed = uncompressed.is_some();
+    let decoded: Box<dyn Read + '_> = match uncompressed {
+        Some(expect) => Box::new(Verified::new(decoded, expect)),
+        None => decoded,
+    };
     let counting = Counting {
         inner: decoded,
         budget,
         limit: limits.max_total_bytes,
     };
     let mut archive = tar::Archive::new(counting);
+    let res = read_entries(
+        &mut archive,
+        layer_name,
+        selector,
+        limits,
+        budget,
+        &layer_err,
+    );
+    // Read to the end so that compressed streams check their trailer (CRC, length) and the
+    // uncompressed digest is checked: a truncated or corrupt gzip stream fails here even when
+    // the tar ended early. After an error, the uncompressed digest explains it when it does
+    // not match (not after a limit: a bomb is not expanded further).
+    let mut rest = archive.into_inner();
+    match res {
+        Ok(out) => {
+            io::copy(&mut rest, &mut io::sink()).map_err(layer_err)?;
+            Ok(out)
+        }
+        Err(e) => {
+            if check_uncompressed && !matches!(e, Error::Limit { .. }) {
+                if let Err(io) = io::copy(&mut rest, &mut io::sink()) {
+                    if let Ok(mismatch) = from_io(io) {
+                        return Err(mismatch);
+                    }
+                }
+            }
+            Err(e)
+        }
+    }
+}
+
+fn read_entries<R: Read>(
+    archive: &mut tar::Archive<R>,
+    layer_name: &str,
+    selector: &Selector,
+    limits: &Limits,
+    budget: &Budget,
+    layer_err: &dyn Fn(io::Error) -> Error,
+) -> Result<LayerOps, Error> {
     let mut out = LayerOps::default();
     for entry in archive.entries().map_err(layer_err)? {
         let mut entry = entry.map_err(layer_err)?;
@@ -254,10 +352,6 @@ pub(crate) fn read_layer<R: Read>(
             }
         }
     }
-    // Read to the end so that compressed streams check their trailer (CRC, length): a
-    // truncated or corrupt gzip stream fails here even when the tar ended early.
-    let mut rest = archive.into_inner();
-    io::copy(&mut rest, &mut io::sink()).map_err(layer_err)?;
     Ok(out)
 }
 

@@ -1,7 +1,8 @@
 //! Source detection, OCI index/manifest/config and docker-save `manifest.json` handling.
 
 use super::archive::Files;
-use super::layer::{apply, read_layer, Budget, LayerOps, Selector};
+use super::digest::{size_error, Digest, Expect};
+use super::layer::{apply, read_layer, Budget, LayerChecks, LayerOps, Selector};
 use super::tree::FileTree;
 use super::{Error, Limits, ReadImage};
 use rayon::prelude::*;
@@ -114,7 +115,7 @@ struct Descriptor {
     media_type: String,
     digest: String,
     #[serde(default)]
-    size: u64,
+    size: Option<u64>,
     #[serde(default)]
     platform: Option<Platform>,
     #[serde(default)]
@@ -171,20 +172,40 @@ struct DockerManifest {
     layers: Vec<String>,
 }
 
-fn blob_name(digest: &str) -> Result<String, Error> {
-    let (alg, hex) = digest
-        .split_once(':')
-        .ok_or_else(|| Error::Format(format!("bad digest {digest:?}")))?;
-    if alg.is_empty()
-        || hex.is_empty()
-        || !alg
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'.' || b == b'_' || b == b'-')
-        || !hex.bytes().all(|b| b.is_ascii_hexdigit())
-    {
-        return Err(Error::Format(format!("bad digest {digest:?}")));
+/// What the blob `digest` (with the descriptor's `size`) must be; `role` names it in errors.
+fn expect(role: &str, digest: &Digest, size: Option<u64>) -> Expect {
+    Expect {
+        label: format!("{role} {}", digest.blob_path()),
+        digest: Some(digest.clone()),
+        size,
+        what: "content",
     }
-    Ok(format!("blobs/{alg}/{hex}"))
+}
+
+/// The digest a docker-save file name claims: `blobs/<alg>/<hex>` (the OCI form) or
+/// `<64 hex>.json` (a classic config). A `blobs/` name with a bad digest is an error.
+fn docker_name_digest(name: &str) -> Result<Option<Digest>, Error> {
+    if let Some(rest) = name.strip_prefix("blobs/") {
+        return match rest.split_once('/') {
+            Some((alg, hex)) => Digest::parse(&format!("{alg}:{hex}")).map(Some),
+            None => Err(Error::Format(format!(
+                "manifest.json: {name:?} is not a blobs/<algorithm>/<hex> name"
+            ))),
+        };
+    }
+    Ok(name.strip_suffix(".json").and_then(Digest::sha256_hex))
+}
+
+/// Reads a JSON blob through the verifying reader; returns it with its digest.
+fn json_blob<T: for<'de> Deserialize<'de>>(
+    files: &Files,
+    name: &str,
+    expect: Expect,
+    limits: &Limits,
+) -> Result<(T, String), Error> {
+    let (data, digest) = files.read_blob(name, expect, limits.max_json_bytes)?;
+    let v = serde_json::from_slice(&data).map_err(|e| Error::Format(format!("{name}: {e}")))?;
+    Ok((v, digest))
 }
 
 fn json<T: for<'de> Deserialize<'de>>(
@@ -229,11 +250,17 @@ fn pick_manifest(
         None => 2,
     });
     for d in cands {
-        let name = blob_name(&d.digest)?;
+        let digest = Digest::parse(&d.digest)?;
+        let name = digest.blob_path();
         if !files.exists(&name) {
             continue;
         }
-        let m: Manifest = json(files, &name, limits)?;
+        let role = if INDEX_TYPES.contains(&d.media_type.as_str()) {
+            "image index"
+        } else {
+            "manifest"
+        };
+        let (m, _): (Manifest, _) = json_blob(files, &name, expect(role, &digest, d.size), limits)?;
         if INDEX_TYPES.contains(&d.media_type.as_str())
             || INDEX_TYPES.contains(&m.media_type.as_str())
             || (m.manifests.is_some() && m.config.is_none())
@@ -248,6 +275,33 @@ fn pick_manifest(
     Err(Error::Format(
         "no image manifest found in index.json".into(),
     ))
+}
+
+/// A layer to read: its file in the source and how it is verified.
+struct LayerFile {
+    name: String,
+    /// The blob's digest and size (OCI layouts and archives, docker-save `blobs/` names).
+    blob: Option<Expect>,
+    /// The uncompressed tar's digest (docker-save classic `<id>/layer.tar`).
+    uncompressed: Option<Expect>,
+    info: LayerInfo,
+}
+
+fn too_many_layers(path: &Path, limits: &Limits) -> Error {
+    Error::Limit {
+        context: path.display().to_string(),
+        what: "number of layers",
+        limit: limits.max_layers as u64,
+    }
+}
+
+/// A file name from manifest.json, normalised; `..` is refused.
+fn safe_name(raw: &str) -> Result<String, Error> {
+    super::normalize_path(raw).map_err(|reason| Error::UnsafePath {
+        layer: "manifest.json".into(),
+        path: raw.to_string(),
+        reason,
+    })
 }
 
 /// Reads an OCI layout folder, OCI archive or docker-save tarball.
@@ -265,44 +319,80 @@ pub(crate) fn read_image(
         kind,
         ..ImageInfo::default()
     };
-    // (file name in the source, layer info)
-    let mut layer_files: Vec<(String, LayerInfo)> = Vec::new();
-    let config_name;
+    let mut layer_files: Vec<LayerFile> = Vec::new();
+    let config: Config;
     if kind == SourceKind::DockerArchive {
+        // manifest.json is the root of trust: it names the config and the layers by path
         let mut ms: Vec<DockerManifest> = json(&files, "manifest.json", limits)?;
         if ms.is_empty() {
             return Err(Error::Format("manifest.json lists no image".into()));
         }
         let m = ms.swap_remove(0);
         info.names = m.repo_tags.unwrap_or_default();
-        config_name = m.config.clone();
-        if let Some(hex) = m
-            .config
-            .strip_prefix("blobs/sha256/")
-            .or_else(|| m.config.strip_suffix(".json"))
-        {
-            info.config_digest = Some(format!("sha256:{hex}"));
+        if m.layers.len() > limits.max_layers {
+            return Err(too_many_layers(path, limits));
         }
-        for l in m.layers {
-            let name = super::normalize_path(&l).map_err(|reason| Error::UnsafePath {
-                layer: l.clone(),
-                path: l.clone(),
-                reason,
-            })?;
+        let config_name = safe_name(&m.config)?;
+        // `<sha256>.json` or `blobs/sha256/<hex>`: the name is the config's digest
+        let (c, digest) = json_blob(
+            &files,
+            &config_name,
+            Expect {
+                label: format!("config {config_name}"),
+                digest: docker_name_digest(&config_name)?,
+                size: None,
+                what: "content",
+            },
+            limits,
+        )?;
+        config = c;
+        info.config_digest = Some(digest);
+        let diff_ids: Vec<String> = config
+            .rootfs
+            .as_ref()
+            .map(|r| r.diff_ids.clone())
+            .unwrap_or_default();
+        for (i, l) in m.layers.iter().enumerate() {
+            let name = safe_name(l)?;
             let size = files.size(&name)?;
-            let digest = name
-                .strip_prefix("blobs/sha256/")
-                .map(|h| format!("sha256:{h}"));
-            layer_files.push((
-                name,
-                LayerInfo {
-                    digest,
+            let blob = docker_name_digest(&name)?;
+            let diff_id = diff_ids.get(i).filter(|_| diff_ids.len() == m.layers.len());
+            // a layer named by path: only its diff id can vouch for it
+            let uncompressed = match (&blob, diff_id) {
+                (Some(_), _) => None,
+                (None, Some(d)) => Some(Expect {
+                    label: format!("layer {} {name}", i + 1),
+                    digest: Some(Digest::parse(d)?),
+                    size: None,
+                    what: "uncompressed content",
+                }),
+                (None, None) => {
+                    return Err(Error::Format(format!(
+                        "config {config_name}: rootfs.diff_ids lists {} layers, manifest.json {}: \
+                         layer {name} cannot be verified",
+                        diff_ids.len(),
+                        m.layers.len()
+                    )))
+                }
+            };
+            layer_files.push(LayerFile {
+                blob: blob.as_ref().map(|d| Expect {
+                    label: format!("layer {} {name}", i + 1),
+                    digest: Some(d.clone()),
+                    size: None,
+                    what: "content",
+                }),
+                uncompressed,
+                info: LayerInfo {
+                    digest: blob.map(|d| d.to_string()),
                     size,
                     ..LayerInfo::default()
                 },
-            ));
+                name,
+            });
         }
     } else {
+        // index.json is the root of trust: every other document is addressed by a digest
         let index: Index = json(&files, "index.json", limits)?;
         let (desc, manifest) = pick_manifest(&files, index, limits, 0)?;
         info.manifest_digest = Some(desc.digest.clone());
@@ -319,55 +409,62 @@ pub(crate) fn read_image(
         let cfg = manifest
             .config
             .ok_or_else(|| Error::Format("image manifest has no config".into()))?;
-        config_name = blob_name(&cfg.digest)?;
+        if manifest.layers.len() > limits.max_layers {
+            return Err(too_many_layers(path, limits));
+        }
+        let cfg_digest = Digest::parse(&cfg.digest)?;
+        let (c, _) = json_blob(
+            &files,
+            &cfg_digest.blob_path(),
+            expect("config", &cfg_digest, cfg.size),
+            limits,
+        )?;
+        config = c;
         info.config_digest = Some(cfg.digest);
-        for l in manifest.layers {
-            let name = blob_name(&l.digest)?;
+        for (i, l) in manifest.layers.into_iter().enumerate() {
+            let digest = Digest::parse(&l.digest)?;
+            let name = digest.blob_path();
+            let blob = expect(&format!("layer {}", i + 1), &digest, l.size);
             let actual = files.size(&name)?;
-            if l.size != 0 && actual != l.size {
-                return Err(Error::Layer {
-                    layer: l.digest,
-                    message: format!(
-                        "blob is {actual} bytes, the manifest says {} (truncated or replaced)",
-                        l.size
-                    ),
-                });
+            if l.size.is_some_and(|s| s != actual) {
+                return Err(size_error(&blob, actual.to_string()));
             }
-            layer_files.push((
+            layer_files.push(LayerFile {
                 name,
-                LayerInfo {
+                blob: Some(blob),
+                uncompressed: None,
+                info: LayerInfo {
                     digest: Some(l.digest),
                     diff_id: None,
                     media_type: Some(l.media_type),
                     size: actual,
                 },
-            ));
+            });
         }
     }
-    if layer_files.len() > limits.max_layers {
-        return Err(Error::Limit {
-            context: path.display().to_string(),
-            what: "number of layers",
-            limit: limits.max_layers as u64,
-        });
-    }
-    let config: Config = json(&files, &config_name, limits)?;
     info.os = config.os;
     info.architecture = config.architecture;
     if let Some(rootfs) = config.rootfs {
         if rootfs.diff_ids.len() == layer_files.len() {
-            for ((_, l), d) in layer_files.iter_mut().zip(rootfs.diff_ids) {
-                l.diff_id = Some(d);
+            for (l, d) in layer_files.iter_mut().zip(rootfs.diff_ids) {
+                l.info.diff_id = Some(d);
             }
         }
     }
     let budget = Budget::default();
     let results: Vec<Result<LayerOps, Error>> = layer_files
         .par_iter()
-        .map(|(name, l)| {
-            let label = l.id().unwrap_or(name).to_string();
-            let r = files.open(name)?;
-            read_layer(r, &label, selector, limits, &budget)
+        .map(|l| {
+            let label = l.info.id().unwrap_or(&l.name).to_string();
+            let checks = LayerChecks {
+                blob_verified: l.blob.is_some(),
+                uncompressed: l.uncompressed.clone(),
+            };
+            let r: Box<dyn Read + Send> = match &l.blob {
+                Some(expect) => Box::new(files.open_blob(&l.name, expect.clone())?),
+                None => files.open(&l.name)?,
+            };
+            read_layer(r, &label, selector, limits, &budget, checks)
         })
         .collect();
     let mut tree = FileTree::new();
@@ -377,7 +474,7 @@ pub(crate) fn read_image(
         warnings.extend(ops.warnings);
         apply(&mut tree, i, ops.ops);
     }
-    info.layers = layer_files.into_iter().map(|(_, l)| l).collect();
+    info.layers = layer_files.into_iter().map(|l| l.info).collect();
     Ok(ReadImage {
         info,
         tree,

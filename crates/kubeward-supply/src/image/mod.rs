@@ -10,8 +10,16 @@
 //! an error, symlinks are never followed on the host and are resolved only inside the image
 //! root, and decompressed bytes, entry counts, per-file sizes and retained bytes are bounded
 //! by [`Limits`]. A corrupt or truncated layer is an error naming the layer.
+//!
+//! Every blob addressed by a digest (manifests, configs, layers; docker-save configs by their
+//! `<sha256>.json` name and classic layers by the config's `rootfs.diff_ids`) is hashed while
+//! it is read, through the one reader of [`digest`]; a blob that does not match its digest or
+//! its descriptor's size is an error and nothing read from it is used. `index.json` of a
+//! layout and `manifest.json` of a docker-save tarball are the roots of trust: they are not
+//! addressed by a digest, and no signature is checked.
 
 mod archive;
+pub mod digest;
 mod layer;
 mod layout;
 #[cfg(feature = "registry")]
@@ -99,6 +107,31 @@ pub enum Error {
         what: &'static str,
         /// Its value.
         limit: u64,
+    },
+    /// A blob's content does not hash to the digest that addresses it: altered or corrupt.
+    /// Nothing read from it is used.
+    #[error("{blob}: {what} does not match its digest {expected}: it hashes to {actual} (altered or corrupt; not used)")]
+    Digest {
+        /// The blob (role and file name in the source).
+        blob: String,
+        /// What was hashed: "content", or "uncompressed content" for a diff id.
+        what: &'static str,
+        /// The digest that addresses it.
+        expected: String,
+        /// The digest of what was read.
+        actual: String,
+    },
+    /// A blob's size is not the one its descriptor gives: truncated or replaced.
+    #[error("{blob}{digest}: {actual} bytes, its descriptor says {expected} (truncated or replaced; not used)")]
+    Size {
+        /// The blob (role and file name in the source).
+        blob: String,
+        /// ` (sha256:…)` when the blob has a digest, else empty.
+        digest: String,
+        /// The descriptor's size.
+        expected: u64,
+        /// The size found (`more than N` when reading stopped early).
+        actual: String,
     },
     /// The source's structure is wrong (missing manifest, bad JSON, unknown blob).
     #[error("{0}")]

@@ -19,7 +19,6 @@ use oci_client::manifest::{
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
 use serde::Deserialize;
-use sha2::{Digest as _, Sha256};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -334,10 +333,10 @@ fn blob_path(root: &Path, digest: &str) -> Option<PathBuf> {
         .then(|| root.join("blobs").join("sha256").join(hex))
 }
 
+/// The manifest's digest, by the same hashing as every other blob (`super::digest`); the
+/// pulled layout is read back through the verifying reader like any other layout.
 fn sha256_digest(data: &[u8]) -> String {
-    let d = Sha256::digest(data);
-    let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    super::digest::Digest::of(super::digest::Algorithm::Sha256, data)
 }
 
 /// Splits `os/arch[/variant]`.
