@@ -108,6 +108,38 @@ fn calibrated_severity(
     meta.severity
 }
 
+/// `drop: [all]` (any case but `ALL`) is a common near miss: the container runtime accepts it,
+/// Pod Security does not. Says so, naming the containers.
+fn drop_all_case_hint(t: &PodTemplate<'_>) -> Option<String> {
+    let near: Vec<String> = t
+        .containers()
+        .iter()
+        .filter(|c| {
+            let drops = c
+                .security_context()
+                .at(&["capabilities", "drop"])
+                .map(|d| d.items())
+                .unwrap_or(&[]);
+            let names: Vec<&str> = drops.iter().filter_map(|n| n.as_str()).collect();
+            !names.contains(&"ALL") && names.iter().any(|n| n.eq_ignore_ascii_case("all"))
+        })
+        .map(|c| format!("\"{}\"", c.name))
+        .collect();
+    if near.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "; {} {} {} \"all\" in another case: Pod Security accepts only the exact value \"ALL\"",
+        if near.len() == 1 {
+            "container"
+        } else {
+            "containers"
+        },
+        near.join(", "),
+        if near.len() == 1 { "drops" } else { "drop" }
+    ))
+}
+
 /// Runs one check over every pod template of the snapshot.
 fn run_rule(cx: &Context<'_>, check: CheckId, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     // Namespace labels are parsed once per namespace, not once per template.
@@ -174,6 +206,11 @@ fn finding_for(
         calibrated_severity(check, meta, pod, cache[i].0)
     };
     let mut message = result.message();
+    if check == CheckId::CapabilitiesRestricted {
+        if let Some(hint) = drop_all_case_hint(t) {
+            message.push_str(&hint);
+        }
+    }
     if let (Some(p), Some(ns)) = (policy, ns) {
         if p.enforce_labelled && violated.iter().any(|v| v.0 == Some(Mode::Enforce)) {
             let consequence = if t.is_pod() {

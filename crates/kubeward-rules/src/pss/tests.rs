@@ -831,3 +831,30 @@ fn label_versions_per_mode() {
     assert_eq!(p.audit, lv(Level::Baseline, PolicyVersion::Minor(10)));
     assert_eq!(p.enforce, defaults);
 }
+
+#[test]
+fn lower_case_drop_all_is_explained() {
+    let yaml = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+  - {name: a, image: x, securityContext: {capabilities: {drop: [all]}}}
+  - {name: b, image: x, securityContext: {capabilities: {drop: [ALL]}}}
+"#;
+    let findings = run_with("capabilities-not-dropped", yaml, &Settings::default());
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(
+        findings[0].message,
+        "unrestricted capabilities (container \"a\" must set securityContext.capabilities.drop=[\"ALL\"]); \
+         container \"a\" drops \"all\" in another case: Pod Security accepts only the exact value \"ALL\""
+    );
+    // the exact value: no hint
+    let ok = run_with(
+        "capabilities-not-dropped",
+        &yaml.replace("drop: [all]", "drop: [ALL]"),
+        &Settings::default(),
+    );
+    assert!(ok.is_empty(), "{ok:#?}");
+}
