@@ -253,15 +253,29 @@ fn damaged_stores_are_clear_errors() {
     assert!(matches!(e, StoreError::Corrupt { .. }), "{e}");
     assert!(e.to_string().contains("corrupt"), "{e}");
 
-    // a SQLite file claiming our current version but without our tables
+    // a SQLite file claiming our current version but without our tables: another
+    // program's, refused and left as it was
     let other = dir.path().join("other.db");
     {
         let c = rusqlite::Connection::open(&other).unwrap();
         c.execute_batch("CREATE TABLE t (x); PRAGMA user_version = 2;")
             .unwrap();
     }
+    let before = std::fs::read(&other).unwrap();
     let e = Store::open(&other).unwrap_err();
-    assert!(matches!(e, StoreError::Corrupt { .. }), "{e}");
+    assert!(matches!(e, StoreError::NotAStore { .. }), "{e}");
+    assert!(e.to_string().contains("not a kubeward store"), "{e}");
+    let e = Store::open_read_only(&other).unwrap_err();
+    assert!(matches!(e, StoreError::NotAStore { .. }), "{e}");
+    assert_eq!(std::fs::read(&other).unwrap(), before);
+    // another program's marker
+    let marked = dir.path().join("marked.db");
+    {
+        let c = rusqlite::Connection::open(&marked).unwrap();
+        c.execute_batch("PRAGMA application_id = 1234;").unwrap();
+    }
+    let e = Store::open(&marked).unwrap_err();
+    assert!(matches!(e, StoreError::NotAStore { .. }), "{e}");
 
     // written by a newer kubeward
     let newer = dir.path().join("newer.db");
@@ -276,27 +290,38 @@ fn damaged_stores_are_clear_errors() {
     let e = Store::open(dir.path()).unwrap_err();
     assert!(matches!(e, StoreError::Open { .. }), "{e}");
 
-    // a stored SBOM that no longer parses: rescan names it, nothing is half-written
+    // a stored SBOM that no longer parses: rescan names it and keeps its (absent) results,
+    // the other image is rescanned and committed
     let path = dir.path().join("inv.db");
     let mut s = Store::open(&path).unwrap();
-    s.add(&NewImage {
-        reference: "a.example/x:1",
-        digest: Some(DIGEST_A),
-        index_digest: None,
-        catalog: &app_catalog(),
-    })
-    .unwrap();
+    for (r, d) in [("a.example/x:1", DIGEST_A), ("b.example/y:1", DIGEST_B)] {
+        s.add(&NewImage {
+            reference: r,
+            digest: Some(d),
+            index_digest: None,
+            catalog: &app_catalog(),
+        })
+        .unwrap();
+    }
     drop(s);
     {
         let c = rusqlite::Connection::open(&path).unwrap();
-        c.execute("UPDATE sboms SET document = '{not json'", [])
-            .unwrap();
+        c.execute(
+            "UPDATE sboms SET document = '{not json' WHERE digest = ?1",
+            [DIGEST_A],
+        )
+        .unwrap();
     }
     let mut s = Store::open(&path).unwrap();
-    let e = s.rescan(&db(&["crates.io"])).unwrap_err();
-    assert!(matches!(e, StoreError::Sbom { .. }), "{e}");
-    assert!(e.to_string().contains(DIGEST_A), "{e}");
-    assert!(s.images().unwrap()[0].matched_at.is_none());
+    let r = s.rescan(&db(&["crates.io"])).unwrap();
+    assert_eq!(r.failed.len(), 1, "{r:#?}");
+    assert_eq!(r.failed[0].digest, DIGEST_A);
+    assert_eq!(r.failed[0].images, ["a.example/x:1"]);
+    assert_eq!(r.images, 1);
+    let list = s.images().unwrap();
+    let by = |d: &str| list.iter().find(|i| i.digest == d).unwrap().clone();
+    assert!(by(DIGEST_A).matched_at.is_none());
+    assert!(by(DIGEST_B).matched_at.is_some());
 
     // a truncated store file
     let trunc = dir.path().join("trunc.db");

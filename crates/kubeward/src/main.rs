@@ -335,12 +335,19 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
     if let Some(store) = &args.inventory {
         if selection.includes(&kubeward_rules::supply::VulnerableImage::META) {
             let store = Some(store.as_path()).filter(|p| !p.as_os_str().is_empty());
-            let (vulns, notes) = cmd::inventory::vulnerability_findings(&snapshot, store)?;
-            for n in notes {
-                eprintln!("kubeward: note: {n}");
+            // a store that cannot be read is an error in the report (exit 2), not the end of it
+            match cmd::inventory::vulnerability_findings(&snapshot, store) {
+                Ok((vulns, notes)) => {
+                    for n in notes {
+                        eprintln!("kubeward: note: {n}");
+                    }
+                    findings.extend(vulns);
+                    findings = engine::sort_findings(findings);
+                }
+                Err(e) => snapshot
+                    .errors
+                    .push(cmd::inventory::store_load_error(store, e)),
             }
-            findings.extend(vulns);
-            findings = engine::sort_findings(findings);
         }
     }
     if let Some(path) = &args.write_baseline {

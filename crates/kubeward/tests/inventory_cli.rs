@@ -333,24 +333,26 @@ fn damaged_or_missing_store_is_a_clear_error() {
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: nginx:1.25}]\n",
     )
     .unwrap();
-    let (code, _, err) = run(&[
+    // the scan still reports; the store's error is an error of the report (exit 2)
+    let (code, out, _) = run(&[
         "scan",
         m.to_str().unwrap(),
         "--inventory",
         junk.to_str().unwrap(),
     ]);
     assert_eq!(code, 2);
-    assert!(err.contains("corrupt"), "{err}");
+    assert!(out.contains("corrupt"), "{out}");
+    assert!(out.contains("pod.yaml"), "{out}");
 
     let missing = dir.path().join("none.db");
-    let (code, _, err) = run(&[
+    let (code, out, _) = run(&[
         "scan",
         m.to_str().unwrap(),
         "--inventory",
         missing.to_str().unwrap(),
     ]);
     assert_eq!(code, 2);
-    assert!(err.contains("no inventory store"), "{err}");
+    assert!(out.contains("no inventory store"), "{out}");
     assert!(!missing.exists());
 
     let (code, _, err) = run(&[

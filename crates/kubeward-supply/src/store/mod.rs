@@ -14,9 +14,16 @@
 //! - `matches` / `match_runs`: the last match result per image, with the time and the
 //!   fingerprint of the database it was matched against.
 //!
-//! Every write is one immediate transaction; the journal is WAL with a busy timeout, so
-//! several kubeward processes can share a store. A file that is not a (sound) SQLite
-//! database, or a store written by a newer kubeward, is a clear [`StoreError`], never a panic.
+//! Every write is one short immediate transaction (a rescan commits image by image, and
+//! matches outside any transaction); the journal is WAL with a busy timeout, so several
+//! kubeward processes can share a store. Readers ([`Store::open_read_only`]) never take the
+//! write lock: under WAL they read while a writer writes.
+//!
+//! A store carries SQLite's `application_id` [`APPLICATION_ID`]. A SQLite file without it
+//! that is not an empty database nor a store written before the marker existed (the kubeward
+//! tables at a known schema version) is another program's: it is refused and left untouched
+//! ([`StoreError::NotAStore`]), never migrated. A file that is not a (sound) SQLite database,
+//! or a store written by a newer kubeward, is a clear [`StoreError`], never a panic.
 
 pub mod schema;
 
@@ -50,6 +57,14 @@ pub enum StoreError {
         /// What SQLite or kubeward found.
         message: String,
     },
+    /// A SQLite database of another program; it was not changed.
+    #[error("{path}: not a kubeward store ({message}); it was left untouched")]
+    NotAStore {
+        /// The file.
+        path: String,
+        /// What it holds instead.
+        message: String,
+    },
     /// The store was written by a newer kubeward (schema version above this build's).
     #[error("{path}: inventory store has schema version {found}; this kubeward reads up to {supported}: upgrade kubeward")]
     TooNew {
@@ -74,16 +89,6 @@ pub enum StoreError {
         /// The store file.
         path: String,
         /// SQLite's message.
-        message: String,
-    },
-    /// A stored SBOM could not be read back.
-    #[error("{path}: stored SBOM of {digest} cannot be read: {message}")]
-    Sbom {
-        /// The store file.
-        path: String,
-        /// The image digest.
-        digest: String,
-        /// Why.
         message: String,
     },
 }
@@ -252,6 +257,96 @@ pub struct RescanReport {
     pub unchanged: usize,
     /// Versions that could not be compared (the package may be affected), by image.
     pub errors: Vec<String>,
+    /// Images that could not be rescanned (a stored SBOM that no longer reads); their previous
+    /// match results are kept. The other images were rescanned and committed.
+    pub failed: Vec<FailedImage>,
+}
+
+/// An image [`Store::rescan`] could not match.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedImage {
+    /// Its digest.
+    pub digest: String,
+    /// Its references.
+    pub images: Vec<String>,
+    /// Why.
+    pub message: String,
+}
+
+/// SQLite `application_id` of a kubeward store ("KWRD").
+pub const APPLICATION_ID: i32 = 0x4B57_5244;
+
+/// What [`identify`] found in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Marked as a kubeward store.
+    Marked,
+    /// A store written before the marker: kubeward's tables at a known version.
+    Unmarked,
+    /// An empty database (a new file).
+    Empty,
+}
+
+/// Tells a kubeward store from another program's database, reading only.
+fn identify(conn: &Connection, p: &str) -> Result<(Kind, u32), StoreError> {
+    let err = |e| classify(p, e);
+    // the first read of the file: a non-database fails here
+    let app: i32 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(err)?;
+    let version = schema::version(conn).map_err(err)?;
+    let tables: Vec<String> = (|| {
+        let mut st = conn.prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+    })()
+    .map_err(err)?;
+    if app != 0 && app != APPLICATION_ID {
+        return Err(StoreError::NotAStore {
+            path: p.to_string(),
+            message: format!("SQLite application_id {app:#x}"),
+        });
+    }
+    if version > schema::CURRENT {
+        return Err(StoreError::TooNew {
+            path: p.to_string(),
+            found: version,
+            supported: schema::CURRENT,
+        });
+    }
+    if app == APPLICATION_ID {
+        return Ok((Kind::Marked, version));
+    }
+    if tables.is_empty() && version == 0 {
+        return Ok((Kind::Empty, 0));
+    }
+    let ours = ["images", "match_runs", "matches", "packages", "sboms"];
+    let expected: &[&str] = match version {
+        1 => &["images", "packages", "sboms"],
+        v if v == schema::CURRENT => &ours,
+        _ => &[],
+    };
+    if !expected.is_empty()
+        && expected.iter().all(|t| tables.iter().any(|x| x == t))
+        && tables.iter().all(|t| ours.contains(&t.as_str()))
+    {
+        return Ok((Kind::Unmarked, version));
+    }
+    let mut names = tables.join(", ");
+    if names.len() > 120 {
+        names.truncate(120);
+        names.push_str("...");
+    }
+    Err(StoreError::NotAStore {
+        path: p.to_string(),
+        message: if tables.is_empty() {
+            format!("schema version {version} without kubeward's tables")
+        } else {
+            format!("no kubeward marker; tables {names}")
+        },
+    })
 }
 
 /// The inventory store.
@@ -268,6 +363,10 @@ impl std::fmt::Debug for Store {
 
 /// How long a writer waits for another process's transaction.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a reader waits for a lock (under WAL a reader waits only for a writer that holds
+/// the file exclusively, or for a recovery).
+const READ_BUSY_TIMEOUT: Duration = Duration::from_secs(3);
 
 impl Store {
     /// Opens (creating when absent) the store at `path` and migrates it to the current schema.
@@ -299,7 +398,8 @@ impl Store {
         })?;
         let store_err = |e: rusqlite::Error| classify(&p, e);
         conn.busy_timeout(BUSY_TIMEOUT).map_err(store_err)?;
-        // the first statement that reads the file: a non-database fails here
+        // nothing is written before the file is known to be a store (or empty)
+        let (kind, _) = identify(&conn, &p)?;
         let mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
             .map_err(store_err)?;
@@ -323,6 +423,47 @@ impl Store {
                 })
             }
             Err(schema::MigrateError::Sql(e)) => return Err(classify(&p, e)),
+        }
+        if kind != Kind::Marked {
+            conn.pragma_update(None, "application_id", APPLICATION_ID)
+                .map_err(store_err)?;
+        }
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.check_tables()?;
+        Ok(store)
+    }
+
+    /// Opens an existing store for reading only: no lock is taken beyond what reading needs
+    /// (under WAL, readers proceed while another process writes), nothing is written. A store
+    /// at an older schema version is migrated first (through [`Store::open`]).
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        let p = path.display().to_string();
+        if path.is_dir() {
+            return Err(StoreError::Open {
+                path: p,
+                message: "is a folder".into(),
+            });
+        }
+        if !path.exists() {
+            return Err(StoreError::Open {
+                path: p,
+                message: "no such file".into(),
+            });
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::Open {
+            path: p.clone(),
+            message: e.to_string(),
+        })?;
+        conn.busy_timeout(READ_BUSY_TIMEOUT)
+            .map_err(|e| classify(&p, e))?;
+        let (kind, version) = identify(&conn, &p)?;
+        if kind == Kind::Empty || version < schema::CURRENT {
+            drop(conn);
+            return Store::open(path);
         }
         let store = Store {
             conn,
@@ -554,66 +695,108 @@ impl Store {
     }
 
     /// Matches every stored SBOM against `db` (no image is read), replaces the stored match
-    /// results in one transaction, and reports the difference from the previous results.
-    /// Language packages owned by an OS package are not matched (the OS advisory covers them).
+    /// results, and reports the difference from the previous results. Language packages owned
+    /// by an OS package are not matched (the OS advisory covers them).
+    ///
+    /// Matching happens outside any transaction; each image's results are then written in one
+    /// short transaction of their own, so readers and other writers wait at most for one
+    /// image. An image whose stored SBOM no longer reads is listed in
+    /// [`RescanReport::failed`] and keeps its previous results; the others are rescanned.
     pub fn rescan(&mut self, db: &Database) -> Result<RescanReport, StoreError> {
         let path = self.path.display().to_string();
         let fingerprint = db_fingerprint(db);
         let now = now_rfc3339();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| classify(&path, e))?;
         let mut report = RescanReport {
             db_fingerprint: fingerprint.clone(),
             matched_at: now.clone(),
             ..RescanReport::default()
         };
-        // (digest, document)
-        let sboms: Vec<(String, String)> = (|| {
-            let mut st = tx.prepare("SELECT digest, document FROM sboms ORDER BY digest")?;
-            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect::<rusqlite::Result<Vec<_>>>()
-        })()
-        .map_err(|e| classify(&path, e))?;
-        let names: BTreeMap<String, Vec<String>> = (|| {
-            let mut m: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            let mut st = tx.prepare("SELECT digest, reference FROM images ORDER BY reference")?;
-            let mut rows = st.query([])?;
-            while let Some(r) = rows.next()? {
-                m.entry(r.get(0)?).or_default().push(r.get(1)?);
-            }
-            Ok::<_, rusqlite::Error>(m)
-        })()
-        .map_err(|e| classify(&path, e))?;
-        let previously_matched: BTreeSet<String> = (|| {
-            let mut st = tx.prepare("SELECT digest FROM match_runs")?;
-            let rows = st.query_map([], |r| r.get::<_, String>(0))?;
-            rows.collect::<rusqlite::Result<BTreeSet<_>>>()
-        })()
-        .map_err(|e| classify(&path, e))?;
+        // what to rescan, read in one snapshot without the write lock
+        let (digests, names, previously_matched) = {
+            let tx = self.conn.transaction().map_err(|e| classify(&path, e))?;
+            let digests: Vec<String> = (|| {
+                let mut st = tx.prepare("SELECT digest FROM sboms ORDER BY digest")?;
+                let rows = st.query_map([], |r| r.get(0))?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
+            })()
+            .map_err(|e| classify(&path, e))?;
+            let names: BTreeMap<String, Vec<String>> = (|| {
+                let mut m: BTreeMap<String, Vec<String>> = BTreeMap::new();
+                let mut st =
+                    tx.prepare("SELECT digest, reference FROM images ORDER BY reference")?;
+                let mut rows = st.query([])?;
+                while let Some(r) = rows.next()? {
+                    m.entry(r.get(0)?).or_default().push(r.get(1)?);
+                }
+                Ok::<_, rusqlite::Error>(m)
+            })()
+            .map_err(|e| classify(&path, e))?;
+            let previously_matched: BTreeSet<String> = (|| {
+                let mut st = tx.prepare("SELECT digest FROM match_runs")?;
+                let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+                rows.collect::<rusqlite::Result<BTreeSet<_>>>()
+            })()
+            .map_err(|e| classify(&path, e))?;
+            (digests, names, previously_matched)
+        };
 
-        for (digest, document) in &sboms {
-            let catalog = sbom::read_sbom(document.as_bytes()).map_err(|e| StoreError::Sbom {
-                path: path.clone(),
-                digest: digest.clone(),
-                message: e.to_string(),
-            })?;
-            report.images += 1;
+        for digest in &digests {
+            let imgs = names.get(digest).cloned().unwrap_or_default();
+            let document: Option<String> = match self
+                .conn
+                .query_row(
+                    "SELECT document FROM sboms WHERE digest = ?1",
+                    [digest],
+                    |r| r.get(0),
+                )
+                .optional()
+            {
+                Ok(d) => d,
+                Err(e @ rusqlite::Error::InvalidColumnType(..))
+                | Err(e @ rusqlite::Error::FromSqlConversionFailure(..)) => {
+                    report.failed.push(FailedImage {
+                        digest: digest.clone(),
+                        images: imgs,
+                        message: format!("stored SBOM cannot be read: {e}"),
+                    });
+                    continue;
+                }
+                Err(e) => return Err(classify(&path, e)),
+            };
+            // removed by another process meanwhile
+            let Some(document) = document else { continue };
+            let catalog = match sbom::read_sbom(document.as_bytes()) {
+                Ok(c) => c,
+                Err(e) => {
+                    report.failed.push(FailedImage {
+                        digest: digest.clone(),
+                        images: imgs,
+                        message: format!("stored SBOM cannot be read: {e}"),
+                    });
+                    continue;
+                }
+            };
             let mut now_matches: BTreeMap<MatchKey, StoredMatch> = BTreeMap::new();
             let mut errors = 0i64;
+            let mut image_errors = Vec::new();
+            let mut packages = 0;
             for p in catalog.packages.iter().filter(|p| !p.owned_by_os_package) {
-                report.packages += 1;
+                packages += 1;
                 let r = db.match_package(p);
                 for e in &r.errors {
                     errors += 1;
-                    report.errors.push(format!("{digest}: {e}"));
+                    image_errors.push(format!("{digest}: {e}"));
                 }
                 for m in r.matches {
                     let sm = stored_match(&m, p);
                     now_matches.insert(MatchKey::of(&sm), sm);
                 }
             }
+            // one short write transaction for this image
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| classify(&path, e))?;
             let before: BTreeMap<MatchKey, StoredMatch> = (|| {
                 let mut st = tx.prepare_cached(
                     "SELECT vuln_id, aliases, package, version, ecosystem, purl, state, fixed_in, severity, summary
@@ -624,27 +807,6 @@ impl Store {
                     .collect::<rusqlite::Result<BTreeMap<_, _>>>()
             })()
             .map_err(|e| classify(&path, e))?;
-            let first = !previously_matched.contains(digest);
-            let imgs = names.get(digest).cloned().unwrap_or_default();
-            let change = |m: &StoredMatch| Change {
-                images: imgs.clone(),
-                digest: digest.clone(),
-                vulnerability: m.clone(),
-                first_match: first,
-            };
-            for (k, m) in &now_matches {
-                if before.contains_key(k) {
-                    report.unchanged += 1;
-                } else {
-                    report.newly_vulnerable.push(change(m));
-                }
-            }
-            for (k, m) in &before {
-                if !now_matches.contains_key(k) {
-                    report.newly_fixed.push(change(m));
-                }
-            }
-            report.total += now_matches.len();
             (|| -> rusqlite::Result<()> {
                 tx.execute("DELETE FROM matches WHERE digest = ?1", [digest])?;
                 let mut st = tx.prepare_cached(
@@ -678,8 +840,32 @@ impl Store {
                 Ok(())
             })()
             .map_err(|e| classify(&path, e))?;
+            tx.commit().map_err(|e| classify(&path, e))?;
+
+            report.images += 1;
+            report.packages += packages;
+            report.errors.extend(image_errors);
+            let first = !previously_matched.contains(digest);
+            let change = |m: &StoredMatch| Change {
+                images: imgs.clone(),
+                digest: digest.clone(),
+                vulnerability: m.clone(),
+                first_match: first,
+            };
+            for (k, m) in &now_matches {
+                if before.contains_key(k) {
+                    report.unchanged += 1;
+                } else {
+                    report.newly_vulnerable.push(change(m));
+                }
+            }
+            for (k, m) in &before {
+                if !now_matches.contains_key(k) {
+                    report.newly_fixed.push(change(m));
+                }
+            }
+            report.total += now_matches.len();
         }
-        tx.commit().map_err(|e| classify(&path, e))?;
         let order = |a: &Change, b: &Change| {
             sev_rank(b.vulnerability.severity.as_deref())
                 .cmp(&sev_rank(a.vulnerability.severity.as_deref()))

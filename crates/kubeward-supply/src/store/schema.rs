@@ -72,8 +72,16 @@ pub(crate) fn version(conn: &Connection) -> rusqlite::Result<u32> {
 
 /// Applies the steps from the store's version up to `target` (at most [`CURRENT`]), each in its
 /// own immediate transaction so that two processes opening an old store at once do not both
-/// migrate it.
+/// migrate it. A store already at `target` is only read (no write lock).
 pub(crate) fn migrate(conn: &mut Connection, target: u32) -> Result<u32, MigrateError> {
+    // an up-to-date store is the common case: check without taking the write lock
+    let v = version(conn)?;
+    if v > CURRENT {
+        return Err(MigrateError::TooNew(v));
+    }
+    if v >= target {
+        return Ok(v);
+    }
     loop {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let v = version(&tx)?;

@@ -68,6 +68,53 @@ pub(crate) fn db_dir(explicit: Option<&std::path::Path>) -> Result<PathBuf, Stri
         })
 }
 
+/// Loads the vulnerability database that `vuln` and `inventory rescan` match against:
+/// `explicit` (a folder of OSV JSON records, an osv.dev `all.zip`, one JSON file, or a folder
+/// written by `kubeward db update`), else the `db update` folder ([`db_dir`]).
+///
+/// A database from which no record loads (empty, or every record broken) is an error: matching
+/// against it would report "no vulnerability" for everything. Records that could not be loaded
+/// are a warning on standard error.
+pub(crate) fn load_for_matching(
+    explicit: Option<&std::path::Path>,
+) -> Result<kubeward_supply::osv::Database, String> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => db_dir(None)?,
+    };
+    let database = if db::is_database_dir(&path) {
+        db::open(&path).map_err(|e| e.to_string())?
+    } else if explicit.is_none() {
+        return Err(format!(
+            "no vulnerability database in {}: run `kubeward db update` or pass --db PATH",
+            path.display()
+        ));
+    } else {
+        kubeward_supply::osv::Database::load(&path).map_err(|e| e.to_string())?
+    };
+    let errors = database.load_errors();
+    let first = errors
+        .first()
+        .map(|e| format!("; first: {}: {}", e.path, e.message))
+        .unwrap_or_default();
+    if database.is_empty() {
+        return Err(kubeward_io::terminal::escape(&format!(
+            "{}: no loadable OSV record ({} files or entries could not be loaded{first}); refusing to match against an empty database",
+            path.display(),
+            errors.len()
+        ))
+        .into_owned());
+    }
+    if let Some(e) = errors.first() {
+        eprintln!(
+            "kubeward: warning: {} OSV records could not be loaded (first: {})",
+            errors.len(),
+            kubeward_io::terminal::escape(&format!("{}: {}", e.path, e.message)),
+        );
+    }
+    Ok(database)
+}
+
 /// The proxy for `url` from the usual variables, unless the host is loopback or in NO_PROXY.
 fn proxy_for(url: &str) -> Option<String> {
     let var = |names: &[&str]| {

@@ -12,7 +12,6 @@ use kubeward_model::{
 use kubeward_rules::finding::fingerprint;
 use kubeward_rules::{Finding, Severity};
 use kubeward_supply::catalog::{catalog_source, Catalog, CatalogOptions};
-use kubeward_supply::osv::Database;
 use kubeward_supply::store::{
     normalize_reference, sbom_subject_digest, Change, ImageRecord, NewImage, RescanReport, Store,
     StoredMatch,
@@ -143,6 +142,19 @@ fn open_store(explicit: Option<&Path>, create: bool) -> Result<Store, String> {
             .map_err(|e| format!("{}: cannot create folder: {e}", parent.display()))?;
     }
     Store::open(&path).map_err(|e| e.to_string())
+}
+
+/// Opens an existing store for reading (`list`, `scan --inventory`): read-only, so it neither
+/// waits for nor blocks a running `add` or `rescan`.
+fn open_store_read_only(explicit: Option<&Path>) -> Result<Store, String> {
+    let path = store_path(explicit)?;
+    if !path.exists() {
+        return Err(format!(
+            "{}: no inventory store yet; add an image with `kubeward inventory add`",
+            path.display()
+        ));
+    }
+    Store::open_read_only(&path).map_err(|e| e.to_string())
 }
 
 /// Runs an inventory subcommand; exit code 0 on success, 2 on errors.
@@ -327,37 +339,10 @@ fn starts_with_json_object(path: &Path) -> bool {
         .is_some_and(|b| *b == b'{')
 }
 
-/// Loads the vulnerability database: `explicit`, else the folder `kubeward db update` fills.
-fn load_database(explicit: Option<&Path>) -> Result<Database, String> {
-    let path = match explicit {
-        Some(p) => p.to_path_buf(),
-        None => {
-            let dir = super::db::db_dir(None)?;
-            if !kubeward_supply::db::is_database_dir(&dir) {
-                return Err(format!(
-                    "no vulnerability database in {}: run `kubeward db update` or pass --db PATH",
-                    dir.display()
-                ));
-            }
-            return kubeward_supply::db::open(&dir).map_err(|e| e.to_string());
-        }
-    };
-    if kubeward_supply::db::is_database_dir(&path) {
-        return kubeward_supply::db::open(&path).map_err(|e| e.to_string());
-    }
-    Database::load(&path).map_err(|e| e.to_string())
-}
-
 fn rescan(a: RescanArgs) -> Result<(), String> {
-    let db = load_database(a.db.as_deref())?;
-    if let Some(e) = db.load_errors().first() {
-        eprintln!(
-            "kubeward: warning: {} malformed records skipped; first: {}: {}",
-            db.load_errors().len(),
-            e.path,
-            e.message
-        );
-    }
+    // an empty database is an error (it would clear every stored match); load warnings go to
+    // standard error
+    let db = super::db::load_for_matching(a.db.as_deref())?;
     let mut store = open_store(a.store.store.as_deref(), false)?;
     let report = store.rescan(&db).map_err(|e| e.to_string())?;
     let out = match a.format {
@@ -366,7 +351,14 @@ fn rescan(a: RescanArgs) -> Result<(), String> {
         }
         OutputFormat::Text => rescan_text(&report),
     };
-    print_out(&out)
+    print_out(&out)?;
+    if !report.failed.is_empty() {
+        return Err(format!(
+            "{} stored images could not be rescanned (listed in the report); the others were",
+            report.failed.len()
+        ));
+    }
+    Ok(())
 }
 
 fn print_out(s: &str) -> Result<(), String> {
@@ -423,6 +415,23 @@ fn rescan_text(r: &RescanReport) -> String {
             s.push_str(&change_line(c));
         }
     }
+    if !r.failed.is_empty() {
+        s.push_str(&format!(
+            "\n{} images could not be rescanned (their previous results are kept):\n",
+            r.failed.len()
+        ));
+        for f in &r.failed {
+            s.push_str(&format!(
+                "  {}: {}\n",
+                if f.images.is_empty() {
+                    f.digest.clone()
+                } else {
+                    f.images.join(", ")
+                },
+                f.message
+            ));
+        }
+    }
     if !r.errors.is_empty() {
         s.push_str(&format!(
             "\n{} versions could not be compared (may be affected):\n",
@@ -436,7 +445,7 @@ fn rescan_text(r: &RescanReport) -> String {
 }
 
 fn list(a: ListArgs) -> Result<(), String> {
-    let store = open_store(a.store.store.as_deref(), false)?;
+    let store = open_store_read_only(a.store.store.as_deref())?;
     let images = store.images().map_err(|e| e.to_string())?;
     let out = match a.format {
         OutputFormat::Json => {
@@ -646,6 +655,24 @@ fn bump(s: Severity) -> Severity {
     }
 }
 
+/// The error of `scan --inventory` when the store cannot be used, as an input error of the
+/// scan (at the store file, 1:1), so that the report is still written and exits 2.
+pub(crate) fn store_load_error(store: Option<&Path>, message: String) -> kubeward_model::LoadError {
+    let file = store_path(store)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "inventory".into());
+    let message = message
+        .strip_prefix(&format!("{file}: "))
+        .map(str::to_string)
+        .unwrap_or(message);
+    kubeward_model::LoadError {
+        file,
+        line: 1,
+        column: 1,
+        message,
+    }
+}
+
 /// Looks every container image of every pod template up in the inventory and makes one
 /// `vulnerable-image` finding per container and stored match, ranked one level higher for
 /// internet-exposed or privileged workloads. Also returns notes (images not in the
@@ -661,7 +688,8 @@ pub(crate) fn vulnerability_findings(
             path.display()
         ));
     }
-    let store = Store::open(&path).map_err(|e| e.to_string())?;
+    // read-only: a running rescan or add neither blocks nor is blocked by a scan
+    let store = Store::open_read_only(&path).map_err(|e| e.to_string())?;
     let index = Index::new(snapshot);
     let mut findings = Vec::new();
     let mut notes = Vec::new();

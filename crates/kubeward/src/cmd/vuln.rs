@@ -6,7 +6,7 @@ use super::sbom::{columns, emit, print_warnings, read_input, Input};
 use clap::{Args, ValueEnum};
 use kubeward_supply::catalog::Catalog;
 use kubeward_supply::osv::{
-    Database, FixState, Level, Match, MatchError, Suppression, VexDocument, VexStatus,
+    FixState, Level, Match, MatchError, Suppression, VexDocument, VexStatus,
 };
 use kubeward_supply::package::Package;
 use kubeward_supply::sbom::{self, SbomOptions};
@@ -139,23 +139,6 @@ pub fn run(args: VulnArgs) -> ExitCode {
     }
 }
 
-fn load_db(args: &VulnArgs) -> Result<Database, String> {
-    let path = match &args.db {
-        Some(p) => p.clone(),
-        None => super::db::db_dir(None)?,
-    };
-    if kubeward_supply::db::is_database_dir(&path) {
-        return kubeward_supply::db::open(&path).map_err(|e| e.to_string());
-    }
-    if args.db.is_none() {
-        return Err(format!(
-            "no vulnerability database in {}: run `kubeward db update` or pass --db PATH",
-            path.display()
-        ));
-    }
-    Database::load(&path).map_err(|e| e.to_string())
-}
-
 /// The purl of the scanned image (`pkg:oci/name@sha256%3A...`), so VEX statements about the
 /// image cover its packages.
 fn image_purl(c: &Catalog) -> Option<String> {
@@ -189,7 +172,8 @@ fn vuln_main(args: &VulnArgs) -> Result<u8, String> {
         Input::Sbom(c) => (c, true),
     };
     print_warnings(&catalog);
-    let db = load_db(args)?;
+    // an empty database is an error; load warnings go to standard error
+    let db = super::db::load_for_matching(args.db.as_deref())?;
 
     let mut report = Report {
         catalog: &catalog,
@@ -203,14 +187,6 @@ fn vuln_main(args: &VulnArgs) -> Result<u8, String> {
         db_records: db.len(),
         db_load_errors: db.load_errors().len(),
     };
-    if let Some(e) = db.load_errors().first() {
-        report.warnings.push(format!(
-            "{} OSV records could not be loaded (first: {}: {})",
-            db.load_errors().len(),
-            e.path,
-            e.message
-        ));
-    }
     let image = image_purl(&catalog);
     let mut matched: std::collections::BTreeSet<usize> = Default::default();
     let mut errors: Vec<(usize, MatchError)> = Vec::new();

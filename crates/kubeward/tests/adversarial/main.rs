@@ -4,3 +4,5 @@
 
 mod common;
 mod downloads;
+mod fail_open;
+mod store;
