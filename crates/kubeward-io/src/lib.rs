@@ -69,11 +69,11 @@ pub fn human_size(bytes: u64) -> String {
     const KIB: u64 = 1024;
     const MIB: u64 = 1024 * KIB;
     const GIB: u64 = 1024 * MIB;
-    if bytes >= GIB && bytes % GIB == 0 {
+    if bytes >= GIB && bytes.is_multiple_of(GIB) {
         format!("{} GiB", bytes / GIB)
-    } else if bytes >= MIB && bytes % MIB == 0 {
+    } else if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
-    } else if bytes >= KIB && bytes % KIB == 0 {
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
         format!("{} KiB", bytes / KIB)
     } else {
         format!("{bytes} B")
@@ -81,11 +81,7 @@ pub fn human_size(bytes: u64) -> String {
 }
 
 /// Reads at most `limit` bytes from any reader; more is [`ReadError::TooLarge`] (named `path`).
-pub fn read_all_capped(
-    reader: impl Read,
-    path: &Path,
-    limit: u64,
-) -> Result<Vec<u8>, ReadError> {
+pub fn read_all_capped(reader: impl Read, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     let mut buf = Vec::new();
     reader
         .take(limit.saturating_add(1))
@@ -110,7 +106,33 @@ pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
         path: path.to_path_buf(),
         source,
     })?;
-    read_all_capped(file, path, limit)
+    // A regular file's size is known: refuse a large one without reading it, and read a small
+    // one into a buffer of its size (the cap still holds if it grows meanwhile).
+    let mut buf = Vec::new();
+    if let Ok(m) = file.metadata() {
+        if m.is_file() {
+            if m.len() > limit {
+                return Err(ReadError::TooLarge {
+                    path: path.to_path_buf(),
+                    limit,
+                });
+            }
+            buf.reserve_exact(m.len() as usize + 1);
+        }
+    }
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut buf)
+        .map_err(|source| ReadError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if buf.len() as u64 > limit {
+        return Err(ReadError::TooLarge {
+            path: path.to_path_buf(),
+            limit,
+        });
+    }
+    Ok(buf)
 }
 
 /// [`read_capped`], then UTF-8 (a leading BOM is kept; callers strip it where they parse).
