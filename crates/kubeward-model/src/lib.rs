@@ -14,7 +14,9 @@ pub mod yaml;
 
 pub use index::{effective_namespace, Index, Selector};
 pub use load::{load_str, Input, Loader};
-pub use object::{LoadError, LoadNote, Object, ObjectId, ObjectRef, Snapshot, Source, SourceId};
+pub use object::{
+    DuplicateField, LoadError, LoadNote, Object, ObjectId, ObjectRef, Snapshot, Source, SourceId,
+};
 pub use pod::{Container, ContainerKind, PodTemplate, Shape, Volume};
 pub use value::{Entry, FieldPath, Node, Pos, Value};
 pub use yaml::Limits;

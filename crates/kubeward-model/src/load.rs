@@ -1,9 +1,9 @@
 //! Reading files, folders and standard input into a [`Snapshot`].
 
-use crate::object::{LoadError, LoadNote, Object, ObjectRef, Snapshot, Source};
+use crate::object::{DuplicateField, LoadError, LoadNote, Object, ObjectRef, Snapshot, Source};
 use crate::schema;
-use crate::value::{type_name, Node, Value};
-use crate::yaml::{self, Limits};
+use crate::value::{type_name, FieldPath, Node, Value};
+use crate::yaml::{self, Duplicate, Limits};
 use rayon::prelude::*;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -23,11 +23,15 @@ pub enum Input {
     Bytes { name: String, bytes: Vec<u8> },
 }
 
+/// One object of a file before it is numbered: document, list item, identity, tree, and its
+/// repeated keys (paths relative to the object).
+type FileObject = (u32, Option<u32>, ObjectRef, Node, Vec<Duplicate>);
+
 /// What one file gave, before objects are numbered.
 struct FileResult {
     name: String,
     text: String,
-    objects: Vec<(u32, Option<u32>, ObjectRef, Node)>,
+    objects: Vec<FileObject>,
     errors: Vec<LoadError>,
     notes: Vec<LoadNote>,
 }
@@ -80,21 +84,20 @@ impl Loader {
             .map(|input| match input {
                 Input::Path(p) => {
                     let name = p.display().to_string();
-                    match read_limited(&p, self.limits.max_file_bytes) {
+                    match kubeward_io::read_capped(&p, self.limits.max_file_bytes) {
                         Ok(bytes) => self.load_bytes(name, bytes),
                         Err(e) => FileResult {
                             name: name.clone(),
                             text: String::new(),
                             objects: vec![],
-                            errors: vec![e.into_load_error(&name)],
+                            errors: vec![read_error(&name, &e)],
                             notes: vec![],
                         },
                     }
                 }
                 Input::Bytes { name, bytes } => {
                     if bytes.len() as u64 > self.limits.max_file_bytes {
-                        let e =
-                            ReadError::TooBig(self.limits.max_file_bytes).into_load_error(&name);
+                        let e = too_large(&name, self.limits.max_file_bytes);
                         FileResult {
                             name,
                             text: String::new(),
@@ -111,7 +114,7 @@ impl Loader {
         let mut snap = Snapshot::default();
         for r in results {
             let source = snap.sources.len() as u32;
-            for (doc, item, oref, root) in r.objects {
+            for (doc, item, oref, root, duplicates) in r.objects {
                 if snap.objects.len() >= self.limits.max_objects {
                     let pos = root.pos;
                     snap.errors.push(LoadError {
@@ -126,6 +129,14 @@ impl Loader {
                     break;
                 }
                 let id = snap.objects.len() as u32;
+                snap.duplicates
+                    .extend(duplicates.into_iter().map(|d| DuplicateField {
+                        object: id,
+                        path: d.path,
+                        key: d.key.to_string(),
+                        first: d.first,
+                        second: d.second,
+                    }));
                 snap.objects.push(Object {
                     id,
                     source,
@@ -176,7 +187,20 @@ impl Loader {
         let name = out.name.clone();
         let extract = |d: yaml::Document| {
             let mut part = FileResult::empty(String::new());
-            extract_objects(&name, d.index, d.root, &mut part);
+            // a repeated key is an input error wherever it is (the API server's strict field
+            // validation rejects it); the object keeps the last value and carries the repeat
+            for dup in &d.duplicates {
+                part.errors.push(LoadError {
+                    file: name.clone(),
+                    line: dup.second.line,
+                    column: dup.second.col,
+                    message: format!(
+                        "{}: the last value is used and the first is hidden (the API server's strict field validation rejects repeated fields)",
+                        dup.message()
+                    ),
+                });
+            }
+            extract_objects(&name, d.index, d.root, d.duplicates, &mut part);
             part
         };
         let parts: Vec<FileResult> = if stream.documents.len() > 256 {
@@ -203,7 +227,14 @@ impl Loader {
 }
 
 /// Turns one document into objects: a Kubernetes object, the items of a `List`, or a note.
-fn extract_objects(file: &str, doc: u32, root: Node, out: &mut FileResult) {
+/// `duplicates` (paths from the document's root) go with the objects they are in.
+fn extract_objects(
+    file: &str,
+    doc: u32,
+    root: Node,
+    duplicates: Vec<Duplicate>,
+    out: &mut FileResult,
+) {
     let pos = root.pos;
     let note = |out: &mut FileResult, message: String| {
         out.notes.push(LoadNote {
@@ -259,6 +290,33 @@ fn extract_objects(file: &str, doc: u32, root: Node, out: &mut FileResult) {
         let Value::Map(entries) = root.value else {
             return;
         };
+        // repeated keys by item (those outside the items belong to no object)
+        let mut item_duplicates: Vec<(usize, Duplicate)> = Vec::new();
+        if !duplicates.is_empty() {
+            let items_path = FieldPath::root().key("items");
+            for mut d in duplicates {
+                let Some(rest) = d.path.strip_prefix(&items_path) else {
+                    continue;
+                };
+                let Some(crate::value::Segment::Index(i)) = rest.segments().next() else {
+                    continue;
+                };
+                if let Some(p) = rest.strip_prefix(&FieldPath::root().index(i)) {
+                    d.path = p;
+                    item_duplicates.push((i, d));
+                }
+            }
+        }
+        let duplicates_of = |i: usize| -> Vec<Duplicate> {
+            if item_duplicates.is_empty() {
+                return Vec::new();
+            }
+            item_duplicates
+                .iter()
+                .filter(|(j, _)| *j == i)
+                .map(|(_, d)| d.clone())
+                .collect()
+        };
         for e in entries {
             if e.key != "items" {
                 continue;
@@ -303,7 +361,8 @@ fn extract_objects(file: &str, doc: u32, root: Node, out: &mut FileResult) {
                     .with_min_len(64)
                     .map(|(i, item)| {
                         let mut part = FileResult::empty(String::new());
-                        add_object(file, doc, Some(i as u32), complete(item), &mut part);
+                        let dups = duplicates_of(i);
+                        add_object(file, doc, Some(i as u32), complete(item), dups, &mut part);
                         part
                     })
                     .collect();
@@ -314,16 +373,24 @@ fn extract_objects(file: &str, doc: u32, root: Node, out: &mut FileResult) {
                 }
             } else {
                 for (i, item) in items.into_iter().enumerate() {
-                    add_object(file, doc, Some(i as u32), complete(item), out);
+                    let dups = duplicates_of(i);
+                    add_object(file, doc, Some(i as u32), complete(item), dups, out);
                 }
             }
         }
         return;
     }
-    add_object(file, doc, None, root, out);
+    add_object(file, doc, None, root, duplicates, out);
 }
 
-fn add_object(file: &str, doc: u32, item: Option<u32>, root: Node, out: &mut FileResult) {
+fn add_object(
+    file: &str,
+    doc: u32,
+    item: Option<u32>,
+    root: Node,
+    duplicates: Vec<Duplicate>,
+    out: &mut FileResult,
+) {
     let pos = root.pos;
     if !matches!(root.value, Value::Map(_)) {
         out.errors.push(LoadError {
@@ -361,25 +428,27 @@ fn add_object(file: &str, doc: u32, item: Option<u32>, root: Node, out: &mut Fil
             message: issue.message,
         });
     }
-    out.objects.push((doc, item, oref, root));
+    out.objects.push((doc, item, oref, root, duplicates));
 }
 
-enum ReadError {
-    Io(std::io::Error),
-    TooBig(u64),
+fn too_large(file: &str, limit: u64) -> LoadError {
+    LoadError {
+        file: file.to_string(),
+        line: 1,
+        column: 1,
+        message: format!(
+            "input is larger than the limit of {}; not read (raise it with --max-file-size)",
+            kubeward_io::human_size(limit)
+        ),
+    }
 }
 
-impl ReadError {
-    fn into_load_error(self, file: &str) -> LoadError {
-        match self {
-            ReadError::Io(e) => io_error(file, &e),
-            ReadError::TooBig(limit) => LoadError {
-                file: file.to_string(),
-                line: 1,
-                column: 1,
-                message: format!("input is larger than the limit of {} MiB; not read (raise it with --max-file-size)", limit / (1024 * 1024)),
-            },
-        }
+fn read_error(file: &str, e: &kubeward_io::ReadError) -> LoadError {
+    match e {
+        kubeward_io::ReadError::TooLarge { limit, .. } => too_large(file, *limit),
+        kubeward_io::ReadError::Io { source, .. } => io_error(file, source),
+        // read_capped returns bytes; text is checked by the parser
+        other => io_error(file, &std::io::Error::other(other.to_string())),
     }
 }
 
@@ -392,31 +461,15 @@ fn io_error(file: &str, e: &std::io::Error) -> LoadError {
     }
 }
 
-fn read_limited(p: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
-    let f = std::fs::File::open(p).map_err(ReadError::Io)?;
-    if let Ok(m) = f.metadata() {
-        if m.len() > limit {
-            return Err(ReadError::TooBig(limit));
-        }
+/// Reads standard input (or any reader) up to the file-size limit: `Ok(Err(limit))` when it
+/// holds more (only `limit + 1` bytes are read).
+pub fn read_input(r: impl Read, limit: u64) -> std::io::Result<Result<Vec<u8>, u64>> {
+    match kubeward_io::read_all_capped(r, Path::new("-"), limit) {
+        Ok(bytes) => Ok(Ok(bytes)),
+        Err(kubeward_io::ReadError::TooLarge { limit, .. }) => Ok(Err(limit)),
+        Err(kubeward_io::ReadError::Io { source, .. }) => Err(source),
+        Err(e) => Err(std::io::Error::other(e.to_string())),
     }
-    let mut bytes = Vec::new();
-    f.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(ReadError::Io)?;
-    if bytes.len() as u64 > limit {
-        return Err(ReadError::TooBig(limit));
-    }
-    Ok(bytes)
-}
-
-/// Reads standard input (or any reader) up to the file-size limit.
-pub fn read_input(mut r: impl Read, limit: u64) -> std::io::Result<Result<Vec<u8>, u64>> {
-    let mut bytes = Vec::new();
-    (&mut r).take(limit + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
-        return Ok(Err(limit));
-    }
-    Ok(Ok(bytes))
 }
 
 fn walk(
@@ -461,4 +514,37 @@ pub fn load_str(name: &str, text: &str) -> Snapshot {
         name: name.to_string(),
         bytes: text.as_bytes().to_vec(),
     }])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Pos;
+
+    #[test]
+    fn repeated_keys_are_errors_and_go_with_their_objects() {
+        let snap = load_str(
+            "f.yaml",
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: b, name: c}\nmetadata: {x: 1, x: 2}\n---\n{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"d\"}, \"spec\": {}, \"spec\": {}}\n",
+        );
+        assert_eq!(snap.objects.len(), 3);
+        assert_eq!(snap.objects[1].name(), "c");
+        let errors: Vec<_> = snap.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(errors.len(), 3, "{errors:#?}");
+        assert!(errors[0].starts_with("f.yaml:9:23: duplicate key \"name\" (first at 9:14)"));
+        assert!(errors[1].starts_with("f.yaml:10:18: duplicate key \"x\" (first at 10:12)"));
+        assert!(errors[2].starts_with("f.yaml:12:76: duplicate key \"spec\" (first at 12:64)"));
+        let dups: Vec<_> = snap
+            .duplicates
+            .iter()
+            .map(|d| (d.object, d.path.as_str(), d.first, d.second))
+            .collect();
+        assert_eq!(
+            dups,
+            vec![
+                (1, "metadata.name", Pos::new(9, 14), Pos::new(9, 23)),
+                (2, "spec", Pos::new(12, 64), Pos::new(12, 76)),
+            ]
+        );
+    }
 }

@@ -164,6 +164,22 @@ pub struct LoadNote {
     pub message: String,
 }
 
+/// A field written twice in one mapping of an object. The object holds the last value (as the
+/// API server's non-strict decoding does); the repeat is also a [`LoadError`] of the snapshot,
+/// and rule `duplicate-field` reports what it hides.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DuplicateField {
+    pub object: ObjectId,
+    /// Path of the repeated key in the object (the kept entry).
+    pub path: FieldPath,
+    /// The key as written (after YAML-to-JSON key conversion).
+    pub key: String,
+    /// The earlier key, whose value is hidden.
+    pub first: Pos,
+    /// The repeated key, whose value is kept.
+    pub second: Pos,
+}
+
 /// Everything read in one run.
 #[derive(Debug, Default)]
 pub struct Snapshot {
@@ -171,6 +187,8 @@ pub struct Snapshot {
     pub objects: Vec<Object>,
     pub errors: Vec<LoadError>,
     pub notes: Vec<LoadNote>,
+    /// Repeated keys of the loaded objects, in load order.
+    pub duplicates: Vec<DuplicateField>,
 }
 
 impl Snapshot {

@@ -265,6 +265,26 @@ impl FieldPath {
         self.0.is_empty()
     }
 
+    /// `self` followed by `rest` (`items[3]` joined with `spec.x` is `items[3].spec.x`).
+    pub fn join(&self, rest: &FieldPath) -> Self {
+        if self.0.is_empty() || rest.0.is_empty() || rest.0.starts_with('[') {
+            FieldPath(format!("{}{}", self.0, rest.0))
+        } else {
+            FieldPath(format!("{}.{}", self.0, rest.0))
+        }
+    }
+
+    /// What follows `prefix` when this path starts with it (whole segments only): the inverse
+    /// of [`FieldPath::join`].
+    pub fn strip_prefix(&self, prefix: &FieldPath) -> Option<Self> {
+        let rest = self.0.strip_prefix(prefix.0.as_str())?;
+        if prefix.0.is_empty() || rest.is_empty() || rest.starts_with('[') {
+            Some(FieldPath(rest.to_string()))
+        } else {
+            rest.strip_prefix('.').map(|r| FieldPath(r.to_string()))
+        }
+    }
+
     /// Its segments, keys and indexes, in order (no allocation).
     pub fn segments(&self) -> Segments<'_> {
         Segments { s: &self.0, i: 0 }
@@ -420,6 +440,33 @@ mod tests {
                 Segment::Index(2),
                 Segment::Key("a.b/c")
             ]
+        );
+    }
+
+    #[test]
+    fn field_paths_join_and_strip_whole_segments() {
+        let items = FieldPath::root().key("items").index(3);
+        let rest = FieldPath::root().key("spec").key("x");
+        let joined = items.join(&rest);
+        assert_eq!(joined.as_str(), "items[3].spec.x");
+        assert_eq!(joined.strip_prefix(&items), Some(rest.clone()));
+        assert_eq!(
+            items.join(&FieldPath::root().index(1)).as_str(),
+            "items[3][1]"
+        );
+        assert_eq!(FieldPath::root().join(&rest), rest);
+        assert_eq!(
+            joined.strip_prefix(&FieldPath::root()),
+            Some(joined.clone())
+        );
+        // not on a segment boundary
+        let longer = FieldPath::root().key("items").index(31).key("a");
+        assert_eq!(longer.strip_prefix(&items), None);
+        assert_eq!(
+            FieldPath::root()
+                .key("itemsX")
+                .strip_prefix(&FieldPath::root().key("items")),
+            None
         );
     }
 }

@@ -8,11 +8,11 @@
 //! * A stream is cut into documents at `---` lines before parsing, so a syntax error costs only its
 //!   own document, and large streams are parsed on every core.
 
-use crate::value::{Entry, Node, Pos, Value};
+use crate::value::{Entry, FieldPath, Node, Pos, Value};
 use compact_str::CompactString;
 use rayon::prelude::*;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Limits against hostile input. Every limit breached is a load error with a position.
 #[derive(Clone, Debug)]
@@ -59,6 +59,43 @@ pub struct Document {
     /// 0-based index of the document in its stream.
     pub index: u32,
     pub root: Node,
+    /// Keys repeated in one mapping of this document, in source order. The tree keeps the
+    /// last value (as the API server's non-strict decoding does); the caller decides what a
+    /// repeat means (the loader and the configuration reader make each one an error).
+    pub duplicates: Vec<Duplicate>,
+}
+
+/// A key written twice in one mapping (keys that `<<` merges bring in are not repeats: the
+/// mapping's own keys override them, as YAML 1.1 says).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Duplicate {
+    /// The key as the tree holds it (a YAML-to-JSON string key).
+    pub key: CompactString,
+    /// Path from the document's root to the repeated key (the last segment is `key`).
+    pub path: FieldPath,
+    /// The earlier key whose value the repeat hides.
+    pub first: Pos,
+    /// The repeated key (the one whose value is kept).
+    pub second: Pos,
+}
+
+impl Duplicate {
+    /// `duplicate key "x" (first at 3:5)`.
+    pub fn message(&self) -> String {
+        format!(
+            "duplicate key {:?} (first at {}:{})",
+            self.key.as_str(),
+            self.first.line,
+            self.first.col
+        )
+    }
+}
+
+/// A parsed document before it is numbered in its stream.
+#[derive(Clone, Debug, PartialEq)]
+struct Parsed {
+    root: Node,
+    duplicates: Vec<Duplicate>,
 }
 
 /// The result of reading one stream.
@@ -181,12 +218,12 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Stream {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let chunks = split_documents(text);
     let parse = |c: &Chunk<'_>| parse_chunk(c.text, c.first_line, limits);
-    let results: Vec<(Vec<Node>, Vec<ParseError>)> = if text.len() > 256 * 1024 && chunks.len() > 1
-    {
-        chunks.par_iter().map(parse).collect()
-    } else {
-        chunks.iter().map(parse).collect()
-    };
+    let results: Vec<(Vec<Parsed>, Vec<ParseError>)> =
+        if text.len() > 256 * 1024 && chunks.len() > 1 {
+            chunks.par_iter().map(parse).collect()
+        } else {
+            chunks.iter().map(parse).collect()
+        };
     let mut stream = Stream::default();
     // The parser reports errors at the end of input one line past it when the text does not
     // end with a line break: clamp positions to the last character.
@@ -199,8 +236,12 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Stream {
     };
     let mut index = 0u32;
     for (docs, errors) in results {
-        for root in docs {
-            stream.documents.push(Document { index, root });
+        for Parsed { root, duplicates } in docs {
+            stream.documents.push(Document {
+                index,
+                root,
+                duplicates,
+            });
             index += 1;
         }
         if !errors.is_empty() {
@@ -240,8 +281,8 @@ fn end_pos(text: &str) -> Pos {
 /// parse alone, such as an alias to another item's anchor) returns `None`, and the caller parses
 /// the document whole: the result is always the whole parse's.
 mod list {
-    use super::{parse_text, Limits};
-    use crate::value::{Node, Pos, Value};
+    use super::{parse_text, Limits, Parsed};
+    use crate::value::{FieldPath, Node, Pos, Value};
     use rayon::prelude::*;
 
     struct Item {
@@ -289,7 +330,7 @@ mod list {
             )
     }
 
-    pub(super) fn parse_split(text: &str, first_line: u32, limits: &Limits) -> Option<Node> {
+    pub(super) fn parse_split(text: &str, first_line: u32, limits: &Limits) -> Option<Parsed> {
         // YAML also breaks lines at a lone `\r`; the split counts `\n` only
         let b = text.as_bytes();
         if memchr::memchr_iter(b'\r', b).any(|i| b.get(i + 1) != Some(&b'\n')) {
@@ -359,7 +400,13 @@ mod list {
             return None;
         }
         let mut root = match parse_text(&frame, first_line, 0, limits) {
-            (mut docs, errors) if errors.is_empty() && docs.len() == 1 => docs.pop()?,
+            // a repeated key outside the items (a second `items:` among them) is left to the
+            // whole parse, which knows which value wins
+            (mut docs, errors)
+                if errors.is_empty() && docs.len() == 1 && docs[0].duplicates.is_empty() =>
+            {
+                docs.pop()?.root
+            }
             _ => return None,
         };
         // aliases are shared out so that all items together stay within the document's budget
@@ -368,7 +415,7 @@ mod list {
             max_depth: limits.max_depth.saturating_sub(2),
             ..limits.clone()
         };
-        let parsed: Vec<Option<Node>> = items
+        let parsed: Vec<Option<Parsed>> = items
             .par_iter()
             .map(
                 |it| match parse_text(&it.text, first_line + it.line0, 2, &item_limits) {
@@ -377,7 +424,18 @@ mod list {
                 },
             )
             .collect::<Vec<_>>();
-        let nodes: Vec<Node> = parsed.into_iter().collect::<Option<Vec<_>>>()?;
+        let parsed: Vec<Parsed> = parsed.into_iter().collect::<Option<Vec<_>>>()?;
+        // repeated keys inside an item: their paths start at the item, put `items[i]` first
+        let mut duplicates = Vec::new();
+        let mut nodes: Vec<Node> = Vec::with_capacity(parsed.len());
+        for (i, p) in parsed.into_iter().enumerate() {
+            let at = FieldPath::root().key("items").index(i);
+            duplicates.extend(p.duplicates.into_iter().map(|mut d| {
+                d.path = at.join(&d.path);
+                d
+            }));
+            nodes.push(p.root);
+        }
         if nodes.iter().any(|n| !matches!(n.value, Value::Map(_))) {
             return None;
         }
@@ -392,7 +450,7 @@ mod list {
         };
         let entry = entries.iter_mut().find(|e| e.key == "items")?;
         entry.value = Node::new(Value::Seq(nodes), seq_pos);
-        Some(root)
+        Some(Parsed { root, duplicates })
     }
 }
 
@@ -411,8 +469,15 @@ enum Frame {
         anchor: usize,
         key: Option<(CompactString, Pos)>,
         merge: Vec<Node>,
+        /// Key → index among this mapping's entries, built once it holds more than
+        /// [`LINEAR_KEYS`] keys, so that the repeat check stays constant-time on huge mappings.
+        index: Option<HashMap<CompactString, usize>>,
     },
 }
+
+/// Up to this many keys a mapping is searched linearly (Kubernetes mappings are small, and a
+/// scan of a few keys beats hashing); past it, through a hash index.
+const LINEAR_KEYS: usize = 16;
 
 struct Builder<'l> {
     limits: &'l Limits,
@@ -428,14 +493,16 @@ struct Builder<'l> {
     map_entries: Vec<Entry>,
     anchors: HashMap<usize, (Node, usize)>,
     alias_nodes: usize,
-    docs: Vec<Node>,
+    docs: Vec<Parsed>,
     current: Option<Node>,
+    /// Repeated keys of the current document.
+    duplicates: Vec<Duplicate>,
 }
 
-fn parse_chunk(text: &str, first_line: u32, limits: &Limits) -> (Vec<Node>, Vec<ParseError>) {
+fn parse_chunk(text: &str, first_line: u32, limits: &Limits) -> (Vec<Parsed>, Vec<ParseError>) {
     if text.len() >= LIST_SPLIT_MIN_BYTES && text.len() <= limits.max_document_bytes {
-        if let Some(root) = list::parse_split(text, first_line, limits) {
-            return (vec![root], Vec::new());
+        if let Some(parsed) = list::parse_split(text, first_line, limits) {
+            return (vec![parsed], Vec::new());
         }
     }
     parse_text(text, first_line, 0, limits)
@@ -452,7 +519,8 @@ pub fn list_split_agrees(text: &str) -> Option<bool> {
     if !errors.is_empty() || whole.len() != 1 {
         return None;
     }
-    // compared through their Debug form: the same structure and positions, with NaN equal to NaN
+    // compared through their Debug form: the same structure, positions and repeated keys, with
+    // NaN equal to NaN
     Some(format!("{:?}", whole.pop()?) == format!("{split:?}"))
 }
 
@@ -466,7 +534,7 @@ fn parse_text(
     first_line: u32,
     col_offset: u32,
     limits: &Limits,
-) -> (Vec<Node>, Vec<ParseError>) {
+) -> (Vec<Parsed>, Vec<ParseError>) {
     if text.len() > limits.max_document_bytes {
         let e = ParseError {
             pos: Pos::new(first_line, 1),
@@ -507,9 +575,9 @@ fn parse_text(
 }
 
 enum Outcome {
-    Done(Vec<Node>, Vec<ParseError>),
+    Done(Vec<Parsed>, Vec<ParseError>),
     /// An indentation error inside a flow collection, on this 0-based line of the chunk.
-    FlowIndent(Vec<Node>, ParseError, u32),
+    FlowIndent(Vec<Parsed>, ParseError, u32),
 }
 
 fn parse_once(
@@ -531,6 +599,7 @@ fn parse_once(
         alias_nodes: 0,
         docs: Vec::new(),
         current: None,
+        duplicates: Vec::new(),
     };
     let mut parser = Parser::new_from_str(text);
     while let Some(ev) = parser.next_event() {
@@ -579,13 +648,15 @@ impl Builder<'_> {
                 self.anchors.clear();
                 self.alias_nodes = 0;
                 self.current = None;
+                self.duplicates.clear();
             }
             Event::DocumentEnd => {
                 let root = self
                     .current
                     .take()
                     .unwrap_or_else(|| Node::new(Value::Null, pos));
-                self.docs.push(root);
+                let duplicates = std::mem::take(&mut self.duplicates);
+                self.docs.push(Parsed { root, duplicates });
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let value = resolve_scalar(&text, style, tag.as_deref());
@@ -607,6 +678,7 @@ impl Builder<'_> {
                     anchor,
                     key: None,
                     merge: Vec::new(),
+                    index: None,
                 });
             }
             Event::SequenceEnd => {
@@ -676,7 +748,11 @@ impl Builder<'_> {
             None => self.current = Some(node),
             Some(Frame::Seq { .. }) => self.seq_items.push(node),
             Some(Frame::Map {
-                start, key, merge, ..
+                start,
+                key,
+                merge,
+                index,
+                ..
             }) => match key.take() {
                 None => {
                     let k = match key_text(&node) {
@@ -697,35 +773,112 @@ impl Builder<'_> {
                     if k == "<<" {
                         merge.push(node);
                     } else {
-                        insert_entry(
-                            &mut self.map_entries,
-                            *start,
-                            Entry {
-                                key: k,
-                                key_pos,
-                                value: node,
-                            },
-                        );
+                        let entry = Entry {
+                            key: k,
+                            key_pos,
+                            value: node,
+                        };
+                        if let Some((at, first)) =
+                            insert_entry(&mut self.map_entries, *start, index, entry)
+                        {
+                            self.record_duplicate(at, first);
+                        }
                     }
                 }
             },
         }
         Ok(())
     }
-}
 
-/// Adds an entry; a repeated key replaces the earlier value (the API server's JSON decoding keeps
-/// the last one).
-fn insert_entry(entries: &mut Vec<Entry>, start: usize, e: Entry) {
-    if let Some(old) = entries[start..].iter_mut().find(|x| x.key == e.key) {
-        *old = e;
-    } else {
-        entries.push(e);
+    /// Notes that the key just written over entry `at` of the innermost mapping repeated an
+    /// earlier key at `first`.
+    fn record_duplicate(&mut self, at: usize, first: Pos) {
+        let Some(Frame::Map { start, .. }) = self.stack.last() else {
+            return;
+        };
+        let Some(kept) = self.map_entries.get(*start + at) else {
+            return;
+        };
+        let (key, second) = (kept.key.clone(), kept.key_pos);
+        let path = self.path_to_innermost().key(&key);
+        self.duplicates.push(Duplicate {
+            key,
+            path,
+            first,
+            second,
+        });
+    }
+
+    /// The path from the document's root to the innermost open mapping (only computed for
+    /// repeated keys: the builder does not track paths otherwise).
+    fn path_to_innermost(&self) -> FieldPath {
+        let mut path = FieldPath::root();
+        let open = self.stack.len().saturating_sub(1);
+        for (i, frame) in self.stack[..open].iter().enumerate() {
+            match frame {
+                Frame::Map {
+                    key: Some((k, _)), ..
+                } => path = path.key(k),
+                // a mapping used as a key: an error once it closes
+                Frame::Map { key: None, .. } => {}
+                Frame::Seq { start, .. } => {
+                    // this sequence's items end where the next deeper sequence's begin
+                    let end = self.stack[i + 1..]
+                        .iter()
+                        .find_map(|f| match f {
+                            Frame::Seq { start, .. } => Some(*start),
+                            Frame::Map { .. } => None,
+                        })
+                        .unwrap_or(self.seq_items.len());
+                    path = path.index(end - start);
+                }
+            }
+        }
+        path
     }
 }
 
+/// Adds an entry to the mapping whose entries start at `start`. A repeated key replaces the
+/// earlier entry (the API server's non-strict decoding keeps the last value) and returns its
+/// index among the mapping's entries and the earlier key's position.
+fn insert_entry(
+    entries: &mut Vec<Entry>,
+    start: usize,
+    index: &mut Option<HashMap<CompactString, usize>>,
+    e: Entry,
+) -> Option<(usize, Pos)> {
+    let found = match index {
+        Some(ix) => ix.get(&e.key).copied(),
+        None => entries[start..].iter().position(|x| x.key == e.key),
+    };
+    if let Some(at) = found {
+        let old = std::mem::replace(&mut entries[start + at], e);
+        return Some((at, old.key_pos));
+    }
+    let n = entries.len() - start;
+    match index {
+        Some(ix) => {
+            ix.insert(e.key.clone(), n);
+        }
+        None if n >= LINEAR_KEYS => {
+            let mut ix = HashMap::with_capacity(2 * (n + 1));
+            for (i, x) in entries[start..].iter().enumerate() {
+                ix.insert(x.key.clone(), i);
+            }
+            ix.insert(e.key.clone(), n);
+            *index = Some(ix);
+        }
+        None => {}
+    }
+    entries.push(e);
+    None
+}
+
 /// `<<: *base` merge keys (YAML 1.1): keys of the merged mappings that the mapping does not set.
+/// Never repeats: the mapping's own keys win over merged ones, and earlier merges over later.
 fn apply_merges(entries: &mut Vec<Entry>, merge: Vec<Node>) {
+    // past a few keys, look keys up in a set (merging a large mapping must stay linear)
+    let mut seen: Option<HashSet<CompactString>> = None;
     for m in merge {
         let sources: Vec<Node> = match m.value {
             Value::Seq(items) => items,
@@ -733,8 +886,15 @@ fn apply_merges(entries: &mut Vec<Entry>, merge: Vec<Node>) {
         };
         for src in sources {
             if let Value::Map(src_entries) = src.value {
+                if seen.is_none() && entries.len() + src_entries.len() > LINEAR_KEYS {
+                    seen = Some(entries.iter().map(|x| x.key.clone()).collect());
+                }
                 for e in src_entries {
-                    if !entries.iter().any(|x| x.key == e.key) {
+                    let present = match &mut seen {
+                        Some(set) => !set.insert(e.key.clone()),
+                        None => entries.iter().any(|x| x.key == e.key),
+                    };
+                    if !present {
                         entries.push(e);
                     }
                 }
@@ -986,6 +1146,121 @@ mod tests {
         assert_eq!(m.i64_at("true"), Some(5));
     }
 
+    fn duplicates(text: &str) -> Vec<(String, String, Pos, Pos)> {
+        let s = parse_stream(text, &Limits::default());
+        assert!(s.errors.is_empty(), "{:?}", s.errors);
+        s.documents
+            .iter()
+            .flat_map(|d| &d.duplicates)
+            .map(|d| (d.key.to_string(), d.path.to_string(), d.first, d.second))
+            .collect()
+    }
+
+    #[test]
+    fn repeated_keys_are_recorded_at_any_depth_and_the_last_value_wins() {
+        let yaml = "spec:\n  containers:\n  - name: a\n  - name: b\n    securityContext:\n      privileged: true\n    securityContext:\n      privileged: false\n";
+        assert_eq!(
+            duplicates(yaml),
+            vec![(
+                "securityContext".into(),
+                "spec.containers[1].securityContext".into(),
+                Pos::new(5, 5),
+                Pos::new(7, 5)
+            )]
+        );
+        let n = one(yaml);
+        let c = &n.at(&["spec", "containers"]).unwrap().items()[1];
+        assert_eq!(
+            c.at(&["securityContext", "privileged"]).unwrap().as_bool(),
+            Some(false)
+        );
+        // the kept entry stays where the first one was, with the repeat's position
+        assert_eq!(c.entries().len(), 2);
+        assert_eq!(c.entries()[1].key_pos, Pos::new(7, 5));
+
+        // JSON alike, nested sequences, and a third repeat naming the second
+        let json = "{\"a\": [[{\"x\": 1}], [{\"y\": 1, \"y\": 2, \"y\": 3}]]}";
+        assert_eq!(
+            duplicates(json),
+            vec![
+                (
+                    "y".into(),
+                    "a[1][0].y".into(),
+                    Pos::new(1, 22),
+                    Pos::new(1, 30)
+                ),
+                (
+                    "y".into(),
+                    "a[1][0].y".into(),
+                    Pos::new(1, 30),
+                    Pos::new(1, 38)
+                ),
+            ]
+        );
+        assert_eq!(
+            one(json).at(&["a"]).unwrap().items()[1].items()[0].i64_at("y"),
+            Some(3)
+        );
+
+        // keys a `<<` merge brings in are overridden, not repeated; keys that convert to the
+        // same string are repeats (`y` is the key "true")
+        assert_eq!(
+            duplicates("b: &b {x: 1, z: 2}\nm:\n  <<: *b\n  z: 3\n  \"true\": 1\n  y: 2\n"),
+            vec![(
+                "true".into(),
+                "m.true".into(),
+                Pos::new(5, 3),
+                Pos::new(6, 3)
+            )]
+        );
+        // each document has its own
+        let s = parse_stream("a: 1\na: 2\n---\nb: 1\n", &Limits::default());
+        assert_eq!(s.documents[0].duplicates.len(), 1);
+        assert!(s.documents[1].duplicates.is_empty());
+    }
+
+    #[test]
+    fn large_mappings_use_the_key_index_with_the_same_result() {
+        let mut y = String::new();
+        for i in 0..5000 {
+            y.push_str(&format!("k{i}: {i}\n"));
+        }
+        y.push_str("k7: last\nk4999: end\n<<: {k1: merged, extra: merged}\n");
+        let s = parse_stream(&y, &Limits::default());
+        let d = &s.documents[0];
+        let m = d.root.entries();
+        assert_eq!(m.len(), 5001);
+        assert_eq!(m[7].key, "k7");
+        assert_eq!(m[7].value.as_str(), Some("last"));
+        assert_eq!(d.root.i64_at("k1"), Some(1));
+        assert_eq!(d.root.str_at("extra"), Some("merged"));
+        let dups: Vec<_> = d
+            .duplicates
+            .iter()
+            .map(|d| (d.path.to_string(), d.first.line, d.second.line))
+            .collect();
+        assert_eq!(
+            dups,
+            vec![
+                ("k7".to_string(), 8, 5001),
+                ("k4999".to_string(), 5000, 5002)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_list_split_item_by_item_keeps_its_repeated_keys() {
+        let mut text = kubectl_list(40, false);
+        text = text.replacen("    name: c4\n", "    name: c4\n    name: again\n", 1);
+        assert_eq!(list_split_agrees(&text), Some(true));
+        let split = list::parse_split(&text, 1, &Limits::default()).expect("split");
+        assert_eq!(split.duplicates.len(), 1);
+        assert_eq!(split.duplicates[0].path.as_str(), "items[4].metadata.name");
+        // a repeat outside the items is left to the whole parse
+        let outside = text.replacen("kind: List\n", "kind: List\nkind: List\n", 1);
+        assert!(list::parse_split(&outside, 1, &Limits::default()).is_none());
+    }
+
     #[test]
     fn flow_collections_may_be_under_indented_as_go_yaml_allows() {
         let n = one("a:\n  args: [\n    \"x\",\n  \"y\"\n  ]\n  b: 1\n");
@@ -1047,6 +1322,7 @@ mod tests {
             std::fs::write("/tmp/whole.txt", format!("{whole:#?}")).unwrap();
             panic!("trees differ: see /tmp/split.txt and /tmp/whole.txt");
         }
+        let split = split.root;
         assert_eq!(split.at(&["items"]).unwrap().items().len(), 40);
         // positions inside an item are the file's
         let d = &split.get("items").unwrap().items()[1];
@@ -1106,7 +1382,7 @@ mod tests {
         assert!(stream.errors.is_empty());
         let (mut whole, errors) = parse_text(&text, 1, 0, &limits);
         assert!(errors.is_empty(), "{errors:?}");
-        assert!(stream.documents[0].root == whole.pop().unwrap());
+        assert!(stream.documents[0].root == whole.pop().unwrap().root);
     }
 
     #[test]
