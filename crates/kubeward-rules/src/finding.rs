@@ -73,6 +73,26 @@ pub struct PodSecurityInfo {
     pub modes: Vec<String>,
 }
 
+/// The most related objects a finding names; the rest are counted (`related_total`) and,
+/// where a message lists objects, summarised as "and N more" ([`bounded_list`]). Without a
+/// cap, 4,000 NetworkPolicies in one namespace made every one of 4,000 findings list them
+/// all (a 2.7 GB report).
+pub const MAX_RELATED: usize = 5;
+
+/// `a, b, c, d, e and 3995 more`: at most [`MAX_RELATED`] items of a list for a message.
+pub fn bounded_list<S: AsRef<str>>(items: &[S]) -> String {
+    let mut out = items
+        .iter()
+        .take(MAX_RELATED)
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > MAX_RELATED {
+        out.push_str(&format!(" and {} more", items.len() - MAX_RELATED));
+    }
+    out
+}
+
 /// One problem found in one object.
 #[derive(Clone, Debug, Serialize)]
 pub struct Finding {
@@ -89,8 +109,13 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pod_security: Option<PodSecurityInfo>,
     /// Other objects involved (the binding that grants, the Service that exposes...).
+    /// At most [`MAX_RELATED`] of them (set with [`Finding::set_related`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<ObjectRef>,
+    /// How many objects are related in all, when `related` names only the first of them
+    /// (0 otherwise).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub related_total: usize,
     /// Stable identity for baselines and SARIF: hash of rule, object and path.
     pub fingerprint: String,
 }
@@ -124,8 +149,27 @@ impl Finding {
             remediation: remediation.into(),
             pod_security: None,
             related: Vec::new(),
+            related_total: 0,
         }
     }
+
+    /// Sets the related objects: the first [`MAX_RELATED`] are kept, `related_total` counts
+    /// all of them when there are more.
+    pub fn set_related(&mut self, all: impl IntoIterator<Item = ObjectRef>) {
+        self.related.clear();
+        let mut n = 0;
+        for r in all {
+            if n < MAX_RELATED {
+                self.related.push(r);
+            }
+            n += 1;
+        }
+        self.related_total = if n > MAX_RELATED { n } else { 0 };
+    }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A stable 16-hex-digit fingerprint (FNV-1a 64) of rule, object identity and path.

@@ -62,6 +62,14 @@ impl Rule for MissingServiceAccount {
         if !cx.index.has_kind("ServiceAccount") && !cx.index.has_kind("Namespace") {
             return;
         }
+        // namespaces of the ServiceAccounts of each name, for the hint (built once, not one
+        // scan of every ServiceAccount per pod template)
+        let mut by_name: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+        for s in cx.index.of_kind("ServiceAccount") {
+            if let Some(ns) = effective_namespace(s) {
+                by_name.entry(s.name()).or_default().push(ns);
+            }
+        }
         for t in cx.index.pod_templates() {
             let sa = t.service_account();
             // Not a valid name (`$SA_NAME`, `<KSA_NAME>`): a template placeholder, not judged.
@@ -87,18 +95,13 @@ impl Rule for MissingServiceAccount {
             } else {
                 "serviceAccount"
             };
-            let elsewhere: Vec<&str> = cx
-                .index
-                .of_kind("ServiceAccount")
-                .filter(|s| s.name() == sa)
-                .filter_map(effective_namespace)
-                .collect();
+            let elsewhere: &[&str] = by_name.get(sa).map_or(&[], Vec::as_slice);
             let hint = if elsewhere.is_empty() {
                 String::new()
             } else {
                 format!(
                     " (a ServiceAccount of that name exists in namespace {})",
-                    elsewhere.join(", ")
+                    crate::finding::bounded_list(elsewhere)
                 )
             };
             out.push(Finding::new(

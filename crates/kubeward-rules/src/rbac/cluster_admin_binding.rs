@@ -121,7 +121,7 @@ impl RbacClusterAdminBinding {
         let message = format!(
             "{} grants ClusterRole \"{role_name}\"{equivalent} {scope} to {}",
             b.kind(),
-            subjects.join(", ")
+            crate::finding::bounded_list(&subjects)
         );
         let mut f = Finding::new(
             Self::META.name,
