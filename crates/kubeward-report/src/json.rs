@@ -5,7 +5,7 @@
 //!   "findings": [{"rule", "severity", "object": {"apiVersion", "kind", "namespace", "name"},
 //!                 "location": {"file", "line", "column"}, "path", "message", "remediation",
 //!                 "pod_security": {"check", "level", "version", "modes"},  // PSS findings only
-//!                 "related": [...], "fingerprint"}],
+//!                 "related": [...], "related_total", "fingerprint"}],
 //!   "suppressed": [{...finding fields, "reason"}],          // only with show_suppressed
 //!   "errors": [{"file", "line", "column", "message"}],
 //!   "notes": [{"file", "line", "column", "message"}],
@@ -15,9 +15,12 @@
 //! }
 //! ```
 //! `summary.objects` counts every Kubernetes object loaded (`kind: List` items included).
+//! `related` names at most 5 objects; `related_total` (present only then) counts them all.
+//! Messages and error texts pass through the masking step ([`crate::mask`]).
 //! Fields are only ever added, never renamed or removed. The output is pretty-printed, ends with
 //! a newline and is deterministic.
 
+use crate::mask::Masked;
 use crate::{ScanResult, Summary};
 use kubeward_model::{LoadError, LoadNote, ObjectRef};
 use kubeward_rules::{Finding, Location, PodSecurityInfo, Severity};
@@ -42,7 +45,8 @@ fn write_with(
     parallel_from: usize,
 ) -> io::Result<()> {
     use rayon::prelude::*;
-    let report = Report::new(result);
+    let masked = Masked::new(result);
+    let report = Report::new(&masked);
     if report.findings.is_empty() || report.findings.len() < parallel_from {
         serde_json::to_writer_pretty(&mut *out, &report)?;
         return out.write_all(b"\n");
@@ -105,7 +109,7 @@ struct Rest<'a> {
 
 /// The report as a `serde_json::Value` (for embedding, e.g. in PolicyReports or tests).
 pub fn to_value(result: &ScanResult<'_>) -> serde_json::Value {
-    serde_json::to_value(Report::new(result)).expect("the report serializes")
+    serde_json::to_value(Report::new(&Masked::new(result))).expect("the report serializes")
 }
 
 /// The top-level document.
@@ -121,9 +125,10 @@ struct Report<'a> {
 }
 
 impl<'a> Report<'a> {
-    fn new(result: &ScanResult<'a>) -> Self {
+    fn new(masked: &'a Masked<'_, 'a>) -> Self {
+        let result = masked.result();
         let suppressed = result.show_suppressed.then(|| {
-            result
+            masked
                 .suppressed
                 .iter()
                 .map(|s| JsonSuppressed {
@@ -133,9 +138,9 @@ impl<'a> Report<'a> {
                 .collect()
         });
         Report {
-            findings: result.findings.iter().map(JsonFinding::new).collect(),
+            findings: masked.findings.iter().map(JsonFinding::new).collect(),
             suppressed,
-            errors: &result.snapshot.errors,
+            errors: &masked.errors,
             notes: &result.snapshot.notes,
             summary: JsonSummary::new(&result.summary()),
             tool: Tool {
@@ -161,6 +166,9 @@ struct JsonFinding<'a> {
     pod_security: Option<&'a PodSecurityInfo>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     related: &'a [ObjectRef],
+    /// How many objects are related in all, when `related` names only the first of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    related_total: Option<usize>,
     fingerprint: &'a str,
 }
 
@@ -176,6 +184,7 @@ impl<'a> JsonFinding<'a> {
             remediation: &f.remediation,
             pod_security: f.pod_security.as_ref(),
             related: &f.related,
+            related_total: (f.related_total > f.related.len()).then_some(f.related_total),
             fingerprint: &f.fingerprint,
         }
     }

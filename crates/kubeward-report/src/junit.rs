@@ -12,6 +12,7 @@
 //! `show_suppressed`) are `<skipped>` test cases. A scan without findings or errors writes one
 //! passing test case, so the CI view shows a green test instead of an empty report.
 
+use crate::mask::Masked;
 use crate::{group_by_object, plural, ScanResult, Suppressed};
 use kubeward_rules::Finding;
 use std::fmt::Write as _;
@@ -45,6 +46,7 @@ enum Outcome {
 
 /// Renders the document.
 fn render(result: &ScanResult<'_>) -> String {
+    let masked = Masked::new(result);
     // Suites in order of first appearance of their rule (findings are sorted by object).
     let mut suites: Vec<(String, Vec<Case>)> = Vec::new();
     let add = |suites: &mut Vec<(String, Vec<Case>)>, suite: &str, case: Case| match suites
@@ -54,17 +56,17 @@ fn render(result: &ScanResult<'_>) -> String {
         Some((_, cases)) => cases.push(case),
         None => suites.push((suite.to_string(), vec![case])),
     };
-    for group in group_by_object(result.findings) {
+    for group in group_by_object(&masked.findings) {
         for rule_group in by_rule(&group) {
             add(&mut suites, rule_group[0].rule, failure_case(&rule_group));
         }
     }
     if result.show_suppressed {
-        for s in result.suppressed {
+        for s in masked.suppressed.iter() {
             add(&mut suites, s.finding.rule, skipped_case(s));
         }
     }
-    for e in &result.snapshot.errors {
+    for e in masked.errors.iter() {
         let location = format!("{}:{}:{}", e.file, e.line, e.column);
         add(
             &mut suites,

@@ -1,5 +1,8 @@
 //! kubeward-report: reporters (text, JSON, SARIF, JUnit) over one scan result.
 //!
+//! Every reporter renders from a [`mask::Masked`] view of the result: messages, errors and
+//! source lines pass through one masking step, so no credential from the input is printed.
+//!
 //! Reporters write to any `io::Write`; nothing here reads the environment or decides colour on
 //! its own (the CLI passes `color`). Every format is deterministic: the same [`ScanResult`]
 //! always gives the same bytes.
@@ -11,11 +14,12 @@
 //! # Ok(()) }
 //! ```
 
-use kubeward_model::{Object, Snapshot, Source};
+use kubeward_model::{Object, Snapshot};
 use kubeward_rules::{Finding, Severity};
 
 pub mod json;
 pub mod junit;
+pub mod mask;
 pub mod sarif;
 pub mod text;
 
@@ -151,23 +155,6 @@ impl<'a> ScanResult<'a> {
     pub fn object_of(&self, finding: &Finding) -> Option<&'a Object> {
         let obj = self.snapshot.objects.get(finding.object_id as usize)?;
         (obj.oref == finding.object).then_some(obj)
-    }
-
-    /// The source text a finding points into: the source of its object, else the source named
-    /// like its location's file.
-    pub fn source_of(&self, finding: &Finding) -> Option<&'a Source> {
-        if let Some(obj) = self.object_of(finding) {
-            let src = self.snapshot.sources.get(obj.source as usize)?;
-            if src.name == finding.location.file {
-                return Some(src);
-            }
-        }
-        self.source_named(&finding.location.file)
-    }
-
-    /// The source read under `name`.
-    pub fn source_named(&self, name: &str) -> Option<&'a Source> {
-        self.snapshot.sources.iter().find(|s| s.name == name)
     }
 }
 

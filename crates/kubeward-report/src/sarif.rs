@@ -14,6 +14,7 @@
 //! syn, prettyplease, strum, typed-builder), which costs more build time than this module. The
 //! output is checked against the OASIS schema in `tests/sarif.rs`.
 
+use crate::mask::Masked;
 use crate::ScanResult;
 use kubeward_rules::{registry, Finding, Severity};
 use serde::Serialize;
@@ -116,6 +117,7 @@ struct Invocation {
 
 impl Log {
     fn new(result: &ScanResult<'_>) -> Self {
+        let masked = Masked::new(result);
         let mut rules: Vec<Value> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         for rule in registry::all() {
@@ -140,8 +142,8 @@ impl Log {
                 },
             }));
         }
-        let suppressed = result.suppressed.iter().filter(|_| result.show_suppressed);
-        let all = result
+        let suppressed = masked.suppressed.iter().filter(|_| result.show_suppressed);
+        let all = masked
             .findings
             .iter()
             .map(|f| (f, None))
@@ -169,8 +171,7 @@ impl Log {
             }
             results.push(r);
         }
-        let notifications = result
-            .snapshot
+        let notifications = masked
             .errors
             .iter()
             .map(|e| {
@@ -198,7 +199,7 @@ impl Log {
             runs: [Run {
                 tool,
                 invocations: [Invocation {
-                    execution_successful: result.snapshot.errors.is_empty(),
+                    execution_successful: masked.errors.is_empty(),
                     tool_execution_notifications: notifications,
                 }],
                 results,
@@ -224,6 +225,9 @@ fn result_of(f: &Finding, rule_index: usize) -> Value {
             "related".into(),
             json!(f.related.iter().map(|r| r.display()).collect::<Vec<_>>()),
         );
+        if f.related_total > f.related.len() {
+            props.insert("relatedTotal".into(), json!(f.related_total));
+        }
     }
     let mut logical =
         json!({"name": o.name, "fullyQualifiedName": o.display(), "kind": "resource"});

@@ -18,6 +18,7 @@
 //! input (names, messages, source lines) has its control characters escaped in every case, so a
 //! hostile manifest cannot send escape sequences to the terminal.
 
+use crate::mask::Masked;
 use crate::{group_by_object, plural, ScanResult, Summary};
 use anstyle::{AnsiColor, Style};
 use kubeward_rules::{Finding, Severity};
@@ -27,20 +28,21 @@ use std::io;
 /// Writes the text report.
 pub fn write(result: &ScanResult<'_>, out: &mut dyn io::Write, color: bool) -> io::Result<()> {
     let mut s = String::new();
-    render(result, color, &mut s);
+    render(&Masked::new(result), color, &mut s);
     out.write_all(s.as_bytes())
 }
 
 /// Renders the whole report into `s`.
-fn render(result: &ScanResult<'_>, color: bool, s: &mut String) {
+fn render(m: &Masked<'_, '_>, color: bool, s: &mut String) {
     let p = Painter { color };
-    for group in group_by_object(result.findings) {
-        render_object(result, &p, &group, s);
+    let result = m.result();
+    for group in group_by_object(&m.findings) {
+        render_object(m, &p, &group, s);
     }
-    if result.show_suppressed && !result.suppressed.is_empty() {
+    if result.show_suppressed && !m.suppressed.is_empty() {
         s.push_str(&p.paint(Style::new().bold(), "suppressed:"));
         s.push('\n');
-        for sup in result.suppressed {
+        for sup in m.suppressed.iter() {
             let f = &sup.finding;
             let _ = writeln!(
                 s,
@@ -54,10 +56,10 @@ fn render(result: &ScanResult<'_>, color: bool, s: &mut String) {
         }
         s.push('\n');
     }
-    if !result.snapshot.errors.is_empty() {
+    if !m.errors.is_empty() {
         s.push_str(&p.paint(Style::new().bold(), "errors:"));
         s.push('\n');
-        for e in &result.snapshot.errors {
+        for e in m.errors.iter() {
             let _ = writeln!(
                 s,
                 "  {}: {} {}",
@@ -82,7 +84,8 @@ fn render(result: &ScanResult<'_>, color: bool, s: &mut String) {
 }
 
 /// One object's header and its findings.
-fn render_object(result: &ScanResult<'_>, p: &Painter, group: &[&Finding], s: &mut String) {
+fn render_object(m: &Masked<'_, '_>, p: &Painter, group: &[&Finding], s: &mut String) {
+    let result = m.result();
     let first = group[0];
     let origin = match result.object_of(first) {
         Some(obj) => format!(
@@ -99,12 +102,12 @@ fn render_object(result: &ScanResult<'_>, p: &Painter, group: &[&Finding], s: &m
         clean(&origin)
     );
     for f in group {
-        render_finding(result, p, f, s);
+        render_finding(m, p, f, s);
     }
 }
 
 /// One finding: title, location, source excerpt with a caret, and the fix.
-fn render_finding(result: &ScanResult<'_>, p: &Painter, f: &Finding, s: &mut String) {
+fn render_finding(m: &Masked<'_, '_>, p: &Painter, f: &Finding, s: &mut String) {
     let _ = writeln!(
         s,
         "  {} {}: {}",
@@ -112,15 +115,14 @@ fn render_finding(result: &ScanResult<'_>, p: &Painter, f: &Finding, s: &mut Str
         p.paint(Style::new().bold(), &clean(f.rule)),
         clean(&f.message)
     );
-    let line_text = result
-        .source_of(f)
-        .and_then(|src| src.line(f.location.line));
+    // the source line, only ever through the masking step
+    let snippet = m.snippet(f);
     let number = f.location.line.to_string();
     let pad = " ".repeat(number.len());
     let blue = AnsiColor::Blue.on_default().bold();
     let _ = writeln!(s, "  {pad}{} {}", p.paint(blue, "-->"), location(f));
-    if let Some(line) = line_text {
-        let (line, col) = strip_bom(line, f.location.column);
+    if let Some(snippet) = &snippet {
+        let (line, col) = strip_bom(&snippet.line, snippet.column);
         let bar = p.paint(blue, "|");
         let _ = writeln!(s, "  {pad} {bar}");
         let _ = writeln!(s, "  {} {bar} {}", p.paint(blue, &number), clean(line));
@@ -171,7 +173,11 @@ fn render_finding(result: &ScanResult<'_>, p: &Painter, f: &Finding, s: &mut Str
     }
     if !f.related.is_empty() {
         let related: Vec<String> = f.related.iter().map(|r| clean(&r.display())).collect();
-        let _ = writeln!(s, "  {pad} {eq} related: {}", related.join(", "));
+        let more = match f.related_total.saturating_sub(f.related.len()) {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        let _ = writeln!(s, "  {pad} {eq} related: {}{more}", related.join(", "));
     }
     s.push('\n');
 }
@@ -254,20 +260,11 @@ fn caret(line: &str, col: u32) -> (String, usize) {
     (indent, width.max(1))
 }
 
-/// Escapes control characters (other than tab) so input text cannot drive the terminal.
+/// Escapes control characters (other than tab) and bidirectional controls so input text
+/// cannot drive the terminal: [`kubeward_io::terminal::escape`], the one escaping function
+/// of every text output.
 pub fn clean(text: &str) -> String {
-    if !text.chars().any(|c| c.is_control() && c != '\t') {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if c.is_control() && c != '\t' {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    kubeward_io::terminal::escape(text).into_owned()
 }
 
 /// The style of a severity label.
@@ -317,5 +314,6 @@ mod tests {
     fn clean_escapes_control_characters() {
         assert_eq!(clean("a\u{1b}[31mb\r"), "a\\u{1b}[31mb\\u{d}");
         assert_eq!(clean("tab\tok"), "tab\tok");
+        assert_eq!(clean("a\u{202e}b"), "a\\u{202e}b");
     }
 }

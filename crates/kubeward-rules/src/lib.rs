@@ -8,6 +8,7 @@ pub mod engine;
 pub mod filter;
 pub mod finding;
 pub mod hygiene;
+pub mod manifest;
 pub mod network;
 pub mod pss;
 pub mod rbac;

@@ -12,6 +12,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
     v.extend(crate::rbac::rules());
     v.extend(crate::supply::rules());
     v.extend(crate::hygiene::rules());
+    v.extend(crate::manifest::rules());
     v
 }
 

@@ -26,7 +26,12 @@ fn every_rule_fires_on_its_fixture_and_stays_quiet_on_the_pass_fixture() {
                 failures.push(format!("{name}: missing {}", path.display()));
                 continue;
             };
-            let snap = load_str(&path.display().to_string(), &text);
+            let mut snap = load_str(&path.display().to_string(), &text);
+            if name == "duplicate-field" {
+                // its fixtures repeat keys on purpose: those load errors are expected
+                snap.errors
+                    .retain(|e| !e.message.starts_with("duplicate key"));
+            }
             if !snap.errors.is_empty() {
                 failures.push(format!("{name}/{file}: load errors {:?}", snap.errors));
                 continue;

@@ -167,7 +167,11 @@ pub fn run(cmd: InventoryCommand) -> ExitCode {
     match res {
         Ok(()) => ExitCode::SUCCESS,
         Err(msg) => {
-            let _ = writeln!(std::io::stderr(), "kubeward: {msg}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "kubeward: {}",
+                kubeward_io::terminal::escape(&msg)
+            );
             ExitCode::from(2)
         }
     }
@@ -292,7 +296,10 @@ fn add(a: AddArgs) -> Result<(), String> {
             let catalog = catalog_source(path, &CatalogOptions::default())
                 .map_err(|e| format!("{src}: {e}"))?;
             for w in &catalog.warnings {
-                eprintln!("kubeward: warning: {w}");
+                eprintln!(
+                    "kubeward: warning: {}",
+                    kubeward_io::terminal::escape(&w.to_string())
+                );
             }
             let reference = a
                 .name
@@ -310,7 +317,7 @@ fn add(a: AddArgs) -> Result<(), String> {
             catalog: &catalog,
         })
         .map_err(|e| e.to_string())?;
-    println!(
+    let line = format!(
         "{} {what} {} ({}, {} packages) to {}",
         if added.already_present {
             "refreshed"
@@ -322,6 +329,7 @@ fn add(a: AddArgs) -> Result<(), String> {
         added.packages,
         store.path().display()
     );
+    println!("{}", kubeward_io::terminal::escape(&line));
     Ok(())
 }
 
@@ -349,7 +357,10 @@ fn rescan(a: RescanArgs) -> Result<(), String> {
         OutputFormat::Json => {
             serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
         }
-        OutputFormat::Text => rescan_text(&report),
+        // text for people: through the one escaping function
+        OutputFormat::Text => {
+            kubeward_io::terminal::escape_multiline(&rescan_text(&report)).into_owned()
+        }
     };
     print_out(&out)?;
     if !report.failed.is_empty() {
@@ -493,7 +504,7 @@ fn list(a: ListArgs) -> Result<(), String> {
                         ]
                     })
                     .collect();
-                columns(&header, &rows)
+                kubeward_io::terminal::escape_multiline(&columns(&header, &rows)).into_owned()
             }
         }
     };
@@ -507,7 +518,17 @@ fn short_digest(d: &str) -> String {
     }
 }
 
+/// Cells are terminal-escaped here, before widths are measured.
 fn columns(header: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| kubeward_io::terminal::escape(c).into_owned())
+                .collect()
+        })
+        .collect();
+    let rows = rows.as_slice();
     let mut w: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {
@@ -777,7 +798,7 @@ pub(crate) fn vulnerability_findings(
                     &t.object.oref,
                     &format!("{}#{}@{}", image_path, m.id, m.package),
                 );
-                f.related = e.related.clone();
+                f.set_related(e.related.iter().cloned());
                 findings.push(f);
             }
         }

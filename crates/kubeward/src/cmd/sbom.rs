@@ -3,6 +3,7 @@
 
 use super::inventory::{is_registry_source, pull_and_catalog, RegistryArgs};
 use clap::{Args, ValueEnum};
+use kubeward_io::terminal::{escape, escape_multiline};
 use kubeward_supply::catalog::{catalog_source, Catalog, CatalogOptions};
 use kubeward_supply::sbom::{self, SbomOptions};
 use std::io::Write;
@@ -139,7 +140,7 @@ pub(crate) fn emit(output: Option<&Path>, bytes: &[u8]) -> Result<(), String> {
 pub(crate) fn print_warnings(c: &Catalog) {
     let mut err = std::io::stderr().lock();
     for w in &c.warnings {
-        let _ = writeln!(err, "kubeward: warning: {w}");
+        let _ = writeln!(err, "kubeward: warning: {}", escape(&w.to_string()));
     }
 }
 
@@ -148,7 +149,7 @@ pub fn run(args: SbomArgs) -> ExitCode {
     match sbom_main(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(msg) => {
-            let _ = writeln!(std::io::stderr(), "kubeward: {msg}");
+            let _ = writeln!(std::io::stderr(), "kubeward: {}", escape(&msg));
             ExitCode::from(2)
         }
     }
@@ -168,7 +169,8 @@ fn sbom_main(args: &SbomArgs) -> Result<(), String> {
         SbomFormat::Cyclonedx => sbom::to_cyclonedx(&catalog, &opts),
         SbomFormat::Spdx => sbom::to_spdx(&catalog, &opts),
         SbomFormat::Json => serde_json::to_string_pretty(&catalog).map_err(|e| e.to_string())?,
-        SbomFormat::Table => table(&catalog),
+        // text for people: the whole table through the one escaping function
+        SbomFormat::Table => escape_multiline(&table(&catalog)).into_owned(),
     };
     let mut bytes = text.into_bytes();
     if !bytes.ends_with(b"\n") {
@@ -177,8 +179,15 @@ fn sbom_main(args: &SbomArgs) -> Result<(), String> {
     emit(args.output.as_deref(), &bytes)
 }
 
-/// Left-aligned columns separated by two spaces; the last column is not padded.
+/// Left-aligned columns separated by two spaces; the last column is not padded. Cells are
+/// terminal-escaped here (before widths are measured), so every table of the CLI is safe to
+/// print and stays aligned.
 pub(crate) fn columns(header: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| escape(c).into_owned()).collect())
+        .collect();
+    let rows = rows.as_slice();
     let n = header.len();
     let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in rows {

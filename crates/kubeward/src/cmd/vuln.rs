@@ -133,7 +133,11 @@ pub fn run(args: VulnArgs) -> ExitCode {
     match vuln_main(&args) {
         Ok(code) => ExitCode::from(code),
         Err(msg) => {
-            let _ = writeln!(std::io::stderr(), "kubeward: {msg}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "kubeward: {}",
+                kubeward_io::terminal::escape(&msg)
+            );
             ExitCode::from(2)
         }
     }
@@ -255,7 +259,11 @@ fn vuln_main(args: &VulnArgs) -> Result<u8, String> {
         .collect();
 
     let text = match args.format {
-        VulnFormat::Text => text_report(&report, args.show_suppressed),
+        // text for people: the whole report through the one escaping function
+        VulnFormat::Text => {
+            kubeward_io::terminal::escape_multiline(&text_report(&report, args.show_suppressed))
+                .into_owned()
+        }
         VulnFormat::Json => pretty(&json_report(&report)),
         VulnFormat::Cyclonedx => pretty(&cyclonedx_report(&report)?),
         VulnFormat::Sarif => pretty(&sarif_report(&report)),
@@ -264,7 +272,11 @@ fn vuln_main(args: &VulnArgs) -> Result<u8, String> {
     if args.format != VulnFormat::Text {
         let mut err = std::io::stderr().lock();
         for e in &errors {
-            let _ = writeln!(err, "kubeward: {}", e.1);
+            let _ = writeln!(
+                err,
+                "kubeward: {}",
+                kubeward_io::terminal::escape(&e.1.to_string())
+            );
         }
     }
     if !report.errors.is_empty() {

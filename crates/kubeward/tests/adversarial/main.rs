@@ -5,4 +5,7 @@
 mod common;
 mod downloads;
 mod fail_open;
+mod finding_bounds;
+mod secret_masking;
 mod store;
+mod terminal_escape;
