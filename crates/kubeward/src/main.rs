@@ -127,7 +127,12 @@ fn main() -> ExitCode {
         Command::Scan(args) => match scan(*args) {
             Ok(code) => ExitCode::from(code),
             Err(msg) => {
-                let _ = writeln!(std::io::stderr(), "kubeward: {msg}");
+                // errors quote paths and input: through the one escaping function
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "kubeward: {}",
+                    kubeward_io::terminal::escape(&msg)
+                );
                 ExitCode::from(2)
             }
         },
@@ -339,7 +344,10 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
             match cmd::inventory::vulnerability_findings(&snapshot, store) {
                 Ok((vulns, notes)) => {
                     for n in notes {
-                        eprintln!("kubeward: note: {n}");
+                        eprintln!(
+                            "kubeward: note: {}",
+                            kubeward_io::terminal::escape(&n.to_string())
+                        );
                     }
                     findings.extend(vulns);
                     findings = engine::sort_findings(findings);

@@ -196,4 +196,22 @@ fn errors_quoting_hostile_paths_are_escaped() {
         assert_eq!(out.status.code(), Some(2), "{cmd}");
         assert_clean(cmd, &out);
     }
+    // `scan` with a hostile configuration or baseline path
+    let ok = write(
+        dir.path(),
+        "ok.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\n",
+    );
+    for flag in ["--config", "--baseline"] {
+        let out = kubeward()
+            .arg("scan")
+            .arg(&ok)
+            .arg(flag)
+            .arg(&missing)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        assert!(texts(&out).1.contains("\\u{1b}"), "{:?}", texts(&out));
+        assert_clean(flag, &out);
+    }
 }
