@@ -72,16 +72,29 @@ const KEYS: &[&str] = &[
 /// Reads a configuration text; errors are `file:line:col: message`.
 pub fn parse(name: &str, text: &str) -> Result<Config, Vec<String>> {
     let snap_errors;
+    let mut duplicates = Vec::new();
     let root = {
         let limits = kubeward_model::Limits::default();
         let stream = kubeward_model::yaml::parse_stream(text, &limits);
         snap_errors = stream.errors;
-        stream.documents.into_iter().next().map(|d| d.root)
+        stream.documents.into_iter().next().map(|d| {
+            duplicates = d.duplicates;
+            d.root
+        })
     };
     let mut errors: Vec<String> = snap_errors
         .iter()
         .map(|e| format!("{name}:{}:{}: {}", e.pos.line, e.pos.col, e.message))
         .collect();
+    // a repeated key would silently override the first (`failOn: high` then `failOn: never`)
+    errors.extend(duplicates.iter().map(|d| {
+        format!(
+            "{name}:{}:{}: {}; a configuration key may be written only once",
+            d.second.line,
+            d.second.col,
+            d.message()
+        )
+    }));
     let mut cfg = Config::default();
     let Some(root) = root else {
         return if errors.is_empty() {
@@ -221,6 +234,24 @@ mod tests {
             Some((Level::Baseline, PolicyVersion::Minor(29)))
         );
         assert_eq!(c.fail_on, Some(FailOn::Severity(Severity::High)));
+    }
+
+    #[test]
+    fn a_repeated_key_is_an_error_at_the_repeat() {
+        let e = parse("k.yaml", "failOn: high\nfailOn: never\n").unwrap_err();
+        assert_eq!(
+            e,
+            vec![
+                "k.yaml:2:1: duplicate key \"failOn\" (first at 1:1); a configuration key may be written only once"
+            ]
+        );
+        let e = parse(
+            "k.yaml",
+            "severity:\n  privileged-container: info\n  privileged-container: critical\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.len(), 1);
+        assert!(e[0].starts_with("k.yaml:3:3: duplicate key"), "{e:?}");
     }
 
     #[test]

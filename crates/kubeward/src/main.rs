@@ -9,7 +9,7 @@ use kubeward_model::{Input, Limits, Loader};
 use kubeward_report::{Format, ScanResult, Suppressed};
 use kubeward_rules::filter::{self, Baseline, Filters, Selection};
 use kubeward_rules::{engine, registry, Settings};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -271,8 +271,8 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
         ..Default::default()
     };
     if let Some(b) = &args.baseline {
-        let text = std::fs::read_to_string(b)
-            .map_err(|e| format!("{}: cannot read baseline: {e}", b.display()))?;
+        let text = kubeward_io::read_to_string_capped(b, kubeward_io::limits::BASELINE)
+            .map_err(|e| format!("cannot read baseline: {e}"))?;
         let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
             format!(
                 "{}:{}:{}: invalid baseline: {e}",
@@ -481,22 +481,24 @@ fn load_config(path: Option<&Path>) -> Result<Config, String> {
         Some(p) => (p.to_path_buf(), true),
         None => (PathBuf::from("kubeward.yaml"), false),
     };
-    let mut text = String::new();
-    match std::fs::File::open(&path) {
-        Ok(mut f) => {
-            f.read_to_string(&mut text)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-        }
-        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Config::default())
-        }
-        Err(e) => {
-            return Err(format!(
-                "{}: cannot read configuration: {e}",
-                path.display()
-            ))
+    let cannot = |what: String| format!("cannot read configuration: {what}");
+    if !required {
+        // read without being asked (CI checkouts): only a regular file (a symlink to one is
+        // fine), not a device, FIFO or folder a symlink in the repository may point at
+        match std::fs::metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => return Err(cannot(format!("{}: {e}", path.display()))),
+            Ok(m) if !m.is_file() => {
+                return Err(cannot(format!(
+                    "{}: not a regular file (pass --config to read it anyway)",
+                    path.display()
+                )))
+            }
+            Ok(_) => {}
         }
     }
+    let text = kubeward_io::read_to_string_capped(&path, kubeward_io::limits::CONFIG)
+        .map_err(|e| cannot(e.to_string()))?;
     config::parse(&path.display().to_string(), &text).map_err(|errs| errs.join("\n"))
 }
 

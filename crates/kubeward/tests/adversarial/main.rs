@@ -4,8 +4,11 @@
 
 mod common;
 mod downloads;
+mod duplicate_keys;
 mod fail_open;
+mod file_caps;
 mod finding_bounds;
+mod loader_bounds;
 mod secret_masking;
 mod store;
 mod terminal_escape;
