@@ -195,6 +195,20 @@ fn split_url(url: &str) -> Option<(String, String, &str)> {
     ))
 }
 
+/// True when two absolute URLs have the same scheme, host and port (credentials for one are
+/// sent only to it).
+pub fn same_origin(a: &str, b: &str) -> bool {
+    let origin = |u: &str| {
+        let (scheme, rest) = u.split_once("://")?;
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        Some((
+            scheme.to_ascii_lowercase(),
+            rest[..end].to_ascii_lowercase(),
+        ))
+    };
+    matches!((origin(a), origin(b)), (Some(x), Some(y)) if x == y)
+}
+
 /// True for `localhost` (and names under `.localhost`), `127.0.0.0/8` and `::1`.
 pub fn is_loopback_host(host: &str) -> bool {
     let h = host.trim_start_matches('[').trim_end_matches(']');

@@ -5,12 +5,19 @@
 //! into a temporary OCI image layout folder, and returns it; [`crate::catalog_source`] then
 //! reads it like any other layout. The folder is removed when the [`TempLayout`] is dropped.
 //!
-//! The transport is `oci-client` on rustls with the `ring` provider (no aws-lc-rs). Anonymous,
-//! basic and bearer authentication are supported (a basic login is exchanged for a token when
-//! the registry asks for one). Plain HTTP is allowed only to loopback registries
-//! ([`PullOptions::insecure`]). Digests named by the registry are validated before they become
-//! file names, every blob is checked against its digest, and blob sizes are bounded.
+//! The transport is `ureq` on rustls with the `ring` provider (no aws-lc-rs), so that every
+//! request is bounded and every redirect is checked here: each manifest and blob download has
+//! the deadline and minimum rate of [`PullOptions::limits`], and a redirect is followed only
+//! by the rule of [`crate::db::transfer::check_redirect`] (from a loopback registry only to
+//! loopback, never from HTTPS to HTTP); credentials go only to the registry's own origin and
+//! to the token realm it names (which the same rule bounds). Anonymous, basic and bearer
+//! authentication are supported (a basic login is exchanged for a token when the registry asks
+//! for one). Plain HTTP is allowed only to loopback registries ([`PullOptions::insecure`]).
+//! Digests named by the registry are validated before they become file names, every blob is
+//! checked against its digest, and blob sizes are bounded. `oci-client` parses references and
+//! remains the client of [`client_for`] (pushes in tests).
 
+use crate::db::transfer::{self, Limits, Meter};
 use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::manifest::{
     IMAGE_MANIFEST_LIST_MEDIA_TYPE, IMAGE_MANIFEST_MEDIA_TYPE, OCI_IMAGE_INDEX_MEDIA_TYPE,
@@ -67,8 +74,10 @@ pub struct PullOptions {
     pub max_total_bytes: u64,
     /// Connection timeout.
     pub connect_timeout: Duration,
-    /// Timeout of one read on a connection.
+    /// Timeout for the response headers of one request.
     pub read_timeout: Duration,
+    /// Deadline and minimum transfer rate of each manifest and blob download.
+    pub limits: Limits,
 }
 
 impl Default for PullOptions {
@@ -82,6 +91,7 @@ impl Default for PullOptions {
             max_total_bytes: 32 << 30,
             connect_timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(120),
+            limits: Limits::default(),
         }
     }
 }
@@ -269,17 +279,6 @@ pub fn registry_auth(auth: &Auth) -> RegistryAuth {
     }
 }
 
-/// A single-threaded runtime for the async client.
-fn runtime() -> Result<tokio::runtime::Runtime, Error> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Io {
-            path: "tokio runtime".into(),
-            source: e,
-        })
-}
-
 const MANIFEST_TYPES: [&str; 4] = [
     OCI_IMAGE_MEDIA_TYPE,
     IMAGE_MANIFEST_MEDIA_TYPE,
@@ -359,7 +358,7 @@ pub fn pull_to_layout(reference: &str, opts: &PullOptions) -> Result<TempLayout,
     let wanted = opts.platform.as_deref().unwrap_or("linux/amd64");
     let platform = parse_platform(wanted)?;
     let image = parse_reference(reference)?;
-    let client = client_for(&image, opts)?;
+    let mut session = Session::new(&image, opts)?;
     let dir = tempfile::Builder::new()
         .prefix("kubeward-pull-")
         .tempdir()
@@ -367,15 +366,8 @@ pub fn pull_to_layout(reference: &str, opts: &PullOptions) -> Result<TempLayout,
             path: std::env::temp_dir().display().to_string(),
             source: e,
         })?;
-    let rt = runtime()?;
-    let (manifest_digest, index_digest, bytes) = rt.block_on(pull(
-        &client,
-        &image,
-        &registry_auth(&opts.auth),
-        opts,
-        (&platform, wanted),
-        dir.path(),
-    ))?;
+    let (manifest_digest, index_digest, bytes) =
+        pull(&mut session, &image, opts, (&platform, wanted), dir.path())?;
     Ok(TempLayout {
         dir,
         reference: image.whole(),
@@ -394,19 +386,14 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
 
 type WantedPlatform<'a> = (&'a (String, String, Option<String>), &'a str);
 
-async fn pull(
-    client: &Client,
+fn pull(
+    session: &mut Session<'_>,
     image: &Reference,
-    auth: &RegistryAuth,
     opts: &PullOptions,
     (platform, wanted): WantedPlatform<'_>,
     root: &Path,
 ) -> Result<(String, Option<String>, u64), Error> {
     let whole = image.whole();
-    let reg_err = |e: oci_client::errors::OciDistributionError| Error::Registry {
-        reference: whole.clone(),
-        message: e.to_string(),
-    };
     let fmt_err = |m: String| Error::Format {
         reference: whole.clone(),
         message: m,
@@ -415,10 +402,11 @@ async fn pull(
     let mut total: u64 = 0;
 
     // the manifest, or an index to resolve
-    let (raw, digest) = client
-        .pull_manifest_raw(image, auth, &MANIFEST_TYPES)
-        .await
-        .map_err(reg_err)?;
+    let tag_or_digest = match image.digest() {
+        Some(d) => d.to_string(),
+        None => image.tag().unwrap_or("latest").to_string(),
+    };
+    let (raw, digest) = session.manifest(&tag_or_digest, opts.max_manifest_bytes)?;
     let check_size = |what: &str, size: u64, limit: u64| {
         if size > limit {
             Err(Error::TooLarge {
@@ -480,15 +468,7 @@ async fn pull(
             return Err(fmt_err(format!("unsupported digest {:?}", pick.digest)));
         }
         check_size("manifest", pick.size, opts.max_manifest_bytes)?;
-        let by_digest = Reference::with_digest(
-            image.registry().to_string(),
-            image.repository().to_string(),
-            pick.digest.clone(),
-        );
-        let (r, d) = client
-            .pull_manifest_raw(&by_digest, auth, &MANIFEST_TYPES)
-            .await
-            .map_err(reg_err)?;
+        let (r, d) = session.manifest(&pick.digest, opts.max_manifest_bytes)?;
         check_size("manifest", r.len() as u64, opts.max_manifest_bytes)?;
         doc = serde_json::from_slice(&r)
             .map_err(|e| fmt_err(format!("manifest is not valid JSON: {e}")))?;
@@ -534,16 +514,13 @@ async fn pull(
             continue; // the same blob twice (an empty layer repeated)
         }
         let tmp = path.with_extension("partial");
-        let file = tokio::fs::File::create(&tmp).await.map_err(io(&tmp))?;
-        // `pull_blob` checks the content against the digest
-        client
-            .pull_blob(image, d.digest.as_str(), file)
-            .await
-            .map_err(|e| Error::Registry {
-                reference: whole.clone(),
-                message: format!("{what} {}: {e}", d.digest),
-            })?;
-        let size = std::fs::metadata(&tmp).map_err(io(&tmp))?.len();
+        let limit = if d.size != 0 {
+            d.size.min(opts.max_blob_bytes)
+        } else {
+            opts.max_blob_bytes
+        };
+        // checked against the digest while it is written
+        let size = session.blob(&d.digest, &what, limit, &tmp)?;
         if d.size != 0 && size != d.size {
             return Err(fmt_err(format!(
                 "{what} {}: {size} bytes, the manifest says {}",
@@ -575,6 +552,394 @@ async fn pull(
     let index_path = root.join("index.json");
     std::fs::write(&index_path, index.to_string()).map_err(io(&index_path))?;
     Ok((digest, index_digest, total))
+}
+
+/// A session with one registry over `ureq`: authentication when the registry asks, redirects
+/// by the rule of [`transfer::check_redirect`], the deadline and minimum rate of
+/// [`PullOptions::limits`] on every manifest and blob.
+struct Session<'a> {
+    agent: ureq::Agent,
+    /// `http[s]://host[:port]`.
+    base: String,
+    repository: String,
+    whole: String,
+    auth: &'a Auth,
+    /// The `Authorization` value for the registry's origin, once known.
+    authorization: Option<String>,
+    /// A challenge was answered already (a second 401 is final).
+    authenticated: bool,
+    limits: Limits,
+}
+
+/// Most bytes of a token response or an error body read.
+const SMALL_BODY: u64 = 1 << 20;
+
+impl<'a> Session<'a> {
+    fn new(image: &Reference, opts: &'a PullOptions) -> Result<Session<'a>, Error> {
+        let registry = image.resolve_registry().to_string();
+        let scheme = if opts.insecure {
+            if !is_loopback_host(&registry) {
+                return Err(Error::InsecureNotLoopback { registry });
+            }
+            "http"
+        } else {
+            "https"
+        };
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(opts.connect_timeout))
+            .timeout_recv_response(Some(opts.read_timeout))
+            .timeout_per_read(Some(opts.limits.window).filter(|_| opts.limits.min_rate > 0))
+            .user_agent(concat!("kubeward/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into();
+        Ok(Session {
+            agent,
+            base: format!("{scheme}://{registry}"),
+            repository: image.repository().to_string(),
+            whole: image.whole(),
+            auth: &opts.auth,
+            authorization: match &opts.auth {
+                Auth::Bearer(t) => Some(format!("Bearer {t}")),
+                _ => None,
+            },
+            authenticated: matches!(opts.auth, Auth::Bearer(_)),
+            limits: opts.limits,
+        })
+    }
+
+    fn err(&self, message: String) -> Error {
+        Error::Registry {
+            reference: self.whole.clone(),
+            message,
+        }
+    }
+
+    /// GET `url`, following redirects the rule allows; `authorization` is sent only to
+    /// `url`'s own origin.
+    fn fetch(
+        &self,
+        url: &str,
+        accept: Option<&str>,
+        authorization: Option<&str>,
+        meter: &Meter,
+    ) -> Result<ureq::http::Response<ureq::Body>, Error> {
+        let mut at = url.to_string();
+        for _ in 0..=transfer::MAX_REDIRECTS {
+            let remaining = meter
+                .remaining()
+                .map_err(|s| self.err(format!("{url}: {s}")))?;
+            let mut req = self
+                .agent
+                .get(&at)
+                .config()
+                .timeout_global(Some(remaining))
+                .build();
+            if let Some(a) = accept {
+                req = req.header("Accept", a);
+            }
+            if let Some(a) = authorization.filter(|_| transfer::same_origin(&at, url)) {
+                req = req.header("Authorization", a);
+            }
+            let resp = req.call().map_err(|e| match e {
+                ureq::Error::Timeout(_) if meter.near_deadline() => self.err(format!(
+                    "{at}: {}",
+                    transfer::Stopped::Deadline(meter.limits().deadline)
+                )),
+                e => self.err(format!("{at}: {e}")),
+            })?;
+            if !matches!(resp.status().as_u16(), 301 | 302 | 303 | 307 | 308) {
+                return Ok(resp);
+            }
+            let location = header(&resp, "location").unwrap_or_default();
+            if location.is_empty() {
+                return Err(self.err(format!(
+                    "{at}: HTTP {} without a Location",
+                    resp.status().as_u16()
+                )));
+            }
+            let next = transfer::resolve_location(&at, &location);
+            transfer::check_redirect(&self.base, &at, &next)
+                .map_err(|why| self.err(format!("refused redirect to {next}: {why}")))?;
+            at = next;
+        }
+        Err(self.err(format!(
+            "{url}: more than {} redirects",
+            transfer::MAX_REDIRECTS
+        )))
+    }
+
+    /// GET a path under `/v2/<repository>/`, answering one authentication challenge.
+    fn get(
+        &mut self,
+        path: &str,
+        accept: Option<&str>,
+        meter: &Meter,
+    ) -> Result<ureq::http::Response<ureq::Body>, Error> {
+        let url = format!("{}/v2/{}/{path}", self.base, self.repository);
+        let resp = self.fetch(&url, accept, self.authorization.as_deref(), meter)?;
+        if resp.status().as_u16() != 401 || self.authenticated {
+            return Ok(resp);
+        }
+        self.authenticated = true;
+        let challenge = header(&resp, "www-authenticate").unwrap_or_default();
+        if !self.authenticate(&challenge, meter)? {
+            return Ok(resp);
+        }
+        self.fetch(&url, accept, self.authorization.as_deref(), meter)
+    }
+
+    /// Answers a `WWW-Authenticate` challenge: basic credentials as they are, a bearer
+    /// challenge with a token from its realm. False when there is nothing to answer with.
+    fn authenticate(&mut self, challenge: &str, meter: &Meter) -> Result<bool, Error> {
+        let (scheme, params) = parse_challenge(challenge);
+        let basic = match self.auth {
+            Auth::Basic { username, password } => {
+                use base64::Engine as _;
+                Some(format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD
+                        .encode(format!("{username}:{password}"))
+                ))
+            }
+            _ => None,
+        };
+        if scheme.eq_ignore_ascii_case("basic") {
+            self.authorization = basic;
+            return Ok(self.authorization.is_some());
+        }
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Ok(false);
+        }
+        let Some(realm) = params
+            .iter()
+            .find(|(k, _)| k == "realm")
+            .map(|p| p.1.clone())
+        else {
+            return Err(self.err("bearer challenge without a realm".into()));
+        };
+        // the token realm is bounded like a redirect: credentials go there
+        transfer::check_redirect(&self.base, &self.base, &realm)
+            .map_err(|why| self.err(format!("refused token realm {realm}: {why}")))?;
+        let mut url = format!(
+            "{realm}{}scope={}",
+            if realm.contains('?') { '&' } else { '?' },
+            query_encode(&format!("repository:{}:pull", self.repository))
+        );
+        if let Some((_, service)) = params.iter().find(|(k, _)| k == "service") {
+            url.push_str(&format!("&service={}", query_encode(service)));
+        }
+        let mut resp = self.fetch(&url, None, basic.as_deref(), meter)?;
+        let status = resp.status().as_u16();
+        let body = read_small(&mut resp);
+        if status != 200 {
+            return Err(self.err(format!(
+                "token request to {realm}: HTTP {status}{}",
+                registry_message(&body)
+            )));
+        }
+        #[derive(Deserialize)]
+        struct Token {
+            #[serde(default)]
+            token: Option<String>,
+            #[serde(default)]
+            access_token: Option<String>,
+        }
+        let t: Token = serde_json::from_slice(&body)
+            .map_err(|e| self.err(format!("token response from {realm}: {e}")))?;
+        let Some(token) = t.token.or(t.access_token).filter(|t| !t.is_empty()) else {
+            return Err(self.err(format!("token response from {realm} holds no token")));
+        };
+        self.authorization = Some(format!("Bearer {token}"));
+        Ok(true)
+    }
+
+    /// The error for a response that is not 200.
+    fn status_error(&self, what: &str, mut resp: ureq::http::Response<ureq::Body>) -> Error {
+        let status = resp.status().as_u16();
+        let body = read_small(&mut resp);
+        let hint = match status {
+            401 | 403 => ": check --username/--password or --registry-token",
+            404 => ": not found",
+            _ => "",
+        };
+        self.err(format!(
+            "{what}: HTTP {status}{hint}{}",
+            registry_message(&body)
+        ))
+    }
+
+    /// A manifest (by tag or digest): its bytes (at most `limit`) and its digest (the
+    /// registry's `Docker-Content-Digest`, else the SHA-256 of the bytes).
+    fn manifest(&mut self, reference: &str, limit: u64) -> Result<(Vec<u8>, String), Error> {
+        let mut meter = Meter::new(self.limits);
+        let resp = self.get(
+            &format!("manifests/{reference}"),
+            Some(&MANIFEST_TYPES.join(", ")),
+            &meter,
+        )?;
+        if resp.status().as_u16() != 200 {
+            return Err(self.status_error(&format!("manifest {reference}"), resp));
+        }
+        let announced = header(&resp, "docker-content-digest").filter(|d| {
+            d.strip_prefix("sha256:")
+                .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        });
+        let mut raw = Vec::new();
+        let (_, computed) = self.body(resp, "manifest", limit, &mut meter, &mut raw)?;
+        Ok((raw, announced.unwrap_or(computed)))
+    }
+
+    /// Downloads a blob into `path`, at most `limit` bytes, and checks it against `digest`.
+    /// Returns its size.
+    fn blob(&mut self, digest: &str, what: &str, limit: u64, path: &Path) -> Result<u64, Error> {
+        let mut meter = Meter::new(self.limits);
+        let resp = self.get(&format!("blobs/{digest}"), None, &meter)?;
+        if resp.status().as_u16() != 200 {
+            return Err(self.status_error(&format!("{what} {digest}"), resp));
+        }
+        let file = std::fs::File::create(path).map_err(io(path))?;
+        let mut w = std::io::BufWriter::new(file);
+        let (size, computed) =
+            self.body(resp, &format!("{what} {digest}"), limit, &mut meter, &mut w)?;
+        use std::io::Write as _;
+        w.flush().map_err(io(path))?;
+        if computed != digest {
+            return Err(Error::Format {
+                reference: self.whole.clone(),
+                message: format!("{what}: content has digest {computed}, not {digest}"),
+            });
+        }
+        Ok(size)
+    }
+
+    /// Reads a response body into `sink` within the meter and `limit`; returns its size and
+    /// `sha256:` digest.
+    fn body(
+        &self,
+        mut resp: ureq::http::Response<ureq::Body>,
+        what: &str,
+        limit: u64,
+        meter: &mut Meter,
+        sink: &mut dyn std::io::Write,
+    ) -> Result<(u64, String), Error> {
+        use sha2::{Digest as _, Sha256};
+        use std::io::Read as _;
+        let mut reader = resp.body_mut().with_config().limit(u64::MAX).reader();
+        let mut sha = Sha256::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut size: u64 = 0;
+        meter.body_started();
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let timed_out = e.kind() == std::io::ErrorKind::TimedOut
+                        || e.get_ref()
+                            .and_then(|x| x.downcast_ref::<ureq::Error>())
+                            .is_some_and(|u| matches!(u, ureq::Error::Timeout(_)));
+                    let why = meter
+                        .explain(timed_out)
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|| e.to_string());
+                    return Err(self.err(format!("{what}: {why}")));
+                }
+            };
+            meter.add(n).map_err(|s| self.err(format!("{what}: {s}")))?;
+            size += n as u64;
+            if size > limit {
+                return Err(Error::TooLarge {
+                    reference: self.whole.clone(),
+                    what: what.to_string(),
+                    size,
+                    limit,
+                });
+            }
+            sha.update(&buf[..n]);
+            sink.write_all(&buf[..n]).map_err(|e| Error::Io {
+                path: what.to_string(),
+                source: e,
+            })?;
+        }
+        let hex: String = sha.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        Ok((size, format!("sha256:{hex}")))
+    }
+}
+
+fn header(resp: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
+    resp.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_string())
+}
+
+/// Up to [`SMALL_BODY`] bytes of a body (errors, tokens); empty when unreadable.
+fn read_small(resp: &mut ureq::http::Response<ureq::Body>) -> Vec<u8> {
+    resp.body_mut()
+        .with_config()
+        .limit(SMALL_BODY)
+        .read_to_vec()
+        .unwrap_or_default()
+}
+
+/// `: <message>` from a registry's JSON error body (`{"errors":[{"message":...}]}`), short.
+fn registry_message(body: &[u8]) -> String {
+    let v: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let m = v
+        .pointer("/errors/0/message")
+        .and_then(|m| m.as_str())
+        .unwrap_or("");
+    let mut m: String = m.chars().filter(|c| !c.is_control()).take(200).collect();
+    if !m.is_empty() {
+        m.insert_str(0, " (");
+        m.push(')');
+    }
+    m
+}
+
+/// Splits `Bearer realm="...",service="..."` into the scheme and its parameters.
+fn parse_challenge(h: &str) -> (String, Vec<(String, String)>) {
+    let h = h.trim();
+    let (scheme, rest) = h.split_once(' ').unwrap_or((h, ""));
+    let mut params = Vec::new();
+    let mut rest = rest.trim();
+    while !rest.is_empty() {
+        let Some((k, after)) = rest.split_once('=') else {
+            break;
+        };
+        let k = k.trim().trim_start_matches(',').trim().to_ascii_lowercase();
+        let after = after.trim_start();
+        let (v, tail) = if let Some(q) = after.strip_prefix('"') {
+            match q.find('"') {
+                Some(i) => (&q[..i], &q[i + 1..]),
+                None => (q, ""),
+            }
+        } else {
+            match after.find(',') {
+                Some(i) => (&after[..i], &after[i..]),
+                None => (after, ""),
+            }
+        };
+        params.push((k, v.to_string()));
+        rest = tail.trim_start().trim_start_matches(',').trim_start();
+    }
+    (scheme.to_string(), params)
+}
+
+/// Percent-encodes a query value (unreserved characters, `:` and `/` are kept).
+fn query_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b':' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -623,6 +988,31 @@ mod tests {
         assert!(blob_path(root, "sha256:../../etc/passwd").is_none());
         assert!(blob_path(root, &format!("sha512:{}", "a".repeat(128))).is_none());
         assert!(blob_path(root, &format!("sha256:{}", "A".repeat(64))).is_none());
+    }
+
+    #[test]
+    fn challenges() {
+        let (scheme, p) = parse_challenge(
+            r#"Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull""#,
+        );
+        assert_eq!(scheme, "Bearer");
+        assert_eq!(
+            p,
+            [
+                (
+                    "realm".to_string(),
+                    "https://auth.example/token".to_string()
+                ),
+                ("service".to_string(), "registry.example".to_string()),
+                ("scope".to_string(), "repository:a/b:pull".to_string()),
+            ]
+        );
+        let (scheme, p) = parse_challenge("Basic realm=registry");
+        assert_eq!((scheme.as_str(), p[0].1.as_str()), ("Basic", "registry"));
+        assert_eq!(
+            query_encode("repository:a b/c:pull"),
+            "repository:a%20b/c:pull"
+        );
     }
 
     #[test]

@@ -526,3 +526,98 @@ fn a_download_with_a_bad_checksum_keeps_the_old_database() {
 const SBOM: &str = r#"{"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
   "metadata": {"component": {"type": "container", "name": "app:1"}},
   "components": [{"type": "library", "name": "flask", "version": "2.0.0", "purl": "pkg:pypi/flask@2.0.0"}]}"#;
+
+/// A registry on loopback serving one image manifest whose config blob is answered by
+/// `blob`; returns the `host:port`.
+fn registry(blob: impl Fn() -> Reply + Send + Sync + 'static) -> String {
+    use sha2::Digest as _;
+    let config =
+        br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#;
+    let hex: String = sha2::Sha256::digest(config)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:{hex}","size":{}}},"layers":[]}}"#,
+        config.len()
+    );
+    let (url, _) = server(move |head| {
+        if head.starts_with("GET /v2/app/manifests/") {
+            Reply::Body(manifest.clone().into_bytes())
+        } else if head.starts_with("GET /v2/app/blobs/") {
+            blob()
+        } else {
+            Reply::Body(Vec::new())
+        }
+    });
+    url.trim_start_matches("http://").to_string()
+}
+
+#[test]
+fn a_registry_blob_redirect_away_from_loopback_is_refused() {
+    let host = registry(|| Reply::Redirect("http://kubeward-test.invalid/x".into()));
+    let tmp = tempfile::tempdir().expect("tmp");
+    let store = tmp.path().join("inv.db");
+    let image = format!("registry://{host}/app:1");
+    let out = run_bounded(&[
+        "inventory".as_ref(),
+        "add".as_ref(),
+        image.as_ref(),
+        "--insecure".as_ref(),
+        "--store".as_ref(),
+        store.as_os_str(),
+    ]);
+    let (_, err) = texts(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("refused redirect"), "{err}");
+    assert!(err.contains("http://kubeward-test.invalid/x"), "{err}");
+    let lower = err.to_ascii_lowercase();
+    assert!(
+        !lower.contains("dns") && !lower.contains("resolve") && !lower.contains("lookup"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_registry_blob_that_stalls_fails_within_the_deadline() {
+    use kubeward_supply::db::transfer::Limits;
+    use kubeward_supply::image::registry::{pull_to_layout, PullOptions};
+    for (reply, limits, expect) in [
+        (
+            Reply::Stall(1_000_000),
+            Limits {
+                deadline: Duration::from_secs(3),
+                ..Limits::default()
+            },
+            "deadline of 3 s",
+        ),
+        (
+            Reply::Drip(100_000, Duration::from_millis(200)),
+            Limits {
+                deadline: Duration::from_secs(50),
+                min_rate: 1000,
+                window: Duration::from_secs(2),
+            },
+            "too slow",
+        ),
+    ] {
+        let reply = Mutex::new(Some(reply));
+        let host = registry(move || {
+            reply
+                .lock()
+                .expect("lock")
+                .take()
+                .unwrap_or(Reply::Body(Vec::new()))
+        });
+        let opts = PullOptions {
+            insecure: true,
+            limits,
+            ..PullOptions::default()
+        };
+        let start = Instant::now();
+        let e = pull_to_layout(&format!("registry://{host}/app:1"), &opts)
+            .expect_err("a stalled blob must fail");
+        assert!(start.elapsed() < Duration::from_secs(60), "safety net");
+        assert!(e.to_string().contains(expect), "{e}");
+    }
+}
