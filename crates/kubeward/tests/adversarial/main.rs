@@ -8,6 +8,8 @@ mod duplicate_keys;
 mod fail_open;
 mod file_caps;
 mod finding_bounds;
+mod image_archives;
+mod image_blobs;
 mod loader_bounds;
 mod secret_masking;
 mod store;
