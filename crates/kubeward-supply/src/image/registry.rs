@@ -585,7 +585,12 @@ impl<'a> Session<'a> {
         } else {
             "https"
         };
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        let mut config = ureq::Agent::config_builder();
+        if is_loopback_host(&registry) {
+            // proxies from the environment are for elsewhere
+            config = config.proxy(None);
+        }
+        let agent: ureq::Agent = config
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_connect(Some(opts.connect_timeout))
