@@ -382,3 +382,45 @@ fn concurrent_writers() {
     let s = Store::open(&path).unwrap();
     assert_eq!(s.images().unwrap().len(), 40);
 }
+
+/// A store written before the application_id marker (kubeward's tables, no marker) is
+/// accepted, read-only as it is, and marked by the next writer.
+#[test]
+fn unmarked_stores_of_earlier_kubewards_are_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let mut s = Store::open(&path).unwrap();
+        s.add(&NewImage {
+            reference: "a.example/x:1",
+            digest: Some(DIGEST_A),
+            index_digest: None,
+            catalog: &app_catalog(),
+        })
+        .unwrap();
+    }
+    let app_id = |p: &Path| {
+        rusqlite::Connection::open(p)
+            .unwrap()
+            .query_row("PRAGMA application_id", [], |r| r.get::<_, i32>(0))
+            .unwrap()
+    };
+    assert_eq!(app_id(&path), kubeward_supply::store::APPLICATION_ID);
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("PRAGMA application_id = 0;")
+        .unwrap();
+    let r = Store::open_read_only(&path).unwrap();
+    assert_eq!(r.images().unwrap().len(), 1);
+    drop(r);
+    assert_eq!(app_id(&path), 0);
+    Store::open(&path).unwrap();
+    assert_eq!(app_id(&path), kubeward_supply::store::APPLICATION_ID);
+    // a missing file is not created by a reader
+    let none = dir.path().join("none.db");
+    assert!(matches!(
+        Store::open_read_only(&none),
+        Err(StoreError::Open { .. })
+    ));
+    assert!(!none.exists());
+}

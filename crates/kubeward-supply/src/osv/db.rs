@@ -725,6 +725,64 @@ mod tests {
         assert!(db.is_empty());
     }
 
+    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, data) in entries {
+            w.start_file(*name, opts).unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn zip_budget() {
+        let rec = br#"{"id":"Z-1"}"#;
+        let bytes = zip_of(&[("a.json", rec), ("b.json", rec), ("c.json", &[b' '; 4096])]);
+        let len = bytes.len() as u64;
+        let open = || zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).unwrap();
+        let budget = ZipBudget::default();
+        assert_eq!(check_zip(&mut open(), len, &budget), Ok(4096 + 24));
+        let few = ZipBudget {
+            max_entries: 2,
+            ..budget
+        };
+        assert!(check_zip(&mut open(), len, &few)
+            .unwrap_err()
+            .contains("3 entries"));
+        let small = ZipBudget {
+            max_total_bytes: 1000,
+            ..budget
+        };
+        assert!(check_zip(&mut open(), len, &small)
+            .unwrap_err()
+            .contains("decompression budget"));
+        let ratio = ZipBudget {
+            max_ratio: 2,
+            ratio_floor: 0,
+            ..budget
+        };
+        assert!(check_zip(&mut open(), len, &ratio)
+            .unwrap_err()
+            .contains("times the archive"));
+        // an entry may not inflate past its declared size, nor past the limit
+        let mut z = open();
+        let mut e = z.by_index(2).unwrap();
+        assert!(read_entry(&mut e, 100)
+            .unwrap_err()
+            .contains("above the limit"));
+        drop(e);
+        let mut e = z.by_index(0).unwrap();
+        assert_eq!(read_entry(&mut e, 100).unwrap(), rec);
+        // loading a zip goes through the same check
+        let mut db = Database::new();
+        db.add_zip(std::io::Cursor::new(bytes.clone()), "t.zip")
+            .unwrap();
+        assert_eq!(db.len(), 1, "{:?}", db.load_errors());
+    }
+
     #[test]
     fn events_sorted_at_load() {
         let mut db = Database::new();
