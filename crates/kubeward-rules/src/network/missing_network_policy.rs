@@ -20,7 +20,10 @@ declare_rule! {
     ///    `mariadb`, `mongo`, `redis`, `valkey`, `memcached`, `elasticsearch`, `opensearch`,
     ///    `cassandra`, `scylla`, `couchdb`, `couchbase`, `etcd`, `influxdb`, `clickhouse`,
     ///    `cockroach`, `neo4j`, `rabbitmq`, `kafka`, `zookeeper`, `minio`, `mssql`,
-    ///    `timescale`, `vault` or `pgbouncer` (exporters and operators excluded).
+    ///    `timescale`, `vault` or `pgbouncer` (exporters and operators excluded), or by a
+    ///    well-known port on a container or on a Service that selects it: PostgreSQL 5432,
+    ///    MySQL 3306, Redis 6379, MongoDB 27017, Elasticsearch 9200/9300, Cassandra 9042,
+    ///    Memcached 11211, etcd 2379.
     ///
     /// Other workloads in namespaces without any policy are not reported: the input often
     /// holds one application of a larger cluster, and reporting every pod of every upstream
@@ -107,6 +110,28 @@ const NOT_DATA_STORES: &[&str] = &[
     "ui",
 ];
 
+/// Data stores by their well-known ports (an in-house image named `cache-store` serving 6379
+/// is a Redis).
+const DATA_STORE_PORTS: &[(i64, &str)] = &[
+    (5432, "postgres"),
+    (3306, "mysql"),
+    (6379, "redis"),
+    (27017, "mongo"),
+    (9200, "elasticsearch"),
+    (9300, "elasticsearch"),
+    (9042, "cassandra"),
+    (11211, "memcached"),
+    (2379, "etcd"),
+];
+
+/// The data store a port number is the well-known port of.
+pub(crate) fn data_store_port(port: i64) -> Option<&'static str> {
+    DATA_STORE_PORTS
+        .iter()
+        .find(|(p, _)| *p == port)
+        .map(|(_, d)| *d)
+}
+
 /// Kinds of third-party network policy engines whose rules we do not read.
 const OTHER_POLICY_KINDS: &[&str] = &[
     "NetworkPolicy",
@@ -156,17 +181,32 @@ impl Rule for MissingNetworkPolicy {
         // were 16 million matches).
         let namespaces = Namespaces::new(cx.index);
         let mut served: HashSet<usize> = HashSet::new();
+        // Service ports (port and numeric targetPort) in front of each template.
+        let mut service_ports: HashMap<usize, Vec<i64>> = HashMap::new();
         for s in cx.index.of_kind("Service") {
             let Some(n) = s.spec().get("selector") else {
                 continue;
             };
             let sel = Selector::from_map(n);
             if !sel.is_empty() {
-                served.extend(
-                    namespaces
-                        .selected(effective_namespace(s), &sel)
-                        .map(template_id),
-                );
+                let ports: Vec<i64> = s
+                    .spec()
+                    .get("ports")
+                    .map(Node::items)
+                    .unwrap_or(&[])
+                    .iter()
+                    .flat_map(|p| [p.i64_at("port"), p.i64_at("targetPort")])
+                    .flatten()
+                    .collect();
+                for id in namespaces
+                    .selected(effective_namespace(s), &sel)
+                    .map(template_id)
+                {
+                    served.insert(id);
+                    if !ports.is_empty() {
+                        service_ports.entry(id).or_default().extend(&ports);
+                    }
+                }
             }
         }
         let mut policies: HashMap<Option<&str>, Vec<&Object>> = HashMap::new();
@@ -204,10 +244,33 @@ impl Rule for MissingNetworkPolicy {
                 if foreign_cluster_wide || foreign.contains(&ns) {
                     continue;
                 }
-                let Some((store, image)) = t
-                    .containers()
-                    .iter()
-                    .find_map(|c| c.image().and_then(|i| data_store(i).map(|d| (d, i))))
+                let containers = t.containers();
+                let by_image = containers.iter().find_map(|c| {
+                    c.image()
+                        .and_then(|i| data_store(i).map(|d| (d, i.to_string())))
+                });
+                let by_container_port = || {
+                    containers.iter().find_map(|c| {
+                        c.node
+                            .get("ports")
+                            .map(Node::items)
+                            .unwrap_or(&[])
+                            .iter()
+                            .filter_map(|p| p.i64_at("containerPort"))
+                            .find_map(|p| {
+                                data_store_port(p).map(|d| (d, format!("container port {p}")))
+                            })
+                    })
+                };
+                let by_service_port = || {
+                    service_ports.get(&template_id(t)).and_then(|ports| {
+                        ports.iter().find_map(|&p| {
+                            data_store_port(p).map(|d| (d, format!("Service port {p}")))
+                        })
+                    })
+                };
+                let Some((store, image)) =
+                    by_image.or_else(by_container_port).or_else(by_service_port)
                 else {
                     continue;
                 };
@@ -250,7 +313,16 @@ impl Rule for MissingNetworkPolicy {
 
 #[cfg(test)]
 mod tests {
-    use super::data_store;
+    use super::{data_store, data_store_port};
+
+    #[test]
+    fn data_store_ports() {
+        assert_eq!(data_store_port(6379), Some("redis"));
+        assert_eq!(data_store_port(5432), Some("postgres"));
+        assert_eq!(data_store_port(9300), Some("elasticsearch"));
+        assert_eq!(data_store_port(2379), Some("etcd"));
+        assert_eq!(data_store_port(8080), None);
+    }
 
     #[test]
     fn data_store_images() {
