@@ -1,8 +1,8 @@
-use crate::workload::common::{finding, label};
 use super::image_ref::images;
 use crate::declare_rule;
 use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
+use crate::workload::common::{finding, label};
 
 declare_rule! {
     /// A container image has neither a tag nor a digest.

@@ -1,8 +1,8 @@
 //! The shared check behind `missing-liveness-probe` and `missing-readiness-probe`.
 
-use crate::workload::common::{finding, label};
 use crate::finding::Finding;
 use crate::rule::{Context, RuleMeta};
+use crate::workload::common::{finding, label};
 use kubeward_model::{ContainerKind, PodTemplate};
 
 /// Whether the workload runs long-lived pods behind a controller that uses probes: Deployments,

@@ -1,8 +1,8 @@
 //! The shared check behind the four `missing-*-requests` / `missing-*-limits` rules.
 
-use crate::workload::common::{finding, label, namespace_of};
 use crate::finding::Finding;
 use crate::rule::{Context, RuleMeta};
+use crate::workload::common::{finding, label, namespace_of};
 use kubeward_model::{ContainerKind, FieldPath, Index, Node};
 
 /// `requests` or `limits`.
