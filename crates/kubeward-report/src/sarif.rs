@@ -237,11 +237,14 @@ fn result_of(f: &Finding, rule_index: usize) -> Value {
     } else {
         logical["properties"] = json!({"kind": o.kind, "apiVersion": o.api_version});
     }
-    let text = if f.remediation.is_empty() {
+    let mut text = if f.remediation.is_empty() {
         f.message.clone()
     } else {
         format!("{} (fix: {})", f.message, f.remediation)
     };
+    for x in &f.facets {
+        text.push_str(&format!("; also {}: {}", x.rule, x.message));
+    }
     json!({
         "ruleId": f.rule,
         "ruleIndex": rule_index,

@@ -171,6 +171,15 @@ fn render_finding(m: &Masked<'_, '_>, p: &Painter, f: &Finding, s: &mut String) 
             clean(&modes)
         );
     }
+    for x in &f.facets {
+        let _ = writeln!(
+            s,
+            "  {pad} {eq} also {} ({}): {}",
+            p.paint(Style::new().bold(), &clean(x.rule)),
+            x.severity,
+            clean(&x.message)
+        );
+    }
     if !f.related.is_empty() {
         let related: Vec<String> = f.related.iter().map(|r| clean(&r.display())).collect();
         let more = match f.related_total.saturating_sub(f.related.len()) {

@@ -102,6 +102,7 @@ pub fn apply(snapshot: &Snapshot, findings: Vec<Finding>, filters: &Filters) -> 
             out.findings.push(f);
         }
     }
+    crate::merge::merge(snapshot, &mut out);
     out
 }
 
@@ -167,11 +168,20 @@ impl Baseline {
     pub fn from_findings(findings: &[Finding]) -> Baseline {
         let mut findings: Vec<BaselineEntry> = findings
             .iter()
-            .map(|f| BaselineEntry {
-                fingerprint: f.fingerprint.clone(),
-                rule: f.rule.to_string(),
-                object: f.object.display(),
-                path: f.path.clone(),
+            .flat_map(|f| {
+                let object = f.object.display();
+                std::iter::once(BaselineEntry {
+                    fingerprint: f.fingerprint.clone(),
+                    rule: f.rule.to_string(),
+                    object: object.clone(),
+                    path: f.path.clone(),
+                })
+                .chain(f.facets.iter().map(move |x| BaselineEntry {
+                    fingerprint: x.fingerprint.clone(),
+                    rule: x.rule.to_string(),
+                    object: object.clone(),
+                    path: x.path.clone(),
+                }))
             })
             .collect();
         findings.sort_by(|a, b| (&a.object, &a.rule, &a.path).cmp(&(&b.object, &b.rule, &b.path)));

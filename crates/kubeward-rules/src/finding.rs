@@ -93,6 +93,17 @@ pub fn bounded_list<S: AsRef<str>>(items: &[S]) -> String {
     out
 }
 
+/// Another rule's view of the same cause, folded into a finding (see [`crate::merge`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Facet {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub path: String,
+    pub message: String,
+    /// The facet's own fingerprint: baselines written before the merge still match it.
+    pub fingerprint: String,
+}
+
 /// One problem found in one object.
 #[derive(Clone, Debug, Serialize)]
 pub struct Finding {
@@ -118,6 +129,9 @@ pub struct Finding {
     pub related_total: usize,
     /// Stable identity for baselines and SARIF: hash of rule, object and path.
     pub fingerprint: String,
+    /// Other rules' findings of the same cause, folded into this one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub facets: Vec<Facet>,
 }
 
 impl Finding {
@@ -150,6 +164,7 @@ impl Finding {
             pod_security: None,
             related: Vec::new(),
             related_total: 0,
+            facets: Vec::new(),
         }
     }
 

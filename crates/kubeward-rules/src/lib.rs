@@ -9,6 +9,7 @@ pub mod filter;
 pub mod finding;
 pub mod hygiene;
 pub mod manifest;
+pub mod merge;
 pub mod network;
 pub mod pss;
 pub mod rbac;
