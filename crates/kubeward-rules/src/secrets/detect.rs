@@ -436,6 +436,29 @@ fn may_hold_known_secret(text: &str) -> bool {
     }
 }
 
+/// Whether `text` may hold anything [`known_secret`], [`config_assignment`] or a
+/// `key=value` credential assignment can find: one case-insensitive scan, for callers that
+/// mask many short texts (report messages) and skip the detectors when it says no.
+pub fn may_hold_credential(text: &str) -> bool {
+    static AC: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::LazyLock::new(|| {
+            let mut pats: Vec<&str> = TRIGGERS.to_vec();
+            pats.extend(CREDENTIAL_WORDS);
+            pats.extend(CREDENTIAL_SUFFIXES);
+            pats.extend(CREDENTIAL_PAIRS.iter().map(|(a, _)| *a));
+            pats.extend(["AUTH", "="]);
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(pats)
+                .ok()
+        });
+    match AC.as_ref() {
+        Some(ac) => ac.is_match(text),
+        None => true,
+    }
+}
+
 /// A well-known credential format found in `text`: (what it is, the matched text).
 pub fn known_secret(text: &str) -> Option<(&'static str, &str)> {
     if !may_hold_known_secret(text) {
