@@ -1,4 +1,6 @@
-//! The text report: findings grouped by object, each with the offending source line.
+//! The text report: a summary first (counts by severity and domain, the most exposed
+//! objects), then the findings grouped by object with the worst objects first (or by rule,
+//! or by file in input order), each with the offending source line.
 //!
 //! ```text
 //! Deployment/shop/web  (examples/shop.yaml:1)
@@ -21,23 +23,164 @@
 use crate::mask::Masked;
 use crate::{group_by_object, plural, ScanResult, Summary};
 use anstyle::{AnsiColor, Style};
-use kubeward_rules::{Finding, Severity};
+use kubeward_rules::{registry, Finding, Severity};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io;
 
-/// Writes the text report.
+/// How the findings are grouped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum GroupBy {
+    /// By object, the objects with the most severe findings first (the default).
+    #[default]
+    Object,
+    /// By rule, the most severe rules first.
+    Rule,
+    /// By object in input order (file, then position).
+    File,
+}
+
+/// Layout options of the text report.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Layout {
+    pub group_by: GroupBy,
+    /// The display threshold (`--severity`) and how many findings it left out.
+    pub hidden_below: Option<(Severity, usize)>,
+}
+
+/// How many objects the summary names.
+const TOP_OBJECTS: usize = 5;
+
+/// Writes the text report in the default layout.
 pub fn write(result: &ScanResult<'_>, out: &mut dyn io::Write, color: bool) -> io::Result<()> {
+    write_with(result, out, color, &Layout::default())
+}
+
+/// Writes the text report in `layout`.
+pub fn write_with(
+    result: &ScanResult<'_>,
+    out: &mut dyn io::Write,
+    color: bool,
+    layout: &Layout,
+) -> io::Result<()> {
     let mut s = String::new();
-    render(&Masked::new(result), color, &mut s);
+    render(&Masked::new(result), color, layout, &mut s);
     out.write_all(s.as_bytes())
 }
 
+/// The worst severity of a group and its count at that severity: the sort key of objects
+/// and rules (worst first, then more findings first).
+fn weight(group: &[&Finding]) -> (Severity, usize, usize) {
+    let worst = group
+        .iter()
+        .map(|f| f.severity)
+        .max()
+        .unwrap_or(Severity::Info);
+    let at_worst = group.iter().filter(|f| f.severity == worst).count();
+    (worst, at_worst, group.len())
+}
+
+/// `3 critical, 2 high`.
+fn severity_counts(group: &[&Finding]) -> String {
+    Severity::ALL
+        .iter()
+        .filter_map(|sev| {
+            let n = group.iter().filter(|f| f.severity == *sev).count();
+            (n > 0).then(|| format!("{n} {sev}"))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The opening summary: counts by severity and domain, and the most exposed objects.
+fn render_overview(m: &Masked<'_, '_>, p: &Painter, groups: &[Vec<&Finding>], s: &mut String) {
+    if m.findings.is_empty() {
+        return;
+    }
+    let summary = m.result().summary();
+    let _ = writeln!(
+        s,
+        "{}",
+        p.paint(Style::new().bold(), &summary_line(&summary))
+    );
+    let mut domains: Vec<(&str, usize)> = Vec::new();
+    let domain_of: HashMap<&str, &str> = registry::all()
+        .into_iter()
+        .map(|r| (r.meta().name, r.meta().domain))
+        .collect();
+    for f in m.findings.iter() {
+        let d = domain_of.get(f.rule).copied().unwrap_or("other");
+        match domains.iter_mut().find(|(x, _)| *x == d) {
+            Some(slot) => slot.1 += 1,
+            None => domains.push((d, 1)),
+        }
+    }
+    domains.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let parts: Vec<String> = domains.iter().map(|(d, n)| format!("{d} {n}")).collect();
+    let _ = writeln!(s, "  by domain: {}", parts.join(", "));
+    let mut ranked: Vec<&Vec<&Finding>> = groups.iter().collect();
+    ranked.sort_by(|a, b| weight(b).cmp(&weight(a)));
+    let _ = writeln!(s, "  most exposed objects:");
+    for g in ranked.iter().take(TOP_OBJECTS) {
+        let _ = writeln!(
+            s,
+            "    {}  {}",
+            p.paint(Style::new().bold(), &clean(&g[0].object.display())),
+            severity_counts(g)
+        );
+    }
+    s.push('\n');
+}
+
 /// Renders the whole report into `s`.
-fn render(m: &Masked<'_, '_>, color: bool, s: &mut String) {
+fn render(m: &Masked<'_, '_>, color: bool, layout: &Layout, s: &mut String) {
     let p = Painter { color };
     let result = m.result();
-    for group in group_by_object(&m.findings) {
-        render_object(m, &p, &group, s);
+    let mut groups = group_by_object(&m.findings);
+    render_overview(m, &p, &groups, s);
+    match layout.group_by {
+        GroupBy::File => {
+            for group in &groups {
+                render_object(m, &p, group, s);
+            }
+        }
+        GroupBy::Object => {
+            // stable: objects of equal weight keep their input order
+            groups.sort_by(|a, b| weight(b).cmp(&weight(a)));
+            for group in &mut groups {
+                group.sort_by(|a, b| b.severity.cmp(&a.severity));
+                render_object(m, &p, group, s);
+            }
+        }
+        GroupBy::Rule => {
+            let mut rules: Vec<Vec<&Finding>> = Vec::new();
+            let mut at: HashMap<&str, usize> = HashMap::new();
+            for f in m.findings.iter() {
+                let i = *at.entry(f.rule).or_insert_with(|| {
+                    rules.push(Vec::new());
+                    rules.len() - 1
+                });
+                rules[i].push(f);
+            }
+            rules.sort_by(|a, b| weight(b).cmp(&weight(a)));
+            for group in &mut rules {
+                group.sort_by(|a, b| b.severity.cmp(&a.severity));
+                let _ = writeln!(
+                    s,
+                    "{}  ({})\n",
+                    p.paint(Style::new().bold(), &clean(group[0].rule)),
+                    severity_counts(group)
+                );
+                for f in group.iter() {
+                    let _ = writeln!(
+                        s,
+                        "  {}",
+                        p.paint(Style::new().bold(), &clean(&f.object.display()))
+                    );
+                    render_finding(m, &p, f, s);
+                }
+            }
+        }
     }
     if result.show_suppressed && !m.suppressed.is_empty() {
         s.push_str(&p.paint(Style::new().bold(), "suppressed:"));
@@ -80,6 +223,11 @@ fn render(m: &Masked<'_, '_>, color: bool, s: &mut String) {
         );
     }
     s.push_str(&p.paint(Style::new().bold(), &summary_line(&summary)));
+    if let Some((threshold, hidden)) = layout.hidden_below {
+        if hidden > 0 {
+            let _ = write!(s, "; {hidden} below {threshold} not shown (--severity)");
+        }
+    }
     s.push('\n');
 }
 

@@ -63,6 +63,18 @@ enum RulesFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum GroupByArg {
+    Object,
+    Rule,
+    File,
+}
+
+fn parse_severity(s: &str) -> Result<kubeward_rules::Severity, String> {
+    kubeward_rules::Severity::parse(s)
+        .ok_or_else(|| format!("{s:?}: expected critical, high, medium, low or info"))
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
 enum ColorChoice {
     Auto,
     Always,
@@ -88,6 +100,14 @@ struct ScanArgs {
     /// Lowest severity that makes the exit code 1: critical, high, medium, low, info, never.
     #[arg(long)]
     fail_on: Option<String>,
+    /// Lowest severity shown in the report: critical, high, medium, low, info (display only;
+    /// `--fail-on` still decides the exit code from every finding).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_severity)]
+    severity: Option<kubeward_rules::Severity>,
+    /// How the text report groups findings: object (most severe objects first), rule, file
+    /// (input order).
+    #[arg(long, value_enum, default_value_t = GroupByArg::Object)]
+    group_by: GroupByArg,
     /// Pod Security level (and version) where a namespace has no labels: LEVEL[:VERSION].
     #[arg(long, value_name = "LEVEL[:VERSION]")]
     pod_security: Option<String>,
@@ -388,9 +408,43 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
         .into_iter()
         .map(|(finding, reason)| Suppressed { finding, reason })
         .collect();
+    // the display threshold hides findings from the report, not from the exit code
+    let threshold = args.severity.unwrap_or(kubeward_rules::Severity::Info);
+    let hidden = filtered
+        .findings
+        .iter()
+        .filter(|f| f.severity < threshold)
+        .count();
+    let shown: std::borrow::Cow<'_, [kubeward_rules::Finding]> = if hidden == 0 {
+        std::borrow::Cow::Borrowed(&filtered.findings)
+    } else {
+        std::borrow::Cow::Owned(
+            filtered
+                .findings
+                .iter()
+                .filter(|f| f.severity >= threshold)
+                .cloned()
+                .collect(),
+        )
+    };
+    let layout = kubeward_report::text::Layout {
+        group_by: match args.group_by {
+            GroupByArg::Object => kubeward_report::text::GroupBy::Object,
+            GroupByArg::Rule => kubeward_report::text::GroupBy::Rule,
+            GroupByArg::File => kubeward_report::text::GroupBy::File,
+        },
+        hidden_below: args.severity.map(|t| (t, hidden)),
+    };
+    let emit = |w: &mut dyn std::io::Write, result: &ScanResult<'_>, color: bool| {
+        if format == Format::Text {
+            kubeward_report::text::write_with(result, w, color, &layout)
+        } else {
+            kubeward_report::write(format, result, w, color)
+        }
+    };
     let result = ScanResult {
         snapshot: &snapshot,
-        findings: &filtered.findings,
+        findings: &shown,
         suppressed: &suppressed,
         show_suppressed: args.show_suppressed,
         files: file_count,
@@ -404,7 +458,7 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
                 |e: std::io::Error| format!("{}: cannot write report: {e}", path.display());
             let file = std::fs::File::create(path).map_err(cannot)?;
             let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-            kubeward_report::write(format, &result, &mut w, false)
+            emit(&mut w, &result, false)
                 .and_then(|_| w.flush())
                 .map_err(cannot)?;
         }
@@ -420,8 +474,7 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
             };
             let stdout = std::io::stdout();
             let mut lock = std::io::BufWriter::new(stdout.lock());
-            let res = kubeward_report::write(format, &result, &mut lock, color)
-                .and_then(|_| lock.flush());
+            let res = emit(&mut lock, &result, color).and_then(|_| lock.flush());
             if let Err(e) = res {
                 if e.kind() != std::io::ErrorKind::BrokenPipe {
                     return Err(format!("cannot write report: {e}"));

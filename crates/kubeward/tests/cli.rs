@@ -414,3 +414,74 @@ fn docs_rules_md_is_generated_from_the_rule_docs() {
         "docs/rules.md is stale: run `cargo run -- rules --format markdown > docs/rules.md`"
     );
 }
+
+#[test]
+fn text_report_leads_with_the_summary_and_the_worst_objects() {
+    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let out = kubeward()
+        .args(["scan", "--color", "never", examples.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().next().unwrap_or("");
+    assert!(
+        first.contains(" findings (") && first.contains("critical"),
+        "{first}"
+    );
+    assert!(text.contains("  by domain: "), "{text}");
+    assert!(text.contains("  most exposed objects:"), "{text}");
+    // objects ordered by their worst finding: the first object block holds a critical one
+    let body = text.split("\n\n").nth(1).unwrap_or("");
+    let first_block_findings = text
+        .split("\n\n")
+        .skip(1)
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        first_block_findings.contains("  critical "),
+        "first object is not the most severe: {body}"
+    );
+    // --severity hides, --fail-on still counts every finding
+    let out = kubeward()
+        .args([
+            "scan",
+            "--color",
+            "never",
+            "--severity",
+            "critical",
+            "--fail-on",
+            "medium",
+            examples.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("  medium "), "{text}");
+    assert!(!text.contains("  high     "), "{text}");
+    assert!(text.contains("not shown (--severity)"), "{text}");
+    // --group-by rule: one header per rule with its counts
+    let out = kubeward()
+        .args([
+            "scan",
+            "--color",
+            "never",
+            "--group-by",
+            "rule",
+            examples.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("privileged-container  (")),
+        "{text}"
+    );
+    let bad = kubeward()
+        .args(["scan", "--severity", "severe", examples.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
