@@ -512,12 +512,13 @@ impl Walker<'_> {
                         continue;
                     }
                     let k = e.key.as_str();
-                    let mask_all = whole
-                        || (depth == 0 && (k == "data" || k == "stringData") && whole_secret(n))
+                    let secret = whole
+                        || (depth == 0 && (k == "data" || k == "stringData") && whole_secret(n));
+                    let mask_all = secret
                         || detect::credential_name(k)
                         || (named_credential && k == "value")
                         || k == "kubectl.kubernetes.io/last-applied-configuration";
-                    self.value(&e.value, Some(e.key_pos.col), flow, mask_all, depth);
+                    self.value(&e.value, Some(e.key_pos.col), flow, mask_all, secret, depth);
                 }
             }
             Value::Seq(items) => {
@@ -532,14 +533,23 @@ impl Walker<'_> {
                     {
                         continue;
                     }
-                    self.value(it, key_col, flow, whole, depth);
+                    self.value(it, key_col, flow, whole, whole, depth);
                 }
             }
             _ => {}
         }
     }
 
-    fn value(&mut self, n: &Node, key_col: Option<u32>, flow: bool, mask: bool, depth: usize) {
+    /// `mask`: mask this value; `whole_value`: it is a Secret's data (booleans too).
+    fn value(
+        &mut self,
+        n: &Node,
+        key_col: Option<u32>,
+        flow: bool,
+        mask: bool,
+        whole_value: bool,
+        depth: usize,
+    ) {
         match &n.value {
             Value::Map(_) | Value::Seq(_) => self.node(n, key_col, mask, depth + 1),
             Value::Null if !mask => {}
@@ -558,6 +568,8 @@ impl Walker<'_> {
                     self.scalar(n, key_col, flow);
                 }
             }
+            // a switch is no secret (`automountServiceAccountToken: false`)
+            Value::Bool(_) if !whole_value => {}
             _ if mask => self.scalar(n, key_col, flow),
             _ => {}
         }
@@ -768,6 +780,11 @@ mod tests {
         assert_eq!(got[12], "    - {name: PGPASSWORD, value: \"****\"}");
         assert_eq!(got[14], "      value: postgres://u:****@db/x");
         assert_eq!(got[16], "      value: plain");
+        let got = lines(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  automountServiceAccountToken: false\n  x: {apiToken: 12345678}\n",
+        );
+        assert_eq!(got[4], "  automountServiceAccountToken: false");
+        assert_eq!(got[5], "  x: {apiToken: ****}");
     }
 
     #[test]
