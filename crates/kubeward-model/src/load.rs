@@ -5,6 +5,7 @@ use crate::schema;
 use crate::value::{type_name, FieldPath, Node, Value};
 use crate::yaml::{self, Duplicate, Limits};
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -291,7 +292,7 @@ fn extract_objects(
             return;
         };
         // repeated keys by item (those outside the items belong to no object)
-        let mut item_duplicates: Vec<(usize, Duplicate)> = Vec::new();
+        let mut item_duplicates: HashMap<usize, Vec<Duplicate>> = HashMap::new();
         if !duplicates.is_empty() {
             let items_path = FieldPath::root().key("items");
             for mut d in duplicates {
@@ -303,20 +304,12 @@ fn extract_objects(
                 };
                 if let Some(p) = rest.strip_prefix(&FieldPath::root().index(i)) {
                     d.path = p;
-                    item_duplicates.push((i, d));
+                    item_duplicates.entry(i).or_default().push(d);
                 }
             }
         }
-        let duplicates_of = |i: usize| -> Vec<Duplicate> {
-            if item_duplicates.is_empty() {
-                return Vec::new();
-            }
-            item_duplicates
-                .iter()
-                .filter(|(j, _)| *j == i)
-                .map(|(_, d)| d.clone())
-                .collect()
-        };
+        let duplicates_of =
+            |i: usize| -> Vec<Duplicate> { item_duplicates.get(&i).cloned().unwrap_or_default() };
         for e in entries {
             if e.key != "items" {
                 continue;

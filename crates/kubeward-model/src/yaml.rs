@@ -429,11 +429,13 @@ mod list {
         let mut duplicates = Vec::new();
         let mut nodes: Vec<Node> = Vec::with_capacity(parsed.len());
         for (i, p) in parsed.into_iter().enumerate() {
-            let at = FieldPath::root().key("items").index(i);
-            duplicates.extend(p.duplicates.into_iter().map(|mut d| {
-                d.path = at.join(&d.path);
-                d
-            }));
+            if !p.duplicates.is_empty() {
+                let at = FieldPath::root().key("items").index(i);
+                duplicates.extend(p.duplicates.into_iter().map(|mut d| {
+                    d.path = at.join(&d.path);
+                    d
+                }));
+            }
             nodes.push(p.root);
         }
         if nodes.iter().any(|n| !matches!(n.value, Value::Map(_))) {
