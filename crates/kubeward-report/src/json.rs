@@ -5,7 +5,7 @@
 //!   "findings": [{"rule", "severity", "object": {"apiVersion", "kind", "namespace", "name"},
 //!                 "location": {"file", "line", "column"}, "path", "message", "remediation",
 //!                 "pod_security": {"check", "level", "version", "modes"},  // PSS findings only
-//!                 "related": [...], "related_total", "fingerprint"}],
+//!                 "related": [...], "related_total", "fingerprint", "facets": [...]}],
 //!   "suppressed": [{...finding fields, "reason"}],          // only with show_suppressed
 //!   "errors": [{"file", "line", "column", "message"}],
 //!   "notes": [{"file", "line", "column", "message"}],
@@ -23,6 +23,7 @@
 use crate::mask::Masked;
 use crate::{ScanResult, Summary};
 use kubeward_model::{LoadError, LoadNote, ObjectRef};
+use kubeward_rules::finding::Facet;
 use kubeward_rules::{Finding, Location, PodSecurityInfo, Severity};
 use serde::Serialize;
 use std::io;
@@ -170,6 +171,10 @@ struct JsonFinding<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     related_total: Option<usize>,
     fingerprint: &'a str,
+    /// Other rules' findings of the same cause folded into this one (rule, severity, path,
+    /// message, fingerprint).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    facets: &'a [Facet],
 }
 
 impl<'a> JsonFinding<'a> {
@@ -186,6 +191,7 @@ impl<'a> JsonFinding<'a> {
             related: &f.related,
             related_total: (f.related_total > f.related.len()).then_some(f.related_total),
             fingerprint: &f.fingerprint,
+            facets: &f.facets,
         }
     }
 }

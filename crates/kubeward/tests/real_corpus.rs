@@ -30,7 +30,7 @@ fn the_real_corpus_loads_completely() {
         .iter()
         .map(|e| {
             let file = e["file"].as_str().unwrap();
-            let file = file[file.find("corpus/real/").map(|i| i + 12).unwrap_or(0)..].to_string();
+            let file = file[file.find("real/").map(|i| i + 5).unwrap_or(0)..].to_string();
             (
                 file,
                 e["line"].as_u64().unwrap(),
@@ -39,15 +39,33 @@ fn the_real_corpus_loads_completely() {
         })
         .collect();
     errors.sort();
-    // Both are invalid for the API server too: an unsubstituted `PORT` placeholder in an
-    // integer field, and a boolean env value (kubectl: "cannot unmarshal bool into ... string").
-    assert_eq!(errors.len(), 2, "{errors:#?}");
-    assert_eq!(errors[0].0, "gke-samples/networking.yaml");
-    assert_eq!(errors[0].1, 1807);
-    assert!(errors[0].2.contains("containerPort: expected an integer"));
-    assert_eq!(errors[1].0, "ingress-nginx/docs-examples.yaml");
-    assert_eq!(errors[1].1, 266);
-    assert!(errors[1].2.contains("env[0].value: expected a string"));
+    // Two documents are invalid for the API server too: an unsubstituted `PORT` placeholder in
+    // an integer field, and a boolean env value (kubectl: "cannot unmarshal bool into ...
+    // string"). The others are repeated keys, which strict field validation rejects.
+    let (duplicates, typed): (Vec<_>, Vec<_>) = errors
+        .iter()
+        .partition(|e| e.2.starts_with("duplicate key"));
+    assert_eq!(typed.len(), 2, "{errors:#?}");
+    assert_eq!(typed[0].0, "gke-samples/networking.yaml");
+    assert_eq!(typed[0].1, 1807);
+    assert!(typed[0].2.contains("containerPort: expected an integer"));
+    assert_eq!(typed[1].0, "ingress-nginx/docs-examples.yaml");
+    assert_eq!(typed[1].1, 266);
+    assert!(typed[1].2.contains("env[0].value: expected a string"));
+    let dup_at: Vec<(&str, u64)> = duplicates.iter().map(|e| (e.0.as_str(), e.1)).collect();
+    assert_eq!(
+        dup_at,
+        vec![
+            ("gke-samples/streaming.yaml", 1307),
+            ("gke-samples/streaming.yaml", 1366),
+            ("gke-samples/streaming.yaml", 1456),
+            ("kubernetes-examples/archived.yaml", 1095),
+            ("kubernetes-examples/archived.yaml", 1152),
+            ("kubernetes-examples/archived.yaml", 1237),
+            ("kubernetes-examples/archived.yaml", 1407),
+            ("kubernetes-examples/archived.yaml", 4416),
+        ]
+    );
     assert_eq!(
         out.status.code(),
         Some(2),
@@ -55,4 +73,63 @@ fn the_real_corpus_loads_completely() {
     );
     // the scan still judged everything else
     assert!(v["summary"]["findings"].as_u64().unwrap() > 1000);
+}
+
+/// Issue 7: the default report on the real corpus is dominated by security findings, and no
+/// critical or high finding of the scanner before the change (hygiene out of the default,
+/// facets merged, severities calibrated) is lost: each is still reported, at some severity,
+/// or as a facet of a merged finding.
+#[test]
+fn no_critical_or_high_finding_of_before_is_lost() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::cargo_bin("kubeward")
+        .unwrap()
+        .args(["scan", "--format", "json"])
+        .arg(root.join("testdata/real"))
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let mut now = std::collections::HashSet::new();
+    for f in v["findings"].as_array().unwrap() {
+        let o = &f["object"];
+        let key = |rule: &str, path: &str| {
+            format!(
+                "{rule}\t{}\t{}\t{}\t{path}",
+                o["kind"].as_str().unwrap(),
+                o["namespace"].as_str().unwrap_or(""),
+                o["name"].as_str().unwrap()
+            )
+        };
+        now.insert(key(
+            f["rule"].as_str().unwrap(),
+            f["path"].as_str().unwrap(),
+        ));
+        for x in f["facets"].as_array().into_iter().flatten() {
+            now.insert(key(
+                x["rule"].as_str().unwrap(),
+                x["path"].as_str().unwrap(),
+            ));
+        }
+    }
+    let before =
+        std::fs::read_to_string(root.join("testdata/expected/real-critical-high-before.tsv"))
+            .expect("the before list");
+    let lost: Vec<&str> = before
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter(|l| !now.contains(*l))
+        .collect();
+    assert!(lost.is_empty(), "{} lost:\n{}", lost.len(), lost.join("\n"));
+    assert!(before.lines().filter(|l| !l.starts_with('#')).count() >= 380);
+    // The share of critical and high findings in the default report.
+    let sev = &v["summary"]["by_severity"];
+    let n = |k: &str| sev[k].as_u64().unwrap();
+    let total = v["summary"]["findings"].as_u64().unwrap();
+    let severe = n("critical") + n("high");
+    assert!(severe * 100 / total >= 8, "{severe} of {total}");
+    assert!(
+        total < 6000,
+        "hygiene is not in the default report: {total}"
+    );
+    assert!(n("critical") >= 150, "{sev}");
 }
