@@ -67,6 +67,9 @@ fn text_ranges(text: &str) -> Vec<Range<usize>> {
             from += 1;
         }
     }
+    if text.contains("Secret") {
+        flow_data(text, &mut out);
+    }
     for line in text.split('\n') {
         if let Some((_, value)) = detect::config_assignment(line) {
             let start = offset_in(text, value);
@@ -74,6 +77,95 @@ fn text_ranges(text: &str) -> Vec<Range<usize>> {
         }
     }
     out
+}
+
+/// The values of every flow mapping after a `data` or `stringData` key (`"data":{"k":"v"}`,
+/// `stringData: {k: v}`), for text that mentions a Secret: a document that did not load as
+/// an object (no `apiVersion`) is not on the tree, but its text may share a line with one.
+fn flow_data(text: &str, out: &mut Vec<Range<usize>>) {
+    let b = text.as_bytes();
+    for key in ["data", "stringData"] {
+        for (at, _) in text.match_indices(key) {
+            let before = at.checked_sub(1).map(|i| b[i]);
+            if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_') {
+                continue;
+            }
+            let mut i = at + key.len();
+            if b.get(i) == Some(&b'"') || b.get(i) == Some(&b'\'') {
+                i += 1;
+            }
+            while b.get(i) == Some(&b' ') {
+                i += 1;
+            }
+            if b.get(i) != Some(&b':') {
+                continue;
+            }
+            i += 1;
+            while b.get(i) == Some(&b' ') {
+                i += 1;
+            }
+            if b.get(i) != Some(&b'{') {
+                continue;
+            }
+            flow_values(b, i + 1, out);
+        }
+    }
+}
+
+/// Masks the values of the flow mapping whose content starts at `i` (after its `{`), up to
+/// its closing brace; nested collections are masked whole.
+fn flow_values(b: &[u8], mut i: usize, out: &mut Vec<Range<usize>>) {
+    let mut value_start: Option<usize> = None;
+    while i < b.len() {
+        match b[i] {
+            b'"' | b'\'' => {
+                let q = b[i];
+                let s = i;
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    i += if b[i] == b'\\' && q == b'"' { 2 } else { 1 };
+                }
+                if value_start.is_some() {
+                    out.push(s + 1..i.min(b.len()));
+                    value_start = None;
+                }
+            }
+            b':' if value_start.is_none() => value_start = Some(i + 1),
+            b'{' | b'[' if value_start.is_some() => {
+                // a nested value: mask to its matching bracket
+                let s = i;
+                let mut depth = 0usize;
+                while i < b.len() {
+                    match b[i] {
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                out.push(s..(i + 1).min(b.len()));
+                value_start = None;
+            }
+            b',' | b'}' | b'\n' => {
+                if let Some(s) = value_start.take() {
+                    let s = s + b[s..i].iter().take_while(|c| **c == b' ').count();
+                    if i > s {
+                        out.push(s..i);
+                    }
+                }
+                if b[i] == b'}' {
+                    return;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
 }
 
 /// Offset of `part` (a subslice of `whole`) in `whole`.
@@ -715,6 +807,14 @@ mod tests {
             "token **** ok"
         );
         assert_eq!(mask_text("nothing here"), "nothing here");
+        assert_eq!(
+            mask_text(r#"{"kind":"Secret","stringData":{"t":"x,y","n":{"a":1},"p": z}, "o": "k"}"#),
+            r#"{"kind":"Secret","stringData":{"t":"****","n":****,"p": ****}, "o": "k"}"#
+        );
+        assert_eq!(
+            mask_text("{kind: Secret, data: {a: b, 'c': 'd'}}"),
+            "{kind: Secret, data: {a: ****, 'c': '****'}}"
+        );
         assert!(matches!(mask_text("plain message"), Cow::Borrowed(_)));
     }
 

@@ -16,6 +16,7 @@ const SECRETS: &[&str] = &[
     "Mssql9Pw",
     "AnnotTok3nValue",
     "BlockSecretLine2",
+    "NoApiVers1onTok",
 ];
 
 const MANIFESTS: &str = r#"apiVersion: apps/v1
@@ -53,8 +54,9 @@ stringData:
     BlockSecretLine2
 "#;
 
-/// A Secret, a ConfigMap with a connection string and a privileged Pod on one line.
-const ONE_LINE_LIST: &str = r#"{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s","namespace":"n"},"data":{"password":"U2VjcmV0QmFzZTY0VmFsdWU="},"stringData":{"token":"StrDataTok3n99"}},{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"n"},"data":{"conn":"Server=db;User Id=sa;Password=Mssql9Pw;"}},{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"n","annotations":{"example.com/api-token":"AnnotTok3nValue"}},"spec":{"containers":[{"name":"c","image":"x:latest","securityContext":{"privileged":true}}]}}]}
+/// A Secret, a ConfigMap with a connection string, a privileged Pod and a Secret that is not
+/// loaded as an object (no apiVersion) on one line.
+const ONE_LINE_LIST: &str = r#"{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s","namespace":"n"},"data":{"password":"U2VjcmV0QmFzZTY0VmFsdWU="},"stringData":{"token":"StrDataTok3n99"}},{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"n"},"data":{"conn":"Server=db;User Id=sa;Password=Mssql9Pw;"}},{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"n","annotations":{"example.com/api-token":"AnnotTok3nValue"}},"spec":{"containers":[{"name":"c","image":"x:latest","securityContext":{"privileged":true}}]}},{"kind":"Secret","metadata":{"name":"no-api-version","namespace":"n"},"stringData":{"token":"NoApiVers1onTok"}}]}
 "#;
 
 fn assert_no_secret(format: &str, extra: &[&str]) {
