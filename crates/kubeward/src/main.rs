@@ -3,7 +3,7 @@
 mod cmd;
 mod config;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use config::{Config, FailOn};
 use kubeward_model::{Input, Limits, Loader};
 use kubeward_report::{Format, ScanResult, Suppressed};
@@ -53,6 +53,14 @@ enum Command {
         #[command(subcommand)]
         command: cmd::inventory::InventoryCommand,
     },
+    /// Print a shell completion script: `kubeward completions bash > ~/.local/share/bash-completion/completions/kubeward`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: cmd::completions::Shell,
+    },
+    /// Print the man page (roff): `kubeward man > kubeward.1`.
+    Man,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -164,6 +172,10 @@ fn main() -> ExitCode {
         Command::Vuln(args) => cmd::vuln::run(args),
         Command::Db { command } => cmd::db::run(command),
         Command::Inventory { command } => cmd::inventory::run(command),
+        Command::Completions { shell } => {
+            cmd::completions::completions(shell, Cli::command(), &mut std::io::stdout())
+        }
+        Command::Man => cmd::completions::man(Cli::command(), &mut std::io::stdout()),
         Command::Explain { rule } => match registry::find(&rule) {
             Some(r) => {
                 let m = r.meta();

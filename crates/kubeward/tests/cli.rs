@@ -485,3 +485,26 @@ fn text_report_leads_with_the_summary_and_the_worst_objects() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn completions_and_man_page_come_from_the_clap_definitions() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = kubeward().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("kubeward"), "{shell}: {text}");
+        assert!(text.contains("fail-on"), "{shell} completes scan's flags");
+    }
+    let out = kubeward().arg("man").output().unwrap();
+    assert!(out.status.success());
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH kubeward 1"),
+        "{page}"
+    );
+    for flag in ["fail\\-on", "group\\-by", "KUBEWARD SCAN", "KUBEWARD VULN"] {
+        assert!(page.contains(flag), "man page lacks {flag}");
+    }
+    let out = kubeward().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
