@@ -160,7 +160,11 @@ pub fn run(cmd: DbCommand) -> ExitCode {
     match res {
         Ok(code) => ExitCode::from(code),
         Err(msg) => {
-            let _ = writeln!(std::io::stderr(), "kubeward: {msg}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "kubeward: {}",
+                kubeward_io::terminal::escape(&msg)
+            );
             ExitCode::from(2)
         }
     }
@@ -248,18 +252,25 @@ fn update(a: UpdateArgs) -> Result<u8, String> {
             }
             Err(e) => {
                 failed += 1;
-                let _ = writeln!(err, "kubeward: {eco}: {e}");
+                let line = format!("{eco}: {e}");
+                let _ = writeln!(err, "kubeward: {}", kubeward_io::terminal::escape(&line));
             }
         }
     }
-    let _ = writeln!(err, "database: {}", dir.display());
+    let dir_text = dir.display().to_string();
+    let _ = writeln!(
+        err,
+        "database: {}",
+        kubeward_io::terminal::escape(&dir_text)
+    );
     Ok(if failed > 0 { 2 } else { 0 })
 }
 
 fn status(dir: Option<PathBuf>) -> Result<u8, String> {
     let dir = db_dir(dir.as_deref())?;
     let m = db::read_manifest(&dir).map_err(|e| e.to_string())?;
-    println!("database: {}", dir.display());
+    let dir_text = dir.display().to_string();
+    println!("database: {}", kubeward_io::terminal::escape(&dir_text));
     match m {
         None => {
             println!("empty: run `kubeward db update`");

@@ -196,6 +196,13 @@ fn errors_quoting_hostile_paths_are_escaped() {
         assert_eq!(out.status.code(), Some(2), "{cmd}");
         assert_clean(cmd, &out);
     }
+    // `db status` names its folder
+    let out = kubeward()
+        .args(["db", "status", "--db-dir"])
+        .arg(&missing)
+        .output()
+        .expect("run");
+    assert_clean("db status", &out);
     // `scan` with a hostile configuration or baseline path
     let ok = write(
         dir.path(),
