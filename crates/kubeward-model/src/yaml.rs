@@ -473,7 +473,7 @@ enum Frame {
         merge: Vec<Node>,
         /// Key → index among this mapping's entries, built once it holds more than
         /// [`LINEAR_KEYS`] keys, so that the repeat check stays constant-time on huge mappings.
-        index: Option<Box<HashMap<CompactString, usize>>>,
+        index: Option<HashMap<CompactString, usize>>,
     },
 }
 
@@ -846,7 +846,7 @@ impl Builder<'_> {
 fn insert_entry(
     entries: &mut Vec<Entry>,
     start: usize,
-    index: &mut Option<Box<HashMap<CompactString, usize>>>,
+    index: &mut Option<HashMap<CompactString, usize>>,
     e: Entry,
 ) -> Option<(usize, Pos)> {
     let found = match index {
@@ -868,7 +868,7 @@ fn insert_entry(
                 ix.insert(x.key.clone(), i);
             }
             ix.insert(e.key.clone(), n);
-            *index = Some(Box::new(ix));
+            *index = Some(ix);
         }
         None => {}
     }
