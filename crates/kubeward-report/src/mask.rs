@@ -312,6 +312,8 @@ pub struct Masked<'r, 'a> {
     by_source: RefCell<Option<ObjectsBySource>>,
     /// Masked byte ranges of each (source, line), relative to the line start.
     lines: RefCell<LineMasks>,
+    /// Indices of `Snapshot::duplicates` by object (built on first use).
+    dups: std::cell::OnceCell<HashMap<u32, Vec<usize>>>,
 }
 
 impl<'r, 'a> Masked<'r, 'a> {
@@ -354,6 +356,7 @@ impl<'r, 'a> Masked<'r, 'a> {
             errors: Cow::Borrowed(&[]),
             by_source: RefCell::new(None),
             lines: RefCell::new(HashMap::new()),
+            dups: std::cell::OnceCell::new(),
         };
         let errors = &result.snapshot.errors;
         let changed = (errors.iter().enumerate())
@@ -487,6 +490,16 @@ impl<'r, 'a> Masked<'r, 'a> {
                 out: &mut out,
             };
             w.object(obj);
+            let dups = self.dups.get_or_init(|| {
+                let mut m: HashMap<u32, Vec<usize>> = HashMap::new();
+                for (i, d) in self.result.snapshot.duplicates.iter().enumerate() {
+                    m.entry(d.object).or_default().push(i);
+                }
+                m
+            });
+            if let Some(ids) = dups.get(&obj.id) {
+                hidden_values(self.result.snapshot, ids, src, &mut out);
+            }
         }
         let mut rel: Vec<Range<usize>> = out
             .into_iter()
@@ -528,6 +541,30 @@ impl<'r, 'a> Masked<'r, 'a> {
             out.push(snap.object(list[i].1));
         }
         out
+    }
+}
+
+/// The values that repeated keys of `obj` hide are not on the tree: from the first key's `:`
+/// to the repeat, everything is masked (duplicates are input errors; over-masking them is
+/// the safe side).
+fn hidden_values(snap: &Snapshot, ids: &[usize], src: &Source, out: &mut Vec<Range<usize>>) {
+    let offset = |pos: kubeward_model::Pos| -> Option<usize> {
+        let line = src.line(pos.line)?;
+        let col = pos.col.max(1) as usize - 1;
+        let within = line.char_indices().nth(col).map_or(line.len(), |(i, _)| i);
+        Some(offset_in(&src.text, line) + within)
+    };
+    for d in ids.iter().filter_map(|&i| snap.duplicates.get(i)) {
+        let (Some(first), Some(second)) = (offset(d.first), offset(d.second)) else {
+            continue;
+        };
+        if second <= first {
+            continue;
+        }
+        let key_end = src.text[first..second]
+            .find(':')
+            .map_or(first, |i| first + i + 1);
+        out.push(key_end..second);
     }
 }
 
@@ -923,6 +960,74 @@ mod tests {
         assert!(s.line.starts_with('…'));
         let at: String = s.line.chars().skip(s.column as usize - 1).take(4).collect();
         assert_eq!(at, r#""p4""#);
+    }
+
+    #[test]
+    fn values_hidden_by_a_repeated_key_are_masked() {
+        let got = lines(concat!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+            "data: {DB_PASSWORD: hidden1, DB_PASSWORD: kept22, other: plain}\n",
+            "binaryData:\n  k: hidden2\n  k: kept\n"
+        ));
+        assert!(
+            !got[3].contains("hidden1") && !got[3].contains("kept22"),
+            "{}",
+            got[3]
+        );
+        assert!(got[3].starts_with("data: {DB_PASSWORD:"), "{}", got[3]);
+        assert_eq!(got[5], "  k:****");
+    }
+
+    /// Pseudo-random scalars (quotes, brackets, separators, multi-byte and control
+    /// characters) under a Secret's data: no panic, and the value never shows.
+    #[test]
+    fn odd_scalars_never_show() {
+        let alphabet: Vec<char> = "ab:=/@\"'{}[],; \n\té日\u{202e}Sdt-_.\\#|>&*!pw"
+            .chars()
+            .collect();
+        let mut x: u64 = 88172645463325252;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..3000 {
+            let n = (next() % 30) as usize;
+            let s: String = (0..n)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            let _ = mask_text(&s);
+            let doc = format!(
+                "apiVersion: v1\nkind: Secret\nmetadata: {{name: s}}\ndata: {{a: {s}}}\nstringData:\n  b: {s}\n"
+            );
+            let snap = kubeward_model::load_str("a.yaml", &doc);
+            let result = ScanResult {
+                snapshot: &snap,
+                findings: &[],
+                suppressed: &[],
+                show_suppressed: false,
+                files: 1,
+                tool_version: "t",
+            };
+            let m = Masked::new(&result);
+            let shown: String = (1..12)
+                .flat_map(|l| [1, 3, 9, 40].map(|c| m.line(0, l, c)))
+                .flatten()
+                .map(|s| s.line + "\n")
+                .collect();
+            let Some(obj) = snap.objects.first() else {
+                continue;
+            };
+            for path in [["stringData", "b"], ["data", "a"]] {
+                if let Some(v) = obj.root.at(&path).and_then(Node::as_str) {
+                    let v = v.trim();
+                    if v.chars().count() >= 4 && !v.contains('\n') && !MASK.contains(v) {
+                        assert!(!shown.contains(v), "{v:?} in {shown:?} from {doc:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

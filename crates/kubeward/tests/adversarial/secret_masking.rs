@@ -121,3 +121,31 @@ fn sarif_report_prints_no_secret() {
 fn junit_report_prints_no_secret() {
     assert_no_secret("junit", &[]);
 }
+
+/// A repeated key hides its first value from the document tree (the API server keeps the
+/// last); the hidden value is still in the source line that the duplicate-key error and the
+/// findings of the object point at.
+#[test]
+fn a_value_hidden_by_a_repeated_key_is_not_printed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = write(
+        dir.path(),
+        "dup.json",
+        r#"{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"n"},"data":{"DB_PASSWORD":"DupHiddenS3cret","DB_PASSWORD":"changeme1"}},{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"n"},"spec":{"containers":[{"name":"c","image":"x:latest","securityContext":{"privileged":true}}]}}]}
+"#,
+    );
+    for format in ["text", "json", "sarif", "junit"] {
+        let out = kubeward()
+            .arg("scan")
+            .arg(&f)
+            .args(["--format", format])
+            .output()
+            .expect("run");
+        let (stdout, stderr) = texts(&out);
+        assert_eq!(out.status.code(), Some(2), "{format}: {stderr}");
+        for s in ["DupHiddenS3cret", "changeme1"] {
+            assert!(!stdout.contains(s), "{format}: {s} printed:\n{stdout}");
+            assert!(!stderr.contains(s), "{format}: {s} on stderr:\n{stderr}");
+        }
+    }
+}
