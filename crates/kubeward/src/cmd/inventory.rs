@@ -612,8 +612,8 @@ fn exposure(index: &Index<'_>, t: &PodTemplate<'_>) -> Exposure {
         related: Vec::new(),
     };
     let services: Vec<&Object> = index
-        .of_kind("Service")
-        .filter(|s| effective_namespace(s) == ns && service_selects(s, t))
+        .of_kind_in("Service", ns)
+        .filter(|s| service_selects(s, t))
         .collect();
     for s in &services {
         let ty = s.spec().str_at("type").unwrap_or("ClusterIP");
@@ -625,10 +625,7 @@ fn exposure(index: &Index<'_>, t: &PodTemplate<'_>) -> Exposure {
             e.related.push(s.oref.clone());
         }
     }
-    for ing in index
-        .of_kind("Ingress")
-        .filter(|i| effective_namespace(i) == ns)
-    {
+    for ing in index.of_kind_in("Ingress", ns) {
         let backends = ingress_backends(ing);
         if let Some(s) = services
             .iter()
@@ -756,7 +753,7 @@ pub(crate) fn vulnerability_findings(
                         format!(
                             "; ranked {} instead of {base}: the workload {}",
                             bump(base),
-                            e.reasons.join(", ")
+                            kubeward_rules::finding::bounded_list(&e.reasons)
                         ),
                     )
                 };
