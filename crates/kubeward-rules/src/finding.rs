@@ -79,16 +79,22 @@ pub struct PodSecurityInfo {
 /// all (a 2.7 GB report).
 pub const MAX_RELATED: usize = 5;
 
-/// `a, b, c, d, e and 3995 more`: at most [`MAX_RELATED`] items of a list for a message.
-pub fn bounded_list<S: AsRef<str>>(items: &[S]) -> String {
-    let mut out = items
-        .iter()
-        .take(MAX_RELATED)
-        .map(AsRef::as_ref)
-        .collect::<Vec<_>>()
-        .join(", ");
-    if items.len() > MAX_RELATED {
-        out.push_str(&format!(" and {} more", items.len() - MAX_RELATED));
+/// `a, b, c, d, e and 3995 more`: at most [`MAX_RELATED`] items of a list for a message
+/// (the rest are only counted).
+pub fn bounded_list<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
+    let mut out = String::new();
+    let mut n = 0usize;
+    for item in items {
+        if n < MAX_RELATED {
+            if n > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(item.as_ref());
+        }
+        n += 1;
+    }
+    if n > MAX_RELATED {
+        out.push_str(&format!(" and {} more", n - MAX_RELATED));
     }
     out
 }
@@ -170,12 +176,13 @@ impl Finding {
 
     /// Sets the related objects: the first [`MAX_RELATED`] are kept, `related_total` counts
     /// all of them when there are more.
-    pub fn set_related(&mut self, all: impl IntoIterator<Item = ObjectRef>) {
+    /// Only the kept ones are cloned.
+    pub fn set_related<'r>(&mut self, all: impl IntoIterator<Item = &'r ObjectRef>) {
         self.related.clear();
         let mut n = 0;
         for r in all {
             if n < MAX_RELATED {
-                self.related.push(r);
+                self.related.push(r.clone());
             }
             n += 1;
         }

@@ -288,12 +288,11 @@ impl Rule for MissingNetworkPolicy {
                     t.object.name()
                 )
             } else {
-                let names: Vec<&str> = in_ns.iter().map(|p| p.name()).collect();
                 format!(
                     "{} {} is not selected by any ingress NetworkPolicy of namespace {ns_name} (policies there: {}); every pod in the cluster can connect to it",
                     t.object.kind(),
                     t.object.name(),
-                    bounded_list(&names)
+                    bounded_list(in_ns.iter().map(|p| p.name()))
                 )
             };
             let mut f = Finding::new(
@@ -305,7 +304,7 @@ impl Rule for MissingNetworkPolicy {
                 message,
                 "Add a default-deny ingress NetworkPolicy to the namespace and a policy allowing only this workload's clients.",
             );
-            f.set_related(in_ns.iter().map(|p| p.oref.clone()));
+            f.set_related(in_ns.iter().map(|p| &p.oref));
             out.push(f);
         }
     }

@@ -101,7 +101,7 @@ impl Rule for MissingServiceAccount {
             } else {
                 format!(
                     " (a ServiceAccount of that name exists in namespace {})",
-                    crate::finding::bounded_list(elsewhere)
+                    crate::finding::bounded_list(elsewhere.iter())
                 )
             };
             out.push(Finding::new(

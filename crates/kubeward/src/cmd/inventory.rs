@@ -795,7 +795,7 @@ pub(crate) fn vulnerability_findings(
                     &t.object.oref,
                     &format!("{}#{}@{}", image_path, m.id, m.package),
                 );
-                f.set_related(e.related.iter().cloned());
+                f.set_related(&e.related);
                 findings.push(f);
             }
         }
