@@ -119,7 +119,7 @@ fn render_overview(m: &Masked<'_, '_>, p: &Painter, groups: &[Vec<&Finding>], s:
     let parts: Vec<String> = domains.iter().map(|(d, n)| format!("{d} {n}")).collect();
     let _ = writeln!(s, "  by domain: {}", parts.join(", "));
     let mut ranked: Vec<&Vec<&Finding>> = groups.iter().collect();
-    ranked.sort_by(|a, b| weight(b).cmp(&weight(a)));
+    ranked.sort_by_key(|g| std::cmp::Reverse(weight(g)));
     let _ = writeln!(s, "  most exposed objects:");
     for g in ranked.iter().take(TOP_OBJECTS) {
         let _ = writeln!(
@@ -146,9 +146,9 @@ fn render(m: &Masked<'_, '_>, color: bool, layout: &Layout, s: &mut String) {
         }
         GroupBy::Object => {
             // stable: objects of equal weight keep their input order
-            groups.sort_by(|a, b| weight(b).cmp(&weight(a)));
+            groups.sort_by_key(|g| std::cmp::Reverse(weight(g)));
             for group in &mut groups {
-                group.sort_by(|a, b| b.severity.cmp(&a.severity));
+                group.sort_by_key(|f| std::cmp::Reverse(f.severity));
                 render_object(m, &p, group, s);
             }
         }
@@ -162,9 +162,9 @@ fn render(m: &Masked<'_, '_>, color: bool, layout: &Layout, s: &mut String) {
                 });
                 rules[i].push(f);
             }
-            rules.sort_by(|a, b| weight(b).cmp(&weight(a)));
+            rules.sort_by_key(|g| std::cmp::Reverse(weight(g)));
             for group in &mut rules {
-                group.sort_by(|a, b| b.severity.cmp(&a.severity));
+                group.sort_by_key(|f| std::cmp::Reverse(f.severity));
                 let _ = writeln!(
                     s,
                     "{}  ({})\n",
