@@ -10,10 +10,7 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 
 fn conformance_dir() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../testdata/pss"
-    ))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/pss"))
 }
 
 /// The pod's metadata and spec as the pod template of a Deployment (JSON, which the loader
@@ -139,10 +136,7 @@ fn upstream_fixtures_match_verdict_substring_and_derived_detail() {
 /// panicking, and the rules run over it.
 #[test]
 fn real_corpus_evaluates_without_panicking() {
-    let dir = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../testdata/real"
-    ));
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/real"));
     let mut files = Vec::new();
     let mut stack = vec![dir];
     while let Some(d) = stack.pop() {
