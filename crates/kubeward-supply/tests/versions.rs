@@ -28,8 +28,7 @@ fn field(line: &str, key: &str) -> Option<String> {
 }
 
 fn load_cases() -> Vec<Case> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/versions/cases.yaml");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/versions/cases.yaml");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let mut cases = Vec::new();
