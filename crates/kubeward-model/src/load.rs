@@ -175,8 +175,23 @@ impl Loader {
         let Ok(text) = String::from_utf8(bytes) else {
             return out;
         };
+        // An unrendered Helm template is one error, not a syntax error per brace.
+        if let Some((line, column)) = helm_marker(&text) {
+            out.errors.push(helm_error(&out.name, line, column));
+            return out;
+        }
         let stream = yaml::parse_stream(&text, &self.limits);
+        let mut template_error = false;
         for e in stream.errors {
+            if line_of(&text, e.pos.line).is_some_and(|l| l.contains("{{")) {
+                // a syntax error on a template line: reported once for the file
+                if !template_error {
+                    template_error = true;
+                    let (line, column) = first_action(&text).unwrap_or((e.pos.line, e.pos.col));
+                    out.errors.push(helm_error(&out.name, line, column));
+                }
+                continue;
+            }
             out.errors.push(LoadError {
                 file: out.name.clone(),
                 line: e.pos.line,
@@ -424,6 +439,73 @@ fn add_object(
     out.objects.push((doc, item, oref, root, duplicates));
 }
 
+/// The text of 1-based line `n`.
+fn line_of(text: &str, n: u32) -> Option<&str> {
+    text.lines().nth((n as usize).checked_sub(1)?)
+}
+
+/// Template actions that only Helm (or another chart renderer) resolves: references to the
+/// chart's values, release and capabilities, and its template functions. Go templates that
+/// stay templates after rendering (Prometheus alert text `{{ $labels.pod }}`, Alertmanager
+/// `{{ range .Alerts }}`) do not name these.
+const HELM_WORDS: &[&str] = &[
+    ".Values",
+    ".Release",
+    ".Chart",
+    ".Capabilities",
+    ".Files",
+    "include \"",
+    "template \"",
+    "toYaml",
+    "nindent",
+    "tpl ",
+];
+
+/// Each `{{ ... }}` action outside `#` comment lines: (line, column, action text).
+fn actions(text: &str) -> impl Iterator<Item = (u32, u32, &str)> {
+    text.lines().enumerate().flat_map(|(i, line)| {
+        let skip = line.trim_start().starts_with('#');
+        let mut found = Vec::new();
+        let mut from = 0;
+        while !skip {
+            let Some(start) = line[from..].find("{{").map(|s| s + from) else {
+                break;
+            };
+            let end = line[start..]
+                .find("}}")
+                .map_or(line.len(), |e| start + e + 2);
+            let column = line[..start].chars().count() as u32 + 1;
+            found.push((i as u32 + 1, column, &line[start..end]));
+            from = end.max(start + 2);
+        }
+        found
+    })
+}
+
+/// The position of the first action that only a chart renderer resolves.
+fn helm_marker(text: &str) -> Option<(u32, u32)> {
+    if !text.contains("{{") {
+        return None;
+    }
+    actions(text)
+        .find(|(_, _, a)| HELM_WORDS.iter().any(|w| a.contains(w)))
+        .map(|(l, c, _)| (l, c))
+}
+
+/// The position of the first template action.
+fn first_action(text: &str) -> Option<(u32, u32)> {
+    actions(text).next().map(|(l, c, _)| (l, c))
+}
+
+fn helm_error(file: &str, line: u32, column: u32) -> LoadError {
+    LoadError {
+        file: file.to_string(),
+        line,
+        column,
+        message: "unrendered Helm template: `{{ ... }}` is template syntax, not YAML, and this file was not scanned; render the chart first: `helm template RELEASE CHART | kubeward scan -`".to_string(),
+    }
+}
+
 fn too_large(file: &str, limit: u64) -> LoadError {
     LoadError {
         file: file.to_string(),
@@ -539,5 +621,45 @@ mod tests {
                 (2, "spec", Pos::new(12, 64), Pos::new(12, 76)),
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod helm_tests {
+    use super::*;
+
+    #[test]
+    fn an_unrendered_chart_is_one_error() {
+        let chart = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"app.fullname\" . }}\n  labels:\n    {{- include \"app.labels\" . | nindent 4 }}\nspec:\n  replicas: {{ .Values.replicaCount }}\n";
+        let s = load_str("templates/deployment.yaml", chart);
+        assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
+        let e = &s.errors[0];
+        assert_eq!((e.line, e.column), (4, 9));
+        assert!(
+            e.message.starts_with("unrendered Helm template"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("helm template"), "{}", e.message);
+        assert!(s.objects.is_empty());
+    }
+
+    #[test]
+    fn a_template_that_breaks_the_yaml_is_one_error_too() {
+        let t = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: {{ $x }}\n  b: {{ $y }}\n";
+        let s = load_str("t.yaml", t);
+        assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
+        assert!(s.errors[0].message.starts_with("unrendered Helm template"));
+    }
+
+    #[test]
+    fn go_templates_inside_rendered_manifests_are_not_helm() {
+        let rule = "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: r\nspec:\n  groups:\n  - name: g\n    rules:\n    - alert: Down\n      annotations:\n        description: \"{{ $labels.pod }} is down ({{ $value }})\"\n        text: |\n          {{ range .Alerts }}{{ .Labels.alertname }}{{ end }}\n";
+        let s = load_str("rule.yaml", rule);
+        assert!(s.errors.is_empty(), "{:?}", s.errors);
+        assert_eq!(s.objects.len(), 1);
+        // a comment that mentions .Values is not a template
+        let commented = "# set {{ .Values.x }} in values.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
+        assert!(load_str("c.yaml", commented).errors.is_empty());
     }
 }
