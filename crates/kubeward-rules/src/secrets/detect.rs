@@ -219,8 +219,9 @@ fn may_name_credential(name: &str) -> bool {
 /// not a single repeated character (`xxxx`, `****`), not a `REPLACE_ME`/`your-...`
 /// instruction, not a reference to an external secret store.
 ///
-/// Weak defaults such as `changeme` or `admin` are credentials (the workload will run
-/// with them) and are reported.
+/// Obvious placeholders are not credentials: `changeme` and its spellings, `example`,
+/// `dummy`, runs of `x` (`xxx`, `xxxx-xxxx`). Weak real values such as `admin` or
+/// `hunter2` are reported.
 pub fn plausible_literal(value: &str) -> bool {
     let v = value.trim();
     // `COOKIE_SECRET: SECRET`, `password: password`, `API_KEY: api-key`: a placeholder
@@ -293,6 +294,28 @@ pub fn plausible_literal(value: &str) -> bool {
         return false;
     }
     if lower.starts_with("your") {
+        return false;
+    }
+    const PLACEHOLDERS: &[&str] = &[
+        "changeme",
+        "change-me",
+        "change_me",
+        "changeit",
+        "change-it",
+        "example",
+        "dummy",
+        "sample",
+        "notasecret",
+        "not-a-secret",
+    ];
+    if PLACEHOLDERS.contains(&lower.as_str()) {
+        return false;
+    }
+    // `xxx`, `XXXX-XXXX`, `xxx_xxx`: a mask or a template, never a value
+    if v.chars()
+        .all(|c| matches!(c, 'x' | 'X' | '*' | '-' | '_' | '.' | ' '))
+        && v.chars().any(|c| c == 'x' || c == 'X')
+    {
         return false;
     }
     const INSTRUCTIONS: &[&str] = &[
@@ -420,6 +443,10 @@ const TRIGGERS: &[&str] = &[
     "-----BEGIN ",
     "eyJ",
     "://",
+    "assword=",
+    "ASSWORD=",
+    "wd=",
+    "WD=",
 ];
 
 fn may_hold_known_secret(text: &str) -> bool {
@@ -523,6 +550,39 @@ pub fn known_secret(text: &str) -> Option<(&'static str, &str)> {
     }
     if let Some(pw) = url_password(text) {
         return Some(("a password in a URL (user:password@)", pw));
+    }
+    if let Some(pw) = connection_string_password(text) {
+        return Some(("a password in a connection string (Password=...;)", pw));
+    }
+    None
+}
+
+/// The password of an ADO.NET / ODBC / JDBC-style connection string
+/// (`Server=db;User Id=sa;Password=S3cret;`, `...;PWD=S3cret`), when it is a real one.
+pub fn connection_string_password(text: &str) -> Option<&str> {
+    // key=value parts separated by `;` (a `;` inside quotes is not handled: over-detection
+    // is masked, not printed)
+    let mut offset = 0;
+    for part in text.split(';') {
+        let start = offset;
+        offset += part.len() + 1;
+        let Some((key, value)) = part.split_once('=') else {
+            continue;
+        };
+        let key = key.trim();
+        if !(key.eq_ignore_ascii_case("password") || key.eq_ignore_ascii_case("pwd")) {
+            continue;
+        }
+        // a connection string has other parts too: not a lone `password=x` assignment
+        if !text.contains(';') {
+            return None;
+        }
+        let value = value.trim().trim_matches(['\'', '"']);
+        if value.is_empty() || !plausible_literal(value) {
+            continue;
+        }
+        let at = start + part.find(value).unwrap_or(0);
+        return Some(&text[at..at + value.len()]);
     }
     None
 }
@@ -748,8 +808,18 @@ mod tests {
 
     #[test]
     fn values() {
-        for v in ["hunter2", "changeme", "s3cr3t-Pa55", "123456"] {
+        for v in ["hunter2", "admin123", "s3cr3t-Pa55", "123456"] {
             assert!(plausible_literal(v), "{v}");
+        }
+        for v in [
+            "changeme",
+            "CHANGE_ME",
+            "changeit",
+            "xxx",
+            "XXXX-XXXX",
+            "example",
+        ] {
+            assert!(!plausible_literal(v), "{v}");
         }
         for v in [
             "",
@@ -788,6 +858,23 @@ mod tests {
         assert!(known_secret("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U").is_some());
         assert!(known_secret("redis://:p4ssw0rd@redis:6379").is_some());
         assert!(known_secret("postgres://user:${PW}@db/x").is_none());
+        assert_eq!(
+            known_secret("Server=db;Database=shop;User Id=sa;Password=S3cr3t!x;"),
+            Some((
+                "a password in a connection string (Password=...;)",
+                "S3cr3t!x"
+            ))
+        );
+        assert_eq!(
+            known_secret("Driver={ODBC};Server=db;UID=app;PWD=hunter22"),
+            Some((
+                "a password in a connection string (Password=...;)",
+                "hunter22"
+            ))
+        );
+        assert!(known_secret("Server=db;User Id=sa;Password=${DB_PASSWORD};").is_none());
+        assert!(known_secret("Server=db;User Id=sa;Password=<password>;").is_none());
+        assert!(known_secret("Server=db;Password=changeme").is_none());
         assert!(known_secret(
             "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUEXAMPLEEXAMPLEEXAMPLEEXAMPLE\n"
         )
