@@ -1,6 +1,7 @@
 use crate::declare_rule;
-use crate::finding::Finding;
+use crate::finding::{fingerprint, Finding};
 use crate::rule::{Context, Rule, RuleMeta};
+use kubeward_model::FieldPath;
 
 declare_rule! {
     /// A key is written twice in one mapping: the second hides the first.
@@ -68,12 +69,15 @@ impl Rule for DuplicateField {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for d in &cx.snapshot.duplicates {
             let obj = cx.snapshot.object(d.object);
+            // the position is known: made at the root (locating a key walks its mapping,
+            // quadratic over the repeats of one huge mapping), then moved to the repeat, which
+            // a third repeat of the same key would not be found at by its path anyway
             let mut f = Finding::new(
                 Self::META.name,
                 Self::META.severity,
                 cx.snapshot,
                 obj,
-                &d.path,
+                &FieldPath::root(),
                 format!(
                     "{:?} is repeated here and hides the earlier {:?} at {}:{}: the API server's default decoding keeps only this last value (strict field validation rejects the object), so whoever reads the first sees another object than the cluster runs",
                     d.key, d.key, d.first.line, d.first.col
@@ -83,11 +87,47 @@ impl Rule for DuplicateField {
                     d.key
                 ),
             );
-            // the path leads to the kept entry; a third repeat has the same path, so point at
-            // this repeat itself
+            f.path = d.path.to_string();
+            f.fingerprint = fingerprint(Self::META.name, &obj.oref, d.path.as_str());
             f.location.line = d.second.line;
             f.location.column = d.second.col;
             out.push(f);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rule::Settings;
+
+    #[test]
+    fn each_repeat_is_reported_where_it_is_with_the_path_fingerprint() {
+        let snap = kubeward_model::load_str(
+            "cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  a: 1\n  a: 2\n  a: 3\n",
+        );
+        let f = crate::engine::analyze(&snap, &Settings::default(), &|m| {
+            m.name == DuplicateField::META.name
+        });
+        let at: Vec<_> = f
+            .iter()
+            .map(|f| (f.location.line, f.location.column, f.path.as_str()))
+            .collect();
+        assert_eq!(at, vec![(6, 3, "data.a"), (7, 3, "data.a")]);
+        assert!(
+            f[0].message.contains("earlier \"a\" at 5:3"),
+            "{}",
+            f[0].message
+        );
+        assert!(
+            f[1].message.contains("earlier \"a\" at 6:3"),
+            "{}",
+            f[1].message
+        );
+        assert_eq!(
+            f[0].fingerprint,
+            fingerprint("duplicate-field", &snap.objects[0].oref, "data.a")
+        );
     }
 }

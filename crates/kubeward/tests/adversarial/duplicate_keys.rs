@@ -167,3 +167,37 @@ fn a_repeated_key_in_kubeward_yaml_is_a_configuration_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn repeats_of_a_huge_mapping_are_reported_in_linear_time() {
+    // 2·10^5 keys, each written twice: as many errors and findings, none found by a walk over the
+    // mapping (a located finding per repeat was quadratic). In-process, with a safety net.
+    const N: usize = 200_000;
+    let mut text = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: wide}\ndata:\n");
+    for round in ["a", "b"] {
+        for i in 0..N {
+            text.push_str(&format!("  k{i}: {round}\n"));
+        }
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let snap = kubeward_model::load_str("wide.yaml", &text);
+        let findings =
+            kubeward_rules::engine::analyze(&snap, &kubeward_rules::Settings::default(), &|m| {
+                m.name == "duplicate-field"
+            });
+        let _ = tx.send((snap.errors.len(), snap.duplicates.len(), findings));
+    });
+    let (errors, duplicates, findings) = rx
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("2·10^5 repeats must be reported (safety net: 120 s)");
+    assert_eq!((errors, duplicates, findings.len()), (N, N, N));
+    let last = &findings[N - 1];
+    assert_eq!(last.path, format!("data.k{}", N - 1));
+    assert_eq!(last.location.line as usize, 4 + 2 * N);
+    assert!(
+        last.message.contains(&format!("at {}:3", 4 + N)),
+        "{}",
+        last.message
+    );
+}
