@@ -467,7 +467,7 @@ fn actions(text: &str) -> impl Iterator<Item = (u32, u32, &str)> {
         let skip = line.trim_start().starts_with('#');
         let mut found = Vec::new();
         let mut from = 0;
-        while !skip {
+        while !skip && from < line.len() {
             let Some(start) = line[from..].find("{{").map(|s| s + from) else {
                 break;
             };
