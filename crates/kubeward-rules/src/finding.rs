@@ -151,7 +151,7 @@ impl Finding {
         message: impl Into<String>,
         remediation: impl Into<String>,
     ) -> Finding {
-        let pos = obj.locate(path);
+        let pos = snapshot.locate(obj, path);
         let location = Location {
             file: snapshot.source(obj.source).name.clone(),
             line: pos.line,

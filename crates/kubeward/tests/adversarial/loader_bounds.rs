@@ -139,7 +139,10 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     assert!(errors[0].starts_with("deep-block.yaml:51:"), "{errors:?}");
     assert!(errors[1].starts_with("deep.yaml:3:"), "{errors:?}");
     // our limit for block nesting; the parser's own recursion limit stops the flow brackets
-    assert!(errors[0].contains("nesting deeper than 50 levels"), "{errors:?}");
+    assert!(
+        errors[0].contains("nesting deeper than 50 levels"),
+        "{errors:?}"
+    );
     assert!(errors[1].contains("recursion limit exceeded"), "{errors:?}");
     good_file_scanned(&report);
 }
@@ -213,4 +216,57 @@ fn files_and_standard_input_over_the_size_limit_are_not_read() {
         errors[0].starts_with("-:1:1: input is larger than the limit of 1 MiB"),
         "{errors:?}"
     );
+}
+
+#[test]
+fn findings_in_a_huge_mapping_are_located_in_linear_time() {
+    // 2·10^5 credential-like values in one ConfigMap: one finding each, located at its key.
+    // Locating walked the mapping for every finding (quadratic). In-process, with a safety net.
+    const N: usize = 200_000;
+    let mut text = String::from(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: wide, namespace: shop}\ndata:\n",
+    );
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for i in 0..N {
+        let mut value = String::with_capacity(20);
+        for _ in 0..20 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            value.push(char::from(
+                b"abcdefghijkLMNOPQRSTU0123456789"[(x % 31) as usize],
+            ));
+        }
+        let _ = writeln!(text, "  db_password_{i}: \"{value}\"");
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let snap = kubeward_model::load_str("wide.yaml", &text);
+        let findings =
+            kubeward_rules::engine::analyze(&snap, &kubeward_rules::Settings::default(), &|m| {
+                m.name == "secret-in-configmap"
+            });
+        let _ = tx.send(findings);
+    });
+    let findings = rx
+        .recv_timeout(Duration::from_secs(120))
+        .expect("2·10^5 findings in one mapping must be located (safety net: 120 s)");
+    // (a few random values read as placeholders and are not reported)
+    assert!(findings.len() > N - 100, "{}", findings.len());
+    for f in findings.iter().step_by(997) {
+        let i: usize = f
+            .path
+            .rsplit('_')
+            .next()
+            .expect("key")
+            .trim_end_matches("\"]")
+            .parse()
+            .expect("index");
+        assert_eq!(
+            (f.location.line as usize, f.location.column),
+            (5 + i, 3),
+            "{}",
+            f.path
+        );
+    }
 }
