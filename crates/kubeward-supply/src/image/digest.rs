@@ -1,7 +1,7 @@
 //! Content digests and the one verified blob reader every image source goes through.
 //!
 //! A blob addressed by a digest (an OCI descriptor, a docker-save `blobs/sha256/<hex>` or
-//! `<hex>.json` name, a config's `rootfs.diff_ids` entry) is read through a [`Verified`]
+//! `<hex>.json` name, a config's `rootfs.diff_ids` entry) is read through a `Verified`
 //! reader: it hashes the bytes as they stream by, counts them, and at the end of the stream
 //! fails the read when the content does not hash to the digest or its size is not the
 //! descriptor's. Callers read every blob to its end (layers are drained after their tar ends),
