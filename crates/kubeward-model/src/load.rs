@@ -439,7 +439,7 @@ fn add_object(
     out.objects.push((doc, item, oref, root, duplicates));
 }
 
-/// The text of 1-based line `n`.
+/// The text of 1-based line `n` (one pass; called only for the few syntax errors).
 fn line_of(text: &str, n: u32) -> Option<&str> {
     text.lines().nth((n as usize).checked_sub(1)?)
 }
@@ -461,32 +461,36 @@ const HELM_WORDS: &[&str] = &[
     "tpl ",
 ];
 
-/// Each `{{ ... }}` action outside `#` comment lines: (line, column, action text).
+/// Each `{{ ... }}` action outside `#` comment lines, in order: (line, column, action text).
+/// Found with a SIMD substring search over the whole text, so a large dump without
+/// templates costs one fast pass; line numbers are counted only up to each hit.
 fn actions(text: &str) -> impl Iterator<Item = (u32, u32, &str)> {
-    text.lines().enumerate().flat_map(|(i, line)| {
-        let skip = line.trim_start().starts_with('#');
-        let mut found = Vec::new();
-        let mut from = 0;
-        while !skip && from < line.len() {
-            let Some(start) = line[from..].find("{{").map(|s| s + from) else {
-                break;
-            };
-            let end = line[start..]
-                .find("}}")
-                .map_or(line.len(), |e| start + e + 2);
-            let column = line[..start].chars().count() as u32 + 1;
-            found.push((i as u32 + 1, column, &line[start..end]));
-            from = end.max(start + 2);
+    let bytes = text.as_bytes();
+    let mut line = 1u32;
+    let mut counted = 0usize;
+    memchr::memmem::find_iter(bytes, b"{{").filter_map(move |start| {
+        let line_start = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |i| i + 1);
+        if start < counted {
+            return None; // inside the previous action (`{{{`)
         }
-        found
+        line += memchr::memchr_iter(b'\n', &bytes[counted..line_start]).count() as u32;
+        counted = line_start.max(counted);
+        let line_text = &text[line_start..];
+        let line_text = &line_text[..line_text.find('\n').unwrap_or(line_text.len())];
+        if line_text.trim_start().starts_with('#') {
+            return None;
+        }
+        let rel = start - line_start;
+        let end = line_text[rel..]
+            .find("}}")
+            .map_or(line_text.len(), |e| rel + e + 2);
+        let column = line_text[..rel].chars().count() as u32 + 1;
+        Some((line, column, &line_text[rel..end]))
     })
 }
 
 /// The position of the first action that only a chart renderer resolves.
 fn helm_marker(text: &str) -> Option<(u32, u32)> {
-    if !text.contains("{{") {
-        return None;
-    }
     actions(text)
         .find(|(_, _, a)| HELM_WORDS.iter().any(|w| a.contains(w)))
         .map(|(l, c, _)| (l, c))
@@ -661,5 +665,26 @@ mod helm_tests {
         // a comment that mentions .Values is not a template
         let commented = "# set {{ .Values.x }} in values.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
         assert!(load_str("c.yaml", commented).errors.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod action_scan_tests {
+    use super::*;
+
+    #[test]
+    fn actions_have_their_line_and_column() {
+        let t = "a: 1\n# {{ .Values.no }}\nb: x {{ one }} y {{ two }}\n\nc: é{{ three }}\n";
+        let found: Vec<_> = actions(t).collect();
+        assert_eq!(
+            found,
+            vec![
+                (3, 6, "{{ one }}"),
+                (3, 18, "{{ two }}"),
+                (5, 5, "{{ three }}"),
+            ]
+        );
+        assert_eq!(helm_marker(t), None);
+        assert_eq!(helm_marker("x: 1\ny: {{ .Values.y }}\n"), Some((2, 4)));
     }
 }
