@@ -3,8 +3,8 @@
 //! check that the seeds are read to the end).
 #![allow(dead_code)]
 
-use kubeward_supply::catalog::{catalog_source, CatalogOptions};
-use kubeward_supply::image::Limits;
+use kubeward_image::catalog::{catalog_source, CatalogOptions};
+use kubeward_image::image::Limits;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 

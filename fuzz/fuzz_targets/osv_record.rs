@@ -3,8 +3,8 @@
 //! record itself names (and a few others), under every version scheme the record picks.
 #![no_main]
 
-use kubeward_supply::osv::db::parse_records;
-use kubeward_supply::osv::{Database, PackageQuery};
+use kubeward_vuln::osv::db::parse_records;
+use kubeward_vuln::osv::{Database, PackageQuery};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -39,8 +39,8 @@ fuzz_target!(|data: &[u8]| {
     std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
     read_and_check(dir, Some(dir));
     // the squashed view directly: paths are relative, normalised, never `..`
-    let sel = kubeward_supply::catalog::selector();
-    if let Ok(r) = kubeward_supply::image::read_source(dir, &sel, &common_image::options().limits) {
+    let sel = kubeward_image::catalog::selector();
+    if let Ok(r) = kubeward_image::image::read_source(dir, &sel, &common_image::options().limits) {
         for (p, _) in r.tree.iter() {
             assert!(
                 !p.starts_with('/') && !p.split('/').any(|c| c == ".." || c == "." || c.is_empty()),

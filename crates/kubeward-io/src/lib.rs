@@ -9,6 +9,7 @@
 //! This crate depends on nothing and prints nothing.
 
 pub mod terminal;
+pub mod transfer;
 
 use std::fmt;
 use std::io::{self, Read};

@@ -9,7 +9,7 @@
 #![cfg(feature = "registry")]
 
 use assert_cmd::Command;
-use kubeward_supply::image::registry::{client_for, parse_reference, pull_to_layout, PullOptions};
+use kubeward_image::image::registry::{client_for, parse_reference, pull_to_layout, PullOptions};
 use oci_client::client::{Config, ImageLayer};
 use oci_client::secrets::RegistryAuth;
 use serde_json::{json, Value};
@@ -350,7 +350,7 @@ fn pull_from_a_local_registry() {
     .expect("pull");
     assert_eq!(layout.manifest_digest, d_amd);
     assert_eq!(layout.index_digest, None);
-    let c = kubeward_supply::catalog_source(layout.path(), &Default::default()).unwrap();
+    let c = kubeward_image::catalog_source(layout.path(), &Default::default()).unwrap();
     let mut pkgs: Vec<String> = c
         .packages
         .iter()

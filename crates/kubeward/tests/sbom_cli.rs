@@ -3,7 +3,7 @@
 //! validity, and clear errors for what cannot be read.
 
 use assert_cmd::Command;
-use kubeward_supply::catalog::rpm::build;
+use kubeward_image::catalog::rpm::build;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -159,14 +159,14 @@ fn table_and_output_file() {
     assert_eq!(v["specVersion"], "1.6");
 }
 
-/// Runs the SBOM validators of the supply crate (skipped when python3 or the validator
+/// Runs the SBOM validators of the image crate (skipped when python3 or the validator
 /// packages are missing, unless KUBEWARD_REQUIRE_SBOM_VALIDATORS is set).
 fn validate(kind: &str, doc: &[u8]) {
     let dir = tempfile::tempdir().expect("tmp");
     let file = dir.path().join(format!("sbom.{kind}.json"));
     std::fs::write(&file, doc).expect("write");
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../kubeward-supply/tests/fixtures/validate_sbom.py");
+        .join("../kubeward-image/tests/fixtures/validate_sbom.py");
     let required = std::env::var_os("KUBEWARD_REQUIRE_SBOM_VALIDATORS").is_some();
     let out = match std::process::Command::new("python3")
         .arg(&script)
@@ -223,7 +223,7 @@ fn formats_are_deterministic_and_valid() {
 
 #[test]
 fn the_realistic_image_when_available() {
-    // `make_test_image.py pack` output, as the supply crate's image test uses it
+    // `make_test_image.py pack` output, as the image crate's test uses it
     let Ok(out) = std::env::var("KUBEWARD_TEST_IMAGE") else {
         eprintln!("KUBEWARD_TEST_IMAGE not set: skipped");
         return;

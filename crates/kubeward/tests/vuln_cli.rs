@@ -369,7 +369,7 @@ fn cyclonedx_vdr_is_valid() {
         .expect("deb");
     assert_eq!(deb["analysis"]["state"], "resolved");
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../kubeward-supply/tests/fixtures/validate_sbom.py");
+        .join("../kubeward-image/tests/fixtures/validate_sbom.py");
     let st = std::process::Command::new("python3")
         .arg(&script)
         .arg("cyclonedx")

@@ -5,7 +5,7 @@
 //! `%LOCALAPPDATA%` on Windows) + `kubeward/osv`.
 
 use clap::{Args, Subcommand};
-use kubeward_supply::db::{self, Event, Outcome, UpdateOptions};
+use kubeward_inventory::db::{self, Event, Outcome, UpdateOptions};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -77,7 +77,7 @@ pub(crate) fn db_dir(explicit: Option<&std::path::Path>) -> Result<PathBuf, Stri
 /// are a warning on standard error.
 pub(crate) fn load_for_matching(
     explicit: Option<&std::path::Path>,
-) -> Result<kubeward_supply::osv::Database, String> {
+) -> Result<kubeward_vuln::osv::Database, String> {
     let path = match explicit {
         Some(p) => p.to_path_buf(),
         None => db_dir(None)?,
@@ -90,7 +90,7 @@ pub(crate) fn load_for_matching(
             path.display()
         ));
     } else {
-        kubeward_supply::osv::Database::load(&path).map_err(|e| e.to_string())?
+        kubeward_vuln::osv::Database::load(&path).map_err(|e| e.to_string())?
     };
     let errors = database.load_errors();
     let first = errors

@@ -6,16 +6,16 @@
 //! folder (`$XDG_DATA_HOME`, `~/.local/share`) + `kubeward/inventory.db`.
 
 use clap::{Args, Subcommand, ValueEnum};
+use kubeward_image::catalog::{catalog_source, Catalog, CatalogOptions};
+use kubeward_inventory::store::{
+    normalize_reference, sbom_subject_digest, Change, ImageRecord, NewImage, RescanReport, Store,
+    StoredMatch,
+};
 use kubeward_model::{
     effective_namespace, FieldPath, Index, Object, PodTemplate, Selector, Snapshot,
 };
 use kubeward_rules::finding::fingerprint;
 use kubeward_rules::{Finding, Severity};
-use kubeward_supply::catalog::{catalog_source, Catalog, CatalogOptions};
-use kubeward_supply::store::{
-    normalize_reference, sbom_subject_digest, Change, ImageRecord, NewImage, RescanReport, Store,
-    StoredMatch,
-};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -194,7 +194,7 @@ pub(crate) struct Pulled {
 /// `KUBEWARD_REGISTRY_PASSWORD`, `KUBEWARD_REGISTRY_TOKEN`.
 #[cfg(feature = "registry")]
 pub(crate) fn pull_and_catalog(reference: &str, args: &RegistryArgs) -> Result<Pulled, String> {
-    use kubeward_supply::image::registry::{pull_to_layout, Auth, PullOptions};
+    use kubeward_image::image::registry::{pull_to_layout, Auth, PullOptions};
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let username = args
         .username
@@ -256,7 +256,7 @@ pub(crate) fn is_registry_source(source: &str) -> bool {
     }
     #[cfg(feature = "registry")]
     {
-        kubeward_supply::image::registry::is_registry_reference(source)
+        kubeward_image::image::registry::is_registry_reference(source)
     }
     #[cfg(not(feature = "registry"))]
     {
@@ -283,7 +283,7 @@ fn add(a: AddArgs) -> Result<(), String> {
         if meta.is_file() && starts_with_json_object(path) {
             let data = std::fs::read(path).map_err(|e| format!("{src}: {e}"))?;
             let catalog =
-                kubeward_supply::sbom::read_sbom(&data).map_err(|e| format!("{src}: {e}"))?;
+                kubeward_image::sbom::read_sbom(&data).map_err(|e| format!("{src}: {e}"))?;
             let doc: serde_json::Value =
                 serde_json::from_slice(&data).map_err(|e| format!("{src}: {e}"))?;
             let reference = a

@@ -3,9 +3,9 @@
 
 use super::inventory::{is_registry_source, pull_and_catalog, RegistryArgs};
 use clap::{Args, ValueEnum};
+use kubeward_image::catalog::{catalog_source, Catalog, CatalogOptions};
+use kubeward_image::sbom::{self, SbomOptions};
 use kubeward_io::terminal::{escape, escape_multiline};
-use kubeward_supply::catalog::{catalog_source, Catalog, CatalogOptions};
-use kubeward_supply::sbom::{self, SbomOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -237,7 +237,7 @@ fn table(c: &Catalog) -> String {
         })
         .collect();
     let mut s = columns(&["NAME", "VERSION", "TYPE", "LOCATION"], &rows);
-    let counts: Vec<String> = kubeward_supply::catalog::counts(c)
+    let counts: Vec<String> = kubeward_image::catalog::counts(c)
         .iter()
         .map(|(e, n)| format!("{e} {n}"))
         .collect();

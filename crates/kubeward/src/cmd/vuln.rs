@@ -4,12 +4,10 @@
 
 use super::sbom::{columns, emit, print_warnings, read_input, Input};
 use clap::{Args, ValueEnum};
-use kubeward_supply::catalog::Catalog;
-use kubeward_supply::osv::{
-    FixState, Level, Match, MatchError, Suppression, VexDocument, VexStatus,
-};
-use kubeward_supply::package::Package;
-use kubeward_supply::sbom::{self, SbomOptions};
+use kubeward_image::catalog::Catalog;
+use kubeward_image::package::Package;
+use kubeward_image::sbom::{self, SbomOptions};
+use kubeward_vuln::osv::{FixState, Level, Match, MatchError, Suppression, VexDocument, VexStatus};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;

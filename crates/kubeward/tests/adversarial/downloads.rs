@@ -580,8 +580,8 @@ fn a_registry_blob_redirect_away_from_loopback_is_refused() {
 
 #[test]
 fn a_registry_blob_that_stalls_fails_within_the_deadline() {
-    use kubeward_supply::db::transfer::Limits;
-    use kubeward_supply::image::registry::{pull_to_layout, PullOptions};
+    use kubeward_image::image::registry::{pull_to_layout, PullOptions};
+    use kubeward_inventory::db::transfer::Limits;
     for (reply, limits, expect) in [
         (
             Reply::Stall(1_000_000),

@@ -16,7 +16,7 @@
 //! is verified before it replaces anything: the length announced by the server, the CRC32C
 //! of Google Cloud Storage's `x-goog-hash` header when present, and the zip itself: its
 //! layout against a decompression budget (entry count, declared sizes, ratio, no overlapping
-//! entries: [`crate::osv::db::check_zip`]), then every entry read (so each entry's CRC-32 is
+//! entries: [`kubeward_vuln::osv::db::check_zip`]), then every entry read (so each entry's CRC-32 is
 //! checked) and every `*.json` entry parsed as OSV records; one invalid entry, or no record
 //! at all, rejects the download. Only then is the part renamed over `all.zip` (an atomic
 //! replace on one file system) and the manifest rewritten (written to a temporary file, then
@@ -26,9 +26,9 @@
 //! and the proxy, and receives [`Event`]s to show progress.
 
 mod checksum;
-pub mod transfer;
+pub use kubeward_io::transfer;
 
-use crate::osv::Database;
+use kubeward_vuln::osv::Database;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -153,7 +153,7 @@ pub enum DbError {
     },
     /// A database file could not be loaded.
     #[error("{0}")]
-    Load(#[from] crate::osv::LoadError),
+    Load(#[from] kubeward_vuln::osv::LoadError),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> DbError + '_ {
@@ -741,7 +741,9 @@ fn hash_file(path: &Path) -> io::Result<(String, u32)> {
 /// Returns the number of records; `Err` (with the reason, ready to show) when the layout is
 /// over budget, an entry is damaged, or any JSON entry is not OSV records.
 fn verify_zip(path: &Path) -> Result<usize, String> {
-    use crate::osv::db::{check_zip, parse_records, read_entry, ZipBudget, MAX_RECORD_BYTES};
+    use kubeward_vuln::osv::db::{
+        check_zip, parse_records, read_entry, ZipBudget, MAX_RECORD_BYTES,
+    };
     let invalid = |e: &dyn std::fmt::Display| format!("not a valid zip: {e}");
     let f = File::open(path).map_err(|e| invalid(&e))?;
     let len = f.metadata().map_err(|e| invalid(&e))?.len();

@@ -1,10 +1,10 @@
 //! The inventory store: add, list, find, rescan deltas against real OSV records, schema
 //! migration from version 1, damaged stores, concurrent writers.
 
-use kubeward_supply::osv::Database;
-use kubeward_supply::package::{Ecosystem, Package};
-use kubeward_supply::store::{schema, NewImage, Store, StoreError};
-use kubeward_supply::Catalog;
+use kubeward_image::package::{Ecosystem, Package};
+use kubeward_image::Catalog;
+use kubeward_inventory::store::{schema, NewImage, Store, StoreError};
+use kubeward_vuln::osv::Database;
 use std::path::{Path, PathBuf};
 
 fn corpus(sub: &str) -> PathBuf {
@@ -199,7 +199,7 @@ fn migrates_from_version_1() {
         assert_eq!(s.schema_version().unwrap(), 1);
     }
     // write rows the way a version-1 kubeward did
-    let doc = kubeward_supply::sbom::to_cyclonedx(&app_catalog(), &Default::default());
+    let doc = kubeward_image::sbom::to_cyclonedx(&app_catalog(), &Default::default());
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute(
@@ -405,7 +405,7 @@ fn unmarked_stores_of_earlier_kubewards_are_accepted() {
             .query_row("PRAGMA application_id", [], |r| r.get::<_, i32>(0))
             .unwrap()
     };
-    assert_eq!(app_id(&path), kubeward_supply::store::APPLICATION_ID);
+    assert_eq!(app_id(&path), kubeward_inventory::store::APPLICATION_ID);
     rusqlite::Connection::open(&path)
         .unwrap()
         .execute_batch("PRAGMA application_id = 0;")
@@ -415,7 +415,7 @@ fn unmarked_stores_of_earlier_kubewards_are_accepted() {
     drop(r);
     assert_eq!(app_id(&path), 0);
     Store::open(&path).unwrap();
-    assert_eq!(app_id(&path), kubeward_supply::store::APPLICATION_ID);
+    assert_eq!(app_id(&path), kubeward_inventory::store::APPLICATION_ID);
     // a missing file is not created by a reader
     let none = dir.path().join("none.db");
     assert!(matches!(

@@ -2,9 +2,9 @@
 //! OCI archive, docker-save (classic and OCI-in-docker), rootfs folder; and hostile input.
 
 use flate2::write::GzEncoder;
-use kubeward_supply::catalog::{catalog_source, Catalog, CatalogOptions};
-use kubeward_supply::image::{Error, Limits};
-use kubeward_supply::package::Ecosystem;
+use kubeward_image::catalog::{catalog_source, Catalog, CatalogOptions};
+use kubeward_image::image::{Error, Limits};
+use kubeward_image::package::Ecosystem;
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -219,7 +219,7 @@ fn names(c: &Catalog) -> Vec<(String, String, String)> {
         .collect()
 }
 
-fn find<'a>(c: &'a Catalog, name: &str) -> &'a kubeward_supply::package::Package {
+fn find<'a>(c: &'a Catalog, name: &str) -> &'a kubeward_image::package::Package {
     c.packages
         .iter()
         .find(|p| p.name == name)
@@ -751,7 +751,10 @@ fn docker_save_without_matching_diff_ids_is_refused() {
         b.append_data(&mut h, &name, &data[..]).unwrap();
     }
     b.into_inner().unwrap().flush().unwrap();
-    let e = must_fail(catalog_source(&tar2, &CatalogOptions::default()), "unverifiable");
+    let e = must_fail(
+        catalog_source(&tar2, &CatalogOptions::default()),
+        "unverifiable",
+    );
     assert!(e.to_string().contains("diff_ids"), "{e}");
     assert_eq!(diff_ids.len(), layers.len());
 }
@@ -868,11 +871,8 @@ fn realistic_image_matches_expected() {
             c.packages.len(),
             start.elapsed()
         );
-        eprintln!(
-            "  per ecosystem: {:?}",
-            kubeward_supply::catalog::counts(&c)
-        );
-        let of = |eco: Ecosystem| -> Vec<&kubeward_supply::package::Package> {
+        eprintln!("  per ecosystem: {:?}", kubeward_image::catalog::counts(&c));
+        let of = |eco: Ecosystem| -> Vec<&kubeward_image::package::Package> {
             c.packages.iter().filter(|p| p.ecosystem == eco).collect()
         };
         if let Some(debs) = exp["deb"].as_array() {

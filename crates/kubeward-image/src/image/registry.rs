@@ -8,7 +8,7 @@
 //! The transport is `ureq` on rustls with the `ring` provider (no aws-lc-rs), so that every
 //! request is bounded and every redirect is checked here: each manifest and blob download has
 //! the deadline and minimum rate of [`PullOptions::limits`], and a redirect is followed only
-//! by the rule of [`crate::db::transfer::check_redirect`] (from a loopback registry only to
+//! by the rule of [`kubeward_io::transfer::check_redirect`] (from a loopback registry only to
 //! loopback, never from HTTPS to HTTP); credentials go only to the registry's own origin and
 //! to the token realm it names (which the same rule bounds). Anonymous, basic and bearer
 //! authentication are supported (a basic login is exchanged for a token when the registry asks
@@ -17,7 +17,7 @@
 //! checked against its digest, and blob sizes are bounded. `oci-client` parses references and
 //! remains the client of [`client_for`] (pushes in tests).
 
-use crate::db::transfer::{self, Limits, Meter};
+use kubeward_io::transfer::{self, Limits, Meter};
 use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::manifest::{
     IMAGE_MANIFEST_LIST_MEDIA_TYPE, IMAGE_MANIFEST_MEDIA_TYPE, OCI_IMAGE_INDEX_MEDIA_TYPE,

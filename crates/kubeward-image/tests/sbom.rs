@@ -1,10 +1,10 @@
 //! SBOM writers and reader: determinism, round trip, and validity against the published
 //! CycloneDX 1.6 schema and the SPDX 2.3 rules (through `tests/fixtures/validate_sbom.py`).
 
-use kubeward_supply::catalog::Catalog;
-use kubeward_supply::image::{ImageInfo, LayerInfo, SourceKind};
-use kubeward_supply::package::{Distro, Ecosystem, Package};
-use kubeward_supply::sbom::{read_sbom, to_cyclonedx, to_spdx, SbomOptions};
+use kubeward_image::catalog::Catalog;
+use kubeward_image::image::{ImageInfo, LayerInfo, SourceKind};
+use kubeward_image::package::{Distro, Ecosystem, Package};
+use kubeward_image::sbom::{read_sbom, to_cyclonedx, to_spdx, SbomOptions};
 use std::path::Path;
 use std::process::Command;
 

@@ -27,10 +27,10 @@
 
 pub mod schema;
 
-use crate::catalog::Catalog;
-use crate::osv::{Database, FixState, Match};
-use crate::package::Package;
-use crate::sbom::{self, SbomOptions};
+use kubeward_image::catalog::Catalog;
+use kubeward_image::package::Package;
+use kubeward_image::sbom::{self, SbomOptions};
+use kubeward_vuln::osv::{Database, FixState, Match};
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};

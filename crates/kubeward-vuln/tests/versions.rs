@@ -1,7 +1,7 @@
 //! Version ordering against the vendored cases (`testdata/versions/cases.yaml`) and
 //! Maven `ComparableVersion` facts.
 
-use kubeward_supply::version::{compare, Ecosystem};
+use kubeward_vuln::version::{compare, Ecosystem};
 use std::cmp::Ordering;
 use std::path::PathBuf;
 

@@ -1,7 +1,7 @@
 //! Matching against the real OSV records in `testdata/osv/` (see its SOURCES.md), with
 //! the expectations of its EXPECTED_MATCHES.tsv.
 
-use kubeward_supply::osv::{Database, FixState, PackageQuery, VexDocument};
+use kubeward_vuln::osv::{Database, FixState, PackageQuery, VexDocument};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::PathBuf;

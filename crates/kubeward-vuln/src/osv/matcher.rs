@@ -366,11 +366,11 @@ impl Database {
         report
     }
 
-    /// Matches a catalogued [`Package`](crate::package::Package): its OSV ecosystem is built
+    /// Matches a catalogued [`Package`](kubeward_image::package::Package): its OSV ecosystem is built
     /// from its kind and distro (`Debian:12`, `Alpine:v3.19`, `PyPI`...), and distro packages
     /// go through their source package. Whether to skip language packages owned by an OS
     /// package (`owned_by_os_package`) is the caller's choice.
-    pub fn match_package(&self, p: &crate::package::Package) -> MatchReport {
+    pub fn match_package(&self, p: &kubeward_image::package::Package) -> MatchReport {
         let kind = p.ecosystem.purl_type();
         let eco = super::db::osv_ecosystem_name(
             kind,
@@ -605,7 +605,7 @@ mod tests {
 
     #[test]
     fn catalogued_packages() {
-        use crate::package::{Distro, Ecosystem as Kind, Package};
+        use kubeward_image::package::{Distro, Ecosystem as Kind, Package};
         let d = db(
             r#"{"id":"ALPINE-CVE-2024-1","affected":[{"package":{"ecosystem":"Alpine:v3.19","name":"openssl"},
             "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"3.1.4-r5"}]}]}]}"#,
