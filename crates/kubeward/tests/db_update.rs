@@ -454,3 +454,67 @@ fn names_are_encoded_and_checked() {
         1
     );
 }
+
+#[test]
+fn concurrent_updates_of_one_folder_are_locked() {
+    let srv = server();
+    let body = export_zip(3, "l");
+    {
+        let mut st = srv.state.lock().expect("lock");
+        st.body = body.clone();
+        st.etag = "\"l1\"".into();
+        st.goog_hash = Some(goog_crc32c(&body));
+    }
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("osv");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    // this test process holds the folder's lock as a running update would
+    let held = kubeward_inventory::db::lock(&dir, std::time::Duration::ZERO).expect("first lock");
+    let run = |timeout: &str| {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubeward"));
+        for v in [
+            "KUBEWARD_CACHE_DIR",
+            "HTTP_PROXY",
+            "http_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+        ] {
+            c.env_remove(v);
+        }
+        c.args([
+            "db",
+            "update",
+            "--ecosystem",
+            "PyPI",
+            "--base-url",
+            &srv.url,
+            "--lock-timeout",
+            timeout,
+            "--db-dir",
+        ])
+        .arg(&dir);
+        c
+    };
+    let out = run("1").output().expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("is locked by another `kubeward db update` (waited 1 s)"),
+        "{err}"
+    );
+    assert!(!dir.join("manifest.json").exists());
+    // a second process waits for the lock and runs once it is released
+    let child = run("60")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    assert!(!dir.join("manifest.json").exists(), "ran while locked");
+    drop(held);
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("PyPI: updated, 3 records"), "{err}");
+    // and the lock is free again once it has finished
+    kubeward_inventory::db::lock(&dir, std::time::Duration::ZERO).expect("free after the run");
+}

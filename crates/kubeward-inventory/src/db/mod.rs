@@ -9,7 +9,14 @@
 //! <Ecosystem>/all.zip      the last export that downloaded completely and verified
 //! <Ecosystem>/all.zip.part a download in progress (resumed with an HTTP Range request)
 //! <Ecosystem>/all.zip.part.json   the validators (ETag, Last-Modified) the part belongs to
+//! .lock                    held (an exclusive advisory lock) by the update running on the folder
 //! ```
+//!
+//! Two updates on one folder never run at once: [`update`] takes an exclusive lock on
+//! `.lock` ([`lock`]) before touching anything, and a second update waits for it up to
+//! [`UpdateOptions::lock_timeout`], then fails with [`DbError::Locked`]. The lock is the
+//! operating system's (`flock` / `LockFileEx`), so it is released when the process holding it
+//! ends, however it ends.
 //!
 //! A download is bounded: a total deadline and a minimum transfer rate ([`transfer::Limits`]),
 //! redirects only within the class of host it started on ([`transfer::check_redirect`]). It
@@ -151,6 +158,14 @@ pub enum DbError {
         /// Why.
         message: String,
     },
+    /// Another update holds the folder's lock and did not release it in time.
+    #[error("{path} is locked by another `kubeward db update` (waited {waited_secs} s); try again when it has finished")]
+    Locked {
+        /// The lock file.
+        path: String,
+        /// How long this run waited, in seconds.
+        waited_secs: u64,
+    },
     /// A database file could not be loaded.
     #[error("{0}")]
     Load(#[from] kubeward_vuln::osv::LoadError),
@@ -180,11 +195,14 @@ pub struct UpdateOptions {
     pub max_bytes: u64,
     /// Deadline and minimum rate of each export's download.
     pub limits: transfer::Limits,
+    /// How long to wait for another update of the same folder to finish ([`lock`]).
+    pub lock_timeout: Duration,
 }
 
 impl UpdateOptions {
     /// Options for `dir` with the defaults: osv.dev, no proxy, 30 s connect and header
-    /// timeouts, 4 GiB, [`transfer::Limits::default`] (30 minutes, 1 KiB/s over 60 s).
+    /// timeouts, 4 GiB, [`transfer::Limits::default`] (30 minutes, 1 KiB/s over 60 s), a
+    /// 5-minute wait for the folder's lock.
     pub fn new(dir: impl Into<PathBuf>) -> UpdateOptions {
         UpdateOptions {
             dir: dir.into(),
@@ -194,7 +212,45 @@ impl UpdateOptions {
             read_timeout: Duration::from_secs(30),
             max_bytes: 4 << 30,
             limits: transfer::Limits::default(),
+            lock_timeout: Duration::from_secs(300),
         }
+    }
+}
+
+/// Name of the lock file in the database folder.
+pub const LOCK_FILE: &str = ".lock";
+
+/// The exclusive lock of a database folder, released when dropped (or when the process ends).
+#[derive(Debug)]
+pub struct CacheLock {
+    _file: File,
+}
+
+/// Takes the exclusive lock of the database folder `dir` (which must exist), polling until
+/// `timeout` has passed; [`DbError::Locked`] then. A zero timeout tries once.
+pub fn lock(dir: &Path, timeout: Duration) -> Result<CacheLock, DbError> {
+    let path = dir.join(LOCK_FILE);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io_err(&path))?;
+    let start = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(CacheLock { _file: file }),
+            Err(fs::TryLockError::WouldBlock) => {}
+            Err(fs::TryLockError::Error(e)) => return Err(io_err(&path)(e)),
+        }
+        let waited = start.elapsed();
+        if waited >= timeout {
+            return Err(DbError::Locked {
+                path: path.display().to_string(),
+                waited_secs: waited.as_secs(),
+            });
+        }
+        std::thread::sleep((timeout - waited).min(Duration::from_millis(100)));
     }
 }
 
@@ -351,6 +407,8 @@ struct PartMeta {
 
 /// Downloads (or resumes, or confirms up to date) the export of each ecosystem. Each
 /// ecosystem succeeds or fails on its own; the manifest is updated after every success.
+/// The folder is locked for the whole run ([`lock`]): when another update holds it past
+/// [`UpdateOptions::lock_timeout`], every ecosystem fails with [`DbError::Locked`].
 pub fn update(
     opts: &UpdateOptions,
     ecosystems: &[String],
@@ -367,6 +425,31 @@ pub fn update(
             })
             .collect();
     }
+    let _lock = match lock(&opts.dir, opts.lock_timeout) {
+        Ok(l) => l,
+        Err(e) => {
+            return ecosystems
+                .iter()
+                .map(|eco| {
+                    let e = match &e {
+                        DbError::Locked { path, waited_secs } => DbError::Locked {
+                            path: path.clone(),
+                            waited_secs: *waited_secs,
+                        },
+                        DbError::Io { path, source } => DbError::Io {
+                            path: path.clone(),
+                            source: io::Error::new(source.kind(), source.to_string()),
+                        },
+                        other => DbError::Manifest {
+                            path: opts.dir.join(LOCK_FILE).display().to_string(),
+                            message: other.to_string(),
+                        },
+                    };
+                    (eco.clone(), Err(e))
+                })
+                .collect();
+        }
+    };
     let mut manifest = match read_manifest(&opts.dir) {
         Ok(m) => m.unwrap_or(Manifest {
             format: MANIFEST_FORMAT,

@@ -51,6 +51,9 @@ pub struct UpdateArgs {
     /// Window of --min-rate, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     pub rate_window: u64,
+    /// How long to wait, in seconds, while another `db update` holds the folder's lock.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub lock_timeout: u64,
 }
 
 /// The database folder: `explicit`, else `$KUBEWARD_CACHE_DIR/osv`, else the user's cache.
@@ -195,6 +198,7 @@ fn update(a: UpdateArgs) -> Result<u8, String> {
         min_rate: a.min_rate,
         window: std::time::Duration::from_secs(a.rate_window),
     };
+    opts.lock_timeout = std::time::Duration::from_secs(a.lock_timeout);
 
     let interactive = std::io::stderr().is_terminal();
     let mut bar: Option<indicatif::ProgressBar> = None;
