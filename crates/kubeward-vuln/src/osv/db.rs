@@ -240,8 +240,9 @@ impl OsvEcosystem {
 
 /// Compares distro releases. A record release applies to a package release when its dotted
 /// numbers are a prefix of the package's (`12` covers `12.5`, `v3.19` covers `3.19.1`).
-/// `LTS` markers are ignored; Ubuntu `Pro` records need a `Pro` package release; a release
-/// that is not numeric (e.g. Red Hat's `enterprise_linux:9::appstream`) matches any.
+/// `LTS` markers are ignored; Ubuntu `Pro` records need a `Pro` package release; Red Hat's
+/// product releases compare by the version after the product (`enterprise_linux:9::appstream`
+/// covers `9.4`, not `8.10`); a release with no version matches any.
 fn release_matches(record: Option<&str>, pkg: Option<&str>) -> bool {
     let (Some(r), Some(p)) = (record, pkg) else {
         return true;
@@ -265,9 +266,19 @@ fn release_matches(record: Option<&str>, pkg: Option<&str>) -> bool {
             && s.split('.')
                 .all(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()))
     };
-    if !numeric(r0) || !numeric(p0) {
+    // Red Hat names a product and its version, as in its CPEs: `enterprise_linux:9::appstream`
+    // (RHEL 9), `rhel_eus:8.6::baseos` (RHEL 8.6 EUS): the version is what is compared.
+    let version_of = |parts: &[String]| -> Option<String> {
+        match parts {
+            [first, ..] if numeric(first) => Some(first.clone()),
+            [_, second, ..] if numeric(second) => Some(second.clone()),
+            _ => None,
+        }
+    };
+    let (Some(r0), Some(p0)) = (version_of(&r), version_of(&p)) else {
         return true;
-    }
+    };
+    let (r0, p0) = (r0.as_str(), p0.as_str());
     r0.split('.')
         .zip(p0.split('.'))
         .all(|(a, b)| version::cmp_digits(a, b).is_eq())

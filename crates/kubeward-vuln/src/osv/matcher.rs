@@ -292,26 +292,66 @@ impl Database {
             return report;
         };
         let distro = matches!(eco.scheme, Scheme::Dpkg | Scheme::Apk | Scheme::Rpm);
-        let (name, ver) = match (distro, q.source_name) {
-            (true, Some(sn)) if !sn.is_empty() => (
-                sn,
-                q.source_version
-                    .filter(|s| !s.is_empty())
-                    .unwrap_or(q.version),
-            ),
-            _ => (q.name, q.version),
+        let source = q
+            .source_name
+            .filter(|sn| distro && !sn.is_empty())
+            .map(|sn| {
+                (
+                    sn,
+                    q.source_version
+                        .filter(|s| !s.is_empty())
+                        .unwrap_or(q.version),
+                )
+            });
+        // Debian, Ubuntu and Alpine advisories name source packages; rpm advisories (Red Hat,
+        // AlmaLinux, Rocky Linux...) name binary packages, so rpm packages are looked up
+        // under both names.
+        let lookups: Vec<(&str, &str)> = match source {
+            Some(s) if eco.scheme == Scheme::Rpm && s.0 != q.name => vec![(q.name, q.version), s],
+            Some(s) => vec![s],
+            None => vec![(q.name, q.version)],
+        };
+        let mut seen: BTreeSet<u32> = BTreeSet::new();
+        for (name, ver) in lookups {
+            let found = self.match_name(q, &eco, name, ver, &mut seen, &mut report.errors);
+            report.matches.extend(found);
+        }
+        report.matches.sort_by(|a, b| a.id.cmp(&b.id));
+        report
+    }
+
+    /// The matches of one name (a binary or a source package name) of `q`, skipping the
+    /// records in `seen` and adding those it meets.
+    fn match_name(
+        &self,
+        q: &PackageQuery<'_>,
+        eco: &OsvEcosystem,
+        name: &str,
+        ver: &str,
+        seen: &mut BTreeSet<u32>,
+        errors: &mut Vec<MatchError>,
+    ) -> Vec<Match> {
+        let err = |record: Option<&str>, message: String| MatchError {
+            package: q.name.to_string(),
+            version: q.version.to_string(),
+            ecosystem: q.ecosystem.to_string(),
+            record: record.map(str::to_string),
+            message,
         };
         let key = (eco.base.clone(), normalize_name(eco.scheme, name));
         let Some(cands) = self.index.get(&key) else {
-            return report;
+            return Vec::new();
         };
         let version_ok = version::validate(eco.scheme, ver);
         let mut hits: Vec<Hit<'_>> = Vec::new();
         // Candidates in record order; a record can have several entries for the package.
         let mut by_record: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
         for &(ri, ai) in cands {
-            by_record.entry(ri).or_default().push(ai);
+            if !seen.contains(&ri) {
+                by_record.entry(ri).or_default().push(ai);
+            }
         }
+        seen.extend(by_record.keys().copied());
         for (ri, entries) in by_record {
             let rec = &self.records[ri as usize];
             if rec.withdrawn.is_some() {
@@ -325,7 +365,7 @@ impl Database {
                 let Some(Some(rec_eco)) = self.ecosystems[ri as usize].get(ai as usize) else {
                     continue;
                 };
-                if !rec_eco.covers(&eco) {
+                if !rec_eco.covers(eco) {
                     continue;
                 }
                 let a = &rec.affected[ai as usize];
@@ -358,12 +398,11 @@ impl Database {
                     h.fixed_in = lowest_clean_fix(&relevant, fixes);
                     hits.push(h);
                 }
-                (None, Some(m)) => report.errors.push(err(Some(&rec.id), m)),
+                (None, Some(m)) => errors.push(err(Some(&rec.id), m)),
                 (None, None) => {}
             }
         }
-        report.matches = merge(hits, q, name, ver);
-        report
+        merge(hits, q, name, ver)
     }
 
     /// Matches a catalogued [`Package`](kubeward_image::package::Package): its OSV ecosystem is built
@@ -624,6 +663,75 @@ mod tests {
         assert!(d.match_package(&p).matches.is_empty());
         p.distro = None;
         assert_eq!(d.match_package(&p).errors.len(), 1);
+    }
+
+    #[test]
+    fn red_hat_alma_and_rocky_packages() {
+        use kubeward_image::package::{Distro, Ecosystem as Kind, Package};
+        // Red Hat names binary packages, per product stream, with epochs in the fixes;
+        // AlmaLinux and Rocky Linux name the major release.
+        let d = db(r#"[
+          {"id":"RHSA-2024:0001","aliases":["CVE-2024-100"],"affected":[
+            {"package":{"ecosystem":"Red Hat:enterprise_linux:9::baseos","name":"openssl-libs",
+              "purl":"pkg:rpm/redhat/openssl-libs?arch=x86_64&distro=rhel-9"},
+             "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1:3.0.7-27.el9"}]}]},
+            {"package":{"ecosystem":"Red Hat:enterprise_linux:9::baseos","name":"openssl",
+              "purl":"pkg:rpm/redhat/openssl?arch=x86_64&distro=rhel-9"},
+             "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1:3.0.7-27.el9"}]}]}]},
+          {"id":"RHSA-2023:0002","affected":[
+            {"package":{"ecosystem":"Red Hat:enterprise_linux:8::baseos","name":"openssl-libs"},
+             "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1:1.1.1k-12.el8_9"}]}]}]},
+          {"id":"ALSA-2024:0003","affected":[
+            {"package":{"ecosystem":"AlmaLinux:9","name":"openssl-libs"},
+             "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1:3.0.7-27.el9"}]}]}]},
+          {"id":"ALSA-2024:0004","affected":[
+            {"package":{"ecosystem":"AlmaLinux:8","name":"openssl-libs"},
+             "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1:9.9.9-1.el8"}]}]}]},
+          {"id":"RLSA-2024:0005","affected":[
+            {"package":{"ecosystem":"Rocky Linux:9","name":"openssl"},
+             "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1:3.0.7-28.el9"}]}]}]}
+        ]"#);
+        let pkg = |id: &str, version_id: &str, v: &str| {
+            let mut p = Package::new(Kind::Rpm, "openssl-libs", v);
+            p.source_name = Some("openssl".into());
+            p.distro = Some(Distro {
+                id: id.into(),
+                version_id: version_id.into(),
+                ..Default::default()
+            });
+            p.refresh_purl();
+            p
+        };
+        // RHEL 9.3: the RHEL 9 advisory through the binary name (and not twice through the
+        // source name it also lists), not the RHEL 8 one
+        let r = d.match_package(&pkg("rhel", "9.3", "1:3.0.7-24.el9"));
+        assert_eq!(ids(&r), ["RHSA-2024:0001"]);
+        assert_eq!(r.matches[0].package.ecosystem, "Red Hat:9.3");
+        assert_eq!(r.matches[0].fixed_in.as_deref(), Some("1:3.0.7-27.el9"));
+        assert_eq!(r.matches[0].matched_name, "openssl-libs");
+        assert!(d
+            .match_package(&pkg("rhel", "9.4", "1:3.0.7-27.el9"))
+            .matches
+            .is_empty());
+        let r = d.match_package(&pkg("rhel", "8.10", "1:1.1.1k-9.el8_7"));
+        assert_eq!(ids(&r), ["RHSA-2023:0002"]);
+        // AlmaLinux 9.4: AlmaLinux:9 only; rpm ordering (27.el9 < 27.el9_4)
+        let r = d.match_package(&pkg("almalinux", "9.4", "1:3.0.7-24.el9"));
+        assert_eq!(ids(&r), ["ALSA-2024:0003"]);
+        assert_eq!(r.matches[0].package.ecosystem, "AlmaLinux:9");
+        assert!(d
+            .match_package(&pkg("almalinux", "9.4", "1:3.0.7-27.el9_4"))
+            .matches
+            .is_empty());
+        // Rocky Linux 9.3: its advisory names the source package
+        let r = d.match_package(&pkg("rocky", "9.3", "1:3.0.7-27.el9"));
+        assert_eq!(ids(&r), ["RLSA-2024:0005"]);
+        assert_eq!(r.matches[0].package.ecosystem, "Rocky Linux:9");
+        assert_eq!(r.matches[0].matched_name, "openssl");
+        assert!(d
+            .match_package(&pkg("rocky", "8.9", "1:3.0.7-27.el9"))
+            .matches
+            .is_empty());
     }
 
     #[test]
