@@ -106,7 +106,7 @@ fn render_overview(m: &Masked<'_, '_>, p: &Painter, groups: &[Vec<&Finding>], s:
     let mut domains: Vec<(&str, usize)> = Vec::new();
     let domain_of: HashMap<&str, &str> = registry::all()
         .into_iter()
-        .map(|r| (r.meta().name, r.meta().domain))
+        .map(|r| (r.meta().name, r.meta().domain.as_str()))
         .collect();
     for f in m.findings.iter() {
         let d = domain_of.get(f.rule).copied().unwrap_or("other");

@@ -140,7 +140,7 @@ fn the_whole_catalogue_is_described() {
             .as_str()
             .unwrap()
             .starts_with('#'));
-        assert_eq!(rules[i]["properties"]["tags"][1], m.domain);
+        assert_eq!(rules[i]["properties"]["tags"][1], m.domain.as_str());
     }
 }
 

@@ -3,7 +3,7 @@
 //! back with the reason it was removed.
 
 use crate::finding::{Finding, Severity};
-use crate::registry;
+use crate::registry::{self, RuleSelector};
 use crate::rule::RuleMeta;
 use kubeward_model::Snapshot;
 use std::collections::{HashMap, HashSet};
@@ -14,36 +14,96 @@ pub const IGNORE_ANNOTATION: &str = "kubeward.io/ignore";
 pub const IGNORE_REASON_ANNOTATION: &str = "kubeward.io/ignore-reason";
 
 /// Which rules run: `select` (empty = every domain on by default, see
-/// [`registry::OFF_BY_DEFAULT`]) minus `ignore`; entries are rule names, domains or `all`.
+/// [`registry::OFF_BY_DEFAULT`]) minus `ignore`.
 #[derive(Clone, Debug, Default)]
 pub struct Selection {
-    pub select: Vec<String>,
-    pub ignore: Vec<String>,
+    pub select: Vec<RuleSelector>,
+    pub ignore: Vec<RuleSelector>,
 }
 
 impl Selection {
+    /// Parses the names users write (rule names, domains, `all`) once; the error lists the
+    /// names that are neither a rule nor a domain (typos), in the order given.
+    pub fn parse<S: AsRef<str>>(select: &[S], ignore: &[S]) -> Result<Selection, Vec<String>> {
+        let mut unknown = Vec::new();
+        let mut parse = |list: &[S]| -> Vec<RuleSelector> {
+            list.iter()
+                .filter_map(|s| {
+                    let s = s.as_ref();
+                    let parsed = RuleSelector::parse(s);
+                    if parsed.is_none() {
+                        unknown.push(s.to_string());
+                    }
+                    parsed
+                })
+                .collect()
+        };
+        let selection = Selection {
+            select: parse(select),
+            ignore: parse(ignore),
+        };
+        if unknown.is_empty() {
+            Ok(selection)
+        } else {
+            Err(unknown)
+        }
+    }
+
     pub fn includes(&self, meta: &RuleMeta) -> bool {
         (if self.select.is_empty() {
             registry::on_by_default(meta)
         } else {
-            self.select.iter().any(|s| registry::selects(s, meta))
-        }) && !self.ignore.iter().any(|s| registry::selects(s, meta))
+            self.select.iter().any(|s| s.selects(meta))
+        }) && !self.ignore.iter().any(|s| s.selects(meta))
     }
+}
 
-    /// Names that are neither a rule nor a domain (typos).
-    pub fn unknown(&self) -> Vec<String> {
-        let rules = registry::all();
-        let domains = registry::domains();
-        self.select
-            .iter()
-            .chain(&self.ignore)
-            .filter(|s| {
-                s.as_str() != "all"
-                    && !domains.contains(&s.as_str())
-                    && !rules.iter().any(|r| r.meta().name == s.as_str())
-            })
-            .cloned()
-            .collect()
+/// Why a finding was removed. `Display` gives the text reports show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SuppressionReason {
+    /// The object's `kubeward.io/ignore` annotation names the rule, its domain or `all`;
+    /// with the `kubeward.io/ignore-reason` annotation when there is one.
+    Annotation { reason: Option<String> },
+    /// The object is in a namespace excluded by the configuration.
+    ExcludedNamespace(String),
+    /// The finding's fingerprint is in the baseline.
+    Baseline,
+    /// A facet folded into a primary finding that was suppressed (see [`crate::merge`]):
+    /// the primary's reason.
+    Merged {
+        reason: Box<SuppressionReason>,
+        primary: &'static str,
+    },
+}
+
+impl SuppressionReason {
+    /// Whether the suppression is written in the manifest itself (the annotation) rather
+    /// than outside it (baseline, configuration).
+    pub fn in_source(&self) -> bool {
+        match self {
+            SuppressionReason::Annotation { .. } => true,
+            SuppressionReason::Merged { reason, .. } => reason.in_source(),
+            SuppressionReason::ExcludedNamespace(_) | SuppressionReason::Baseline => false,
+        }
+    }
+}
+
+impl std::fmt::Display for SuppressionReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SuppressionReason::Annotation { reason } => write!(
+                f,
+                "annotation {IGNORE_ANNOTATION}: {}",
+                reason.as_deref().unwrap_or("no reason given")
+            ),
+            SuppressionReason::ExcludedNamespace(ns) => {
+                write!(f, "config: namespace {ns} excluded")
+            }
+            SuppressionReason::Baseline => f.write_str("baseline"),
+            SuppressionReason::Merged { reason, primary } => {
+                write!(f, "{reason} (merged into {primary})")
+            }
+        }
     }
 }
 
@@ -63,7 +123,7 @@ pub struct Filters {
 pub struct Filtered {
     pub findings: Vec<Finding>,
     /// Removed findings with the reason.
-    pub suppressed: Vec<(Finding, String)>,
+    pub suppressed: Vec<(Finding, SuppressionReason)>,
 }
 
 /// Applies overrides and suppressions.
@@ -92,7 +152,7 @@ pub fn apply(snapshot: &Snapshot, findings: Vec<Finding>, filters: &Filters) -> 
         if let Some(sev) = filters
             .severity
             .get(f.rule)
-            .or_else(|| meta.and_then(|m| filters.severity.get(m.domain)))
+            .or_else(|| meta.and_then(|m| filters.severity.get(m.domain.as_str())))
         {
             f.severity = *sev;
         }
@@ -112,7 +172,7 @@ fn suppression(
     meta: Option<&RuleMeta>,
     filters: &Filters,
     annotated: &HashSet<u32>,
-) -> Option<String> {
+) -> Option<SuppressionReason> {
     let obj = snapshot.objects.get(f.object_id as usize)?;
     if let Some(list) = annotated
         .contains(&f.object_id)
@@ -122,21 +182,19 @@ fn suppression(
         let hit = list
             .split(',')
             .map(str::trim)
-            .any(|s| s == f.rule || s == "all" || meta.is_some_and(|m| m.domain == s) || s == "*");
+            .any(|s| s == f.rule || s == "all" || s == "*" || meta.is_some_and(|m| m.domain == s));
         if hit {
-            let reason = obj
-                .annotation(IGNORE_REASON_ANNOTATION)
-                .unwrap_or("no reason given");
-            return Some(format!("annotation {IGNORE_ANNOTATION}: {reason}"));
+            let reason = obj.annotation(IGNORE_REASON_ANNOTATION).map(str::to_string);
+            return Some(SuppressionReason::Annotation { reason });
         }
     }
     if let Some(ns) = kubeward_model::effective_namespace(obj) {
         if filters.exclude_namespaces.iter().any(|x| x == ns) {
-            return Some(format!("config: namespace {ns} excluded"));
+            return Some(SuppressionReason::ExcludedNamespace(ns.to_string()));
         }
     }
     if filters.baseline.contains(&f.fingerprint) {
-        return Some("baseline".to_string());
+        return Some(SuppressionReason::Baseline);
     }
     None
 }
@@ -197,5 +255,62 @@ impl Baseline {
             .iter()
             .map(|e| e.fingerprint.clone())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suppression_reasons_keep_their_text() {
+        let annotated = SuppressionReason::Annotation {
+            reason: Some("node agent, reviewed".into()),
+        };
+        assert_eq!(
+            annotated.to_string(),
+            "annotation kubeward.io/ignore: node agent, reviewed"
+        );
+        assert_eq!(
+            SuppressionReason::Annotation { reason: None }.to_string(),
+            "annotation kubeward.io/ignore: no reason given"
+        );
+        assert_eq!(
+            SuppressionReason::ExcludedNamespace("kube-system".into()).to_string(),
+            "config: namespace kube-system excluded"
+        );
+        assert_eq!(SuppressionReason::Baseline.to_string(), "baseline");
+        let merged = SuppressionReason::Merged {
+            reason: Box::new(annotated.clone()),
+            primary: "service-account-token-automount",
+        };
+        assert_eq!(
+            merged.to_string(),
+            "annotation kubeward.io/ignore: node agent, reviewed (merged into service-account-token-automount)"
+        );
+        assert!(annotated.in_source() && merged.in_source());
+        assert!(!SuppressionReason::Baseline.in_source());
+    }
+
+    #[test]
+    fn selections_are_parsed_once() {
+        let s = Selection::parse(
+            &["pod-security", "rbac-pod-exec"],
+            &["privileged-container"],
+        )
+        .unwrap();
+        let meta = |n: &str| registry::find(n).unwrap().meta();
+        assert!(s.includes(meta("run-as-non-root-not-set")));
+        assert!(s.includes(meta("rbac-pod-exec")));
+        assert!(!s.includes(meta("privileged-container")));
+        assert!(!s.includes(meta("rbac-secrets-access")));
+        assert_eq!(
+            Selection::parse(&["workload", "no-such"], &["typo"]).unwrap_err(),
+            vec!["no-such", "typo"]
+        );
+        let none: &[&str] = &[];
+        let default = Selection::parse(none, none).unwrap();
+        assert!(default.includes(meta("privileged-container")));
+        assert!(!default.includes(meta("image-tag-latest")));
     }
 }

@@ -21,4 +21,4 @@ pub mod testing;
 pub mod workload;
 
 pub use finding::{Finding, Location, PodSecurityInfo, Severity};
-pub use rule::{Context, Level, PolicyVersion, Rule, RuleMeta, Settings};
+pub use rule::{Context, Domain, Level, PolicyVersion, Rule, RuleMeta, Settings};

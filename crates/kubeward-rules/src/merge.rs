@@ -14,7 +14,7 @@
 //! - Suppressing the primary (annotation, excluded namespace, baseline) suppresses the whole
 //!   merged finding: its facets are listed as suppressed with the primary's reason.
 
-use crate::filter::Filtered;
+use crate::filter::{Filtered, SuppressionReason};
 use crate::finding::Facet;
 use kubeward_model::{PodTemplate, Snapshot};
 use std::collections::HashMap;
@@ -117,12 +117,15 @@ pub fn merge(snapshot: &Snapshot, out: &mut Filtered) {
             kept.entry(key(i, f)).or_insert(n);
         }
     }
-    let mut suppressed: HashMap<Key, String> = HashMap::new();
+    let mut suppressed: HashMap<Key, SuppressionReason> = HashMap::new();
     for (f, reason) in &out.suppressed {
         if let Some((i, true)) = role(f.rule) {
             suppressed
                 .entry(key(i, f))
-                .or_insert_with(|| format!("{} (merged into {})", reason, f.rule));
+                .or_insert_with(|| SuppressionReason::Merged {
+                    reason: Box::new(reason.clone()),
+                    primary: f.rule,
+                });
         }
     }
     if kept.is_empty() && suppressed.is_empty() {

@@ -10,12 +10,91 @@ use kubeward_model::{Index, Snapshot};
 pub struct RuleMeta {
     /// Stable kebab-case name.
     pub name: &'static str,
-    /// Domain: `pod-security`, `workload`, `network`, `secrets`, ...
-    pub domain: &'static str,
+    /// The domain the rule belongs to (`--select`, `kubeward.yaml`, reports).
+    pub domain: Domain,
     pub severity: Severity,
     /// One line.
     pub summary: &'static str,
     pub doc: &'static str,
+}
+
+/// The domains of the catalogue. `--select`, `--ignore`, `kubeward.yaml` and the
+/// `kubeward.io/ignore` annotation name them by [`Domain::as_str`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Domain {
+    /// `pod-security`: the Pod Security Standards checks.
+    PodSecurity,
+    /// `workload`: hardening of pod templates beyond the Pod Security Standards.
+    Workload,
+    /// `network`: exposure (Services, Ingresses) and network policies.
+    Network,
+    /// `secrets`: credentials where they should not be.
+    Secrets,
+    /// `rbac`: roles and bindings.
+    Rbac,
+    /// `supply-chain`: what runs inside the images.
+    SupplyChain,
+    /// `manifest`: how the manifest text itself is written.
+    Manifest,
+    /// `hygiene`: good practice that is not a security control (off by default).
+    Hygiene,
+}
+
+impl Domain {
+    /// Every domain, in catalogue order.
+    pub const ALL: [Domain; 8] = [
+        Domain::PodSecurity,
+        Domain::Workload,
+        Domain::Network,
+        Domain::Secrets,
+        Domain::Rbac,
+        Domain::SupplyChain,
+        Domain::Hygiene,
+        Domain::Manifest,
+    ];
+
+    /// The name users write (`pod-security`, `supply-chain`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Domain::PodSecurity => "pod-security",
+            Domain::Workload => "workload",
+            Domain::Network => "network",
+            Domain::Secrets => "secrets",
+            Domain::Rbac => "rbac",
+            Domain::SupplyChain => "supply-chain",
+            Domain::Manifest => "manifest",
+            Domain::Hygiene => "hygiene",
+        }
+    }
+
+    /// The domain of a name written by [`Domain::as_str`].
+    pub fn parse(s: &str) -> Option<Domain> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Domain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Domain {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for Domain {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Domain {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
 }
 
 /// Pod Security level.
@@ -111,7 +190,7 @@ pub trait Rule: Sync + Send {
 ///     /// ...
 ///     pub struct PrivilegedContainer {
 ///         name: "privileged-container",
-///         domain: "workload",
+///         domain: Workload,
 ///         severity: Critical,
 ///         summary: "Container runs privileged",
 ///     }
@@ -123,7 +202,7 @@ macro_rules! declare_rule {
         $(#[doc = $doc:literal])*
         $vis:vis struct $ty:ident {
             name: $name:literal,
-            domain: $domain:literal,
+            domain: $domain:ident,
             severity: $sev:ident,
             summary: $summary:literal $(,)?
         }
@@ -134,7 +213,7 @@ macro_rules! declare_rule {
         impl $ty {
             pub const META: $crate::rule::RuleMeta = $crate::rule::RuleMeta {
                 name: $name,
-                domain: $domain,
+                domain: $crate::rule::Domain::$domain,
                 severity: $crate::finding::Severity::$sev,
                 summary: $summary,
                 doc: concat!($($doc, "\n"),*),

@@ -63,7 +63,7 @@ declare_rule! {
     /// - OSV schema: <https://ossf.github.io/osv-schema/>
     pub struct VulnerableImage {
         name: "vulnerable-image",
-        domain: "supply-chain",
+        domain: SupplyChain,
         severity: High,
         summary: "Container image has known vulnerabilities (from the image inventory)",
     }

@@ -28,7 +28,10 @@ fn run(yaml: &str, filters: &Filters) -> kubeward_rules::filter::Filtered {
     let snap = load_str("t.yaml", yaml);
     assert!(snap.errors.is_empty(), "{:?}", snap.errors);
     let findings = engine::analyze(&snap, &Settings::default(), &|m| {
-        matches!(m.domain, "workload" | "rbac")
+        matches!(
+            m.domain,
+            kubeward_rules::Domain::Workload | kubeward_rules::Domain::Rbac
+        )
     });
     apply(&snap, findings, filters)
 }
@@ -134,6 +137,7 @@ fn suppressing_the_primary_suppresses_the_whole_finding() {
     assert!(
         facet
             .1
+            .to_string()
             .contains("merged into service-account-token-automount"),
         "{}",
         facet.1

@@ -56,7 +56,7 @@ fn every_rule_is_on_the_scale_with_its_domain_and_base_severity() {
         match rows.get(m.name) {
             None => problems.push(format!("{} is missing from docs/severity.md", m.name)),
             Some(r) => {
-                if r.domain != m.domain {
+                if r.domain != m.domain.as_str() {
                     problems.push(format!(
                         "{}: domain {} in the docs, {} in code",
                         m.name, r.domain, m.domain

@@ -265,21 +265,18 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
     })?;
     // configuration: file, then flags over it
     let cfg = load_config(args.config.as_deref())?;
-    let mut selection = Selection {
-        select: cfg.select.clone(),
-        ignore: cfg.ignore.clone(),
-    };
+    let mut select = cfg.select.clone();
     if !args.select.is_empty() {
-        selection.select = args.select.clone();
+        select = args.select.clone();
     }
-    selection.ignore.extend(args.ignore.iter().cloned());
-    let unknown = selection.unknown();
-    if !unknown.is_empty() {
-        return Err(format!(
+    let mut ignore = cfg.ignore.clone();
+    ignore.extend(args.ignore.iter().cloned());
+    let selection = Selection::parse(&select, &ignore).map_err(|unknown| {
+        format!(
             "unknown rule or domain: {} (see `kubeward rules`)",
             unknown.join(", ")
-        ));
-    }
+        )
+    })?;
     let mut settings = Settings::default();
     if let Some(p) = cfg.pod_security {
         settings.pod_security = p;
@@ -418,7 +415,10 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
     let suppressed: Vec<Suppressed> = filtered
         .suppressed
         .into_iter()
-        .map(|(finding, reason)| Suppressed { finding, reason })
+        .map(|(finding, reason)| Suppressed {
+            finding,
+            reason: reason.to_string(),
+        })
         .collect();
     // the display threshold hides findings from the report, not from the exit code
     let threshold = args.severity.unwrap_or(kubeward_rules::Severity::Info);

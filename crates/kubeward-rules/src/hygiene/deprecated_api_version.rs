@@ -47,7 +47,7 @@ declare_rule! {
     /// - Pluto (Fairwinds) and kubent; kube-linter: `no-extensions-v1beta`
     pub struct DeprecatedApiVersion {
         name: "deprecated-api-version",
-        domain: "hygiene",
+        domain: Hygiene,
         severity: Low,
         summary: "Object uses an API version that Kubernetes has removed",
     }

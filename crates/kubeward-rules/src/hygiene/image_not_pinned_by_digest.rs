@@ -42,7 +42,7 @@ declare_rule! {
     /// - Checkov: `CKV_K8S_43` (image should use digest)
     pub struct ImageNotPinnedByDigest {
         name: "image-not-pinned-by-digest",
-        domain: "hygiene",
+        domain: Hygiene,
         severity: Low,
         summary: "Container image is not pinned by digest",
     }

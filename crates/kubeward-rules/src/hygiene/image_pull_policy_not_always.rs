@@ -42,7 +42,7 @@ declare_rule! {
     /// - Checkov: `CKV_K8S_15` (image pull policy should be Always)
     pub struct ImagePullPolicyNotAlways {
         name: "image-pull-policy-not-always",
-        domain: "hygiene",
+        domain: Hygiene,
         severity: Low,
         summary: "Image with a mutable tag is not pulled with imagePullPolicy Always",
     }

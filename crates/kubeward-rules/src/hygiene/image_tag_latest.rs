@@ -42,7 +42,7 @@ declare_rule! {
     /// - kube-linter: `latest-tag`; Checkov: `CKV_K8S_14` (image tag is fixed, not latest or blank)
     pub struct ImageTagLatest {
         name: "image-tag-latest",
-        domain: "hygiene",
+        domain: Hygiene,
         severity: Low,
         summary: "Container image uses the mutable tag latest",
     }

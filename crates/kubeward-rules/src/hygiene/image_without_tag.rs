@@ -41,7 +41,7 @@ declare_rule! {
     /// - kube-linter: `latest-tag`; Checkov: `CKV_K8S_14` (image tag is fixed)
     pub struct ImageWithoutTag {
         name: "image-without-tag",
-        domain: "hygiene",
+        domain: Hygiene,
         severity: Low,
         summary: "Container image has no tag (implicitly latest)",
     }

@@ -41,7 +41,7 @@ declare_rule! {
     /// - kube-linter: `unset-cpu-requirements`; Checkov: `CKV_K8S_11`
     pub struct MissingCpuLimits {
         name: "missing-cpu-limits",
-        domain: "hygiene",
+        domain: Hygiene,
         severity: Low,
         summary: "Container has no CPU limit",
     }

@@ -43,7 +43,7 @@ declare_rule! {
     /// - kube-linter: `unset-cpu-requirements`; Checkov: `CKV_K8S_10`
     pub struct MissingCpuRequests {
         name: "missing-cpu-requests",
-        domain: "hygiene",
+        domain: Hygiene,
         severity: Low,
         summary: "Container has no CPU request",
     }

@@ -42,7 +42,7 @@ declare_rule! {
     /// - kube-linter: `no-liveness-probe`; Checkov: `CKV_K8S_8`
     pub struct MissingLivenessProbe {
         name: "missing-liveness-probe",
-        domain: "hygiene",
+        domain: Hygiene,
         severity: Info,
         summary: "Long-running container has no liveness probe",
     }

@@ -43,7 +43,7 @@ declare_rule! {
     /// - kube-linter: `unset-memory-requirements`; Checkov: `CKV_K8S_13`
     pub struct MissingMemoryLimits {
         name: "missing-memory-limits",
-        domain: "hygiene",
+        domain: Hygiene,
         severity: Low,
         summary: "Container has no memory limit",
     }

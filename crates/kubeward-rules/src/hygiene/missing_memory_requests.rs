@@ -47,7 +47,7 @@ declare_rule! {
     /// - kube-linter: `unset-memory-requirements`; Checkov: `CKV_K8S_12`
     pub struct MissingMemoryRequests {
         name: "missing-memory-requests",
-        domain: "hygiene",
+        domain: Hygiene,
         severity: Low,
         summary: "Container has no memory request",
     }

@@ -40,7 +40,7 @@ declare_rule! {
     /// - kube-linter: `no-readiness-probe`; Checkov: `CKV_K8S_9`
     pub struct MissingReadinessProbe {
         name: "missing-readiness-probe",
-        domain: "hygiene",
+        domain: Hygiene,
         severity: Low,
         summary: "Long-running container has no readiness probe",
     }

@@ -55,7 +55,7 @@ declare_rule! {
     ///   implementations differ when they are not
     pub struct DuplicateField {
         name: "duplicate-field",
-        domain: "manifest",
+        domain: Manifest,
         severity: High,
         summary: "A key is repeated in one mapping, hiding its first value",
     }

@@ -44,7 +44,7 @@ declare_rule! {
     /// - Checkov and KICS "Ingress without TLS" checks
     pub struct IngressWithoutTls {
         name: "ingress-without-tls",
-        domain: "network",
+        domain: Network,
         severity: Medium,
         summary: "Ingress serves hosts without TLS",
     }

@@ -65,7 +65,7 @@ declare_rule! {
     /// - kube-linter `non-isolated-pod`
     pub struct MissingNetworkPolicy {
         name: "missing-network-policy",
-        domain: "network",
+        domain: Network,
         severity: Medium,
         summary: "Workload is not isolated by any ingress NetworkPolicy",
     }

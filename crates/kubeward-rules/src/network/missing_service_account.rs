@@ -47,7 +47,7 @@ declare_rule! {
     /// - kube-linter `non-existent-service-account`
     pub struct MissingServiceAccount {
         name: "missing-service-account",
-        domain: "network",
+        domain: Network,
         severity: Medium,
         summary: "Workload names a ServiceAccount that the input does not define",
     }

@@ -39,7 +39,7 @@ declare_rule! {
     /// - kube-linter `dangling-networkpolicy`
     pub struct NetworkPolicySelectsNothing {
         name: "network-policy-selects-nothing",
-        domain: "network",
+        domain: Network,
         severity: Low,
         summary: "NetworkPolicy podSelector matches no pod template in its namespace",
     }

@@ -39,7 +39,7 @@ declare_rule! {
     /// - Kubernetes admission plugin `DenyServiceExternalIPs`
     pub struct ServiceExternalIps {
         name: "service-external-ips",
-        domain: "network",
+        domain: Network,
         severity: High,
         summary: "Service sets externalIPs (CVE-2020-8554 traffic interception)",
     }

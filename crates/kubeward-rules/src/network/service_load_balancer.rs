@@ -49,7 +49,7 @@ declare_rule! {
     /// - kube-linter `exposed-services`
     pub struct ServiceLoadBalancer {
         name: "service-load-balancer",
-        domain: "network",
+        domain: Network,
         severity: Medium,
         summary: "Service of type LoadBalancer (reachable from outside the cluster)",
     }

@@ -42,7 +42,7 @@ declare_rule! {
     /// - kube-linter `exposed-services`
     pub struct ServiceNodePort {
         name: "service-node-port",
-        domain: "network",
+        domain: Network,
         severity: Medium,
         summary: "Service of type NodePort (ports opened on every node)",
     }

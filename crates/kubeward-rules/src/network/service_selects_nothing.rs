@@ -49,7 +49,7 @@ declare_rule! {
     /// - kube-linter `dangling-service`
     pub struct ServiceSelectsNothing {
         name: "service-selects-nothing",
-        domain: "network",
+        domain: Network,
         severity: Low,
         summary: "Service selector matches no pod template in its namespace",
     }

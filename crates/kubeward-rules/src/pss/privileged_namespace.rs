@@ -58,7 +58,7 @@ declare_rule! {
     /// - MITRE ATT&CK T1611 (Escape to Host)
     pub struct PrivilegedNamespaceAdmits {
         name: "privileged-namespace-admits",
-        domain: "pod-security",
+        domain: PodSecurity,
         severity: Info,
         summary: "Namespace enforces privileged and admits a pod that violates baseline",
     }

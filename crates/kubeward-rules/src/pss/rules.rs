@@ -264,7 +264,7 @@ macro_rules! pss_rule {
             $(#[doc = $doc])*
             pub struct $ty {
                 name: $name,
-                domain: "pod-security",
+                domain: PodSecurity,
                 severity: $sev,
                 summary: $summary,
             }

@@ -48,7 +48,7 @@ declare_rule! {
     /// - kube-bench check 1.2.1 (the API server flag)
     pub struct RbacAnonymousBinding {
         name: "rbac-anonymous-binding",
-        domain: "rbac",
+        domain: Rbac,
         severity: Critical,
         summary: "Binding grants a role to anonymous, unauthenticated or all authenticated users",
     }

@@ -45,7 +45,7 @@ declare_rule! {
     /// - kube-linter `cluster-admin-role-binding`
     pub struct RbacClusterAdminBinding {
         name: "rbac-cluster-admin-binding",
-        domain: "rbac",
+        domain: Rbac,
         severity: Critical,
         summary: "Binding grants cluster-admin (or an equivalent ClusterRole) to a subject",
     }

@@ -45,7 +45,7 @@ declare_rule! {
     /// - kube-linter `access-to-create-pods`
     pub struct RbacCreatePods {
         name: "rbac-create-pods",
-        domain: "rbac",
+        domain: Rbac,
         severity: High,
         summary: "Role can create pods or change the pod templates of workload controllers",
     }

@@ -53,7 +53,7 @@ declare_rule! {
     /// - Checkov CKV_K8S_157 (bind) and CKV_K8S_158 (escalate)
     pub struct RbacEscalateBindImpersonate {
         name: "rbac-escalate-bind-impersonate",
-        domain: "rbac",
+        domain: Rbac,
         severity: Critical,
         summary: "Role holds escalate, bind or impersonate (RBAC privilege escalation verbs)",
     }

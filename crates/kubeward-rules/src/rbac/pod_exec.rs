@@ -52,7 +52,7 @@ declare_rule! {
     /// - Kubernetes advisory on `nodes/proxy` and WebSocket exec authorization (KEP-4006)
     pub struct RbacPodExec {
         name: "rbac-pod-exec",
-        domain: "rbac",
+        domain: Rbac,
         severity: High,
         summary: "Role can exec or attach into running pods (or reach the kubelet API)",
     }

@@ -44,7 +44,7 @@ declare_rule! {
     /// - kube-linter `access-to-secrets`
     pub struct RbacSecretsAccess {
         name: "rbac-secrets-access",
-        domain: "rbac",
+        domain: Rbac,
         severity: High,
         summary: "Role can read Secrets (get, list or watch on secrets)",
     }

@@ -50,7 +50,7 @@ declare_rule! {
     /// - Checkov CKV_K8S_49; kube-linter `wildcard-in-rules`
     pub struct RbacWildcardPermissions {
         name: "rbac-wildcard-permissions",
-        domain: "rbac",
+        domain: Rbac,
         severity: High,
         summary: "Role uses a wildcard in verbs, resources or apiGroups",
     }

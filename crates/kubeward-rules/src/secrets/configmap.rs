@@ -54,7 +54,7 @@ declare_rule! {
     /// - Kubernetes documentation: "ConfigMaps ... do not provide secrecy or encryption"
     pub struct SecretInConfigMap {
         name: "secret-in-configmap",
-        domain: "secrets",
+        domain: Secrets,
         severity: High,
         summary: "ConfigMap holds a credential",
     }

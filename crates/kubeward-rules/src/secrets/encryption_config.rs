@@ -48,7 +48,7 @@ declare_rule! {
     /// - Kubernetes documentation: "Encrypting Confidential Data at Rest" (providers table)
     pub struct EncryptionConfigIdentityProvider {
         name: "encryption-config-identity-provider",
-        domain: "secrets",
+        domain: Secrets,
         severity: High,
         summary: "EncryptionConfiguration stores Secrets in plain text (identity) or with aescbc",
     }

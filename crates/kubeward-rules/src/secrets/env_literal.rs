@@ -55,7 +55,7 @@ declare_rule! {
     /// - kube-linter `env-var-secret`
     pub struct SecretInEnvLiteral {
         name: "secret-in-env-literal",
-        domain: "secrets",
+        domain: Secrets,
         severity: High,
         summary: "Container environment variable holds a literal credential",
     }

@@ -37,7 +37,7 @@ declare_rule! {
     /// - Checkov CKV_K8S_35; kube-linter `read-secret-from-env-var`
     pub struct SecretEnvVarReference {
         name: "secret-env-var-reference",
-        domain: "secrets",
+        domain: Secrets,
         severity: Low,
         summary: "Secret exposed to a container as environment variables",
     }

@@ -53,7 +53,7 @@ declare_rule! {
     /// - kube-linter: `drop-net-raw-capability`; Checkov: `CKV_K8S_28` (NET_RAW), `CKV_K8S_39` (SYS_ADMIN)
     pub struct DangerousCapabilities {
         name: "dangerous-capabilities",
-        domain: "workload",
+        domain: Workload,
         severity: High,
         summary: "Container adds a dangerous Linux capability (SYS_ADMIN, NET_ADMIN, SYS_PTRACE...)",
     }

@@ -41,7 +41,7 @@ declare_rule! {
     /// - kube-linter: `default-service-account`; Checkov: `CKV_K8S_41`
     pub struct DefaultServiceAccount {
         name: "default-service-account",
-        domain: "workload",
+        domain: Workload,
         severity: Low,
         summary: "Pod uses the default service account with a mounted token",
     }

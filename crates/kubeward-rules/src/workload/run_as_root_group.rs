@@ -48,7 +48,7 @@ declare_rule! {
     /// - kube-linter: `run-as-non-root` (covers users only); Checkov: `CKV_K8S_40` (high UID), no GID check
     pub struct RunAsRootGroup {
         name: "run-as-root-group",
-        domain: "workload",
+        domain: Workload,
         severity: Medium,
         summary: "Pod or container runs with the root group (GID 0)",
     }

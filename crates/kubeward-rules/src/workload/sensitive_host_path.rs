@@ -73,7 +73,7 @@ declare_rule! {
     /// - kube-linter: `sensitive-host-mounts`, `docker-sock`; Checkov: `CKV_K8S_27` (Docker socket)
     pub struct SensitiveHostPath {
         name: "sensitive-host-path",
-        domain: "workload",
+        domain: Workload,
         severity: Critical,
         summary: "hostPath volume exposes a sensitive host path (runtime socket, /etc, /proc, kubelet data...)",
     }

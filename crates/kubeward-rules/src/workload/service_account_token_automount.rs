@@ -53,7 +53,7 @@ declare_rule! {
     /// - Checkov: `CKV_K8S_38`
     pub struct ServiceAccountTokenAutomount {
         name: "service-account-token-automount",
-        domain: "workload",
+        domain: Workload,
         severity: Medium,
         summary: "Service-account token is mounted automatically",
     }

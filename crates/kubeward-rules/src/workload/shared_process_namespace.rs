@@ -40,7 +40,7 @@ declare_rule! {
     /// - kube-linter: none; Checkov: none (Datree and Polaris have comparable checks)
     pub struct SharedProcessNamespace {
         name: "shared-process-namespace",
-        domain: "workload",
+        domain: Workload,
         severity: Medium,
         summary: "Pod shares one process namespace between its containers",
     }

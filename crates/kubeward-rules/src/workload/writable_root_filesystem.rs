@@ -44,7 +44,7 @@ declare_rule! {
     /// - kube-linter: `no-read-only-root-fs`; Checkov: `CKV_K8S_22`
     pub struct WritableRootFilesystem {
         name: "writable-root-filesystem",
-        domain: "workload",
+        domain: Workload,
         severity: Medium,
         summary: "Container root filesystem is writable (readOnlyRootFilesystem is not true)",
     }
