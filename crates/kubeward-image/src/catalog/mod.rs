@@ -3,6 +3,7 @@
 //! [`catalog_source`] is the entry point: it detects the source kind, reads only the files the
 //! catalogers need (see [`want`]) into a squashed view, and runs every cataloger over it.
 
+pub mod bdb;
 pub(crate) mod elf;
 pub mod golang;
 pub mod java;

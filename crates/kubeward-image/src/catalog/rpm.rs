@@ -18,8 +18,10 @@
 //! read. Every offset and count is bounds-checked: a malformed header is a warning for that
 //! package, never a panic.
 //!
-//! The BerkeleyDB (`Packages`) and NDB (`Packages.db`) databases of older or SUSE systems are
-//! not read.
+//! The Berkeley DB database of CentOS 7, RHEL 8 and its rebuilds and Amazon Linux 2
+//! (`var/lib/rpm/Packages`, a hash database whose values are the same header blobs) is read
+//! with [`super::bdb`] when no SQLite database is found. The NDB (`Packages.db`) databases of
+//! SUSE systems are not read.
 
 use crate::package::{Ecosystem, Package};
 use std::borrow::Cow;
@@ -31,11 +33,15 @@ pub const DB_PATHS: [&str; 2] = [
     "usr/lib/sysimage/rpm/rpmdb.sqlite",
 ];
 
+/// Where the Berkeley DB rpmdb lives.
+pub const BDB_PATH: &str = "var/lib/rpm/Packages";
+
 /// Files the cataloger reads (the databases and their write-ahead logs).
 pub(crate) fn wanted(path: &str) -> bool {
-    DB_PATHS
-        .iter()
-        .any(|p| path == *p || path.strip_prefix(*p) == Some("-wal"))
+    path == BDB_PATH
+        || DB_PATHS
+            .iter()
+            .any(|p| path == *p || path.strip_prefix(*p) == Some("-wal"))
 }
 
 const TAG_NAME: u32 = 1000;
@@ -302,7 +308,37 @@ pub fn parse_rpmdb_sqlite(
     Ok((pkgs, warnings))
 }
 
-/// Catalogs the first SQLite rpmdb found in `tree` (see [`DB_PATHS`]) into `pkgs`.
+/// Reads a Berkeley DB rpmdb (`var/lib/rpm/Packages`) file image. Values that are not
+/// headers (rpm keeps its next package number under key 0) are skipped; malformed headers and
+/// unreadable items are named in the returned warnings; a file that is not a hash database is
+/// an error.
+pub fn parse_rpmdb_bdb(
+    data: &[u8],
+    owned: &mut HashSet<String>,
+) -> Result<(Vec<Package>, Vec<String>), String> {
+    let (pairs, mut warnings) = super::bdb::read_pairs(data)?;
+    let mut pkgs = Vec::new();
+    for pair in pairs {
+        let key = match <[u8; 4]>::try_from(pair.key.as_slice()) {
+            Ok(k) => u32::from_le_bytes(k).min(u32::from_be_bytes(k)),
+            Err(_) => {
+                warnings.push(format!("a key of {} bytes skipped", pair.key.len()));
+                continue;
+            }
+        };
+        if key == 0 {
+            continue;
+        }
+        match Header::parse(&pair.value) {
+            Ok(h) => pkgs.extend(package_from_header(&h, owned)),
+            Err(e) => warnings.push(format!("package #{key}: {e}")),
+        }
+    }
+    Ok((pkgs, warnings))
+}
+
+/// Catalogs the first SQLite rpmdb found in `tree` (see [`DB_PATHS`]) into `pkgs`, else the
+/// Berkeley DB one ([`BDB_PATH`]).
 pub(crate) fn catalog(
     tree: &crate::image::FileTree,
     owned: &mut HashSet<String>,
@@ -336,6 +372,23 @@ pub(crate) fn catalog(
             ));
         }
         return;
+    }
+    let Some(node) = tree.get(BDB_PATH) else {
+        return;
+    };
+    let NodeKind::File(data) = &node.kind else {
+        return;
+    };
+    match parse_rpmdb_bdb(data, owned) {
+        Ok((found, w)) => {
+            warnings.extend(w.into_iter().map(|w| format!("{BDB_PATH}: {w}")));
+            for mut p in found {
+                p.layer = layer_id(node.layer);
+                p.locations.push(BDB_PATH.to_string());
+                pkgs.push(p);
+            }
+        }
+        Err(e) => warnings.push(format!("{BDB_PATH}: {e}")),
     }
 }
 
@@ -540,6 +593,106 @@ mod tests {
             assert!(owned.contains("etc/pki/tls/openssl.cnf"));
             assert!(owned.contains("usr/lib/python3.9/site-packages/six-1.15.0.dist-info/METADATA"));
         }
+    }
+
+    /// A CentOS 7 style Berkeley DB rpmdb: key 0 holds the next package number, packages are
+    /// numbered from 1 (native byte order), big headers go to overflow pages.
+    fn centos7_bdb(little: bool) -> Vec<u8> {
+        let files: Vec<String> = (0..200)
+            .map(|i| format!("/usr/share/zoneinfo/Zone{i}"))
+            .collect();
+        let files: Vec<&str> = files.iter().map(String::as_str).collect();
+        let tz = build::package(
+            "tzdata",
+            "2024a",
+            "1.el7",
+            None,
+            "noarch",
+            "tzdata-2024a-1.el7.src.rpm",
+            "Public Domain",
+            &files,
+        );
+        let ssl = build::package(
+            "openssl-libs",
+            "1.0.2k",
+            "26.el7_9",
+            Some(1),
+            "x86_64",
+            "openssl-1.0.2k-26.el7_9.src.rpm",
+            "OpenSSL",
+            &["/usr/lib64/libssl.so.10"],
+        );
+        let key = |n: u32| {
+            if little {
+                n.to_le_bytes()
+            } else {
+                n.to_be_bytes()
+            }
+        };
+        let (k0, k1, k2) = (key(0), key(1), key(2));
+        let next = key(3);
+        super::super::bdb::build::hash_db(
+            &[
+                (&k0[..], &next[..]),
+                (&k1[..], &tz[..]),
+                (&k2[..], &ssl[..]),
+            ],
+            4096,
+            little,
+        )
+    }
+
+    #[test]
+    fn reads_headers_from_berkeley_db() {
+        for little in [true, false] {
+            let db = centos7_bdb(little);
+            let mut owned = HashSet::new();
+            let (pkgs, warnings) = parse_rpmdb_bdb(&db, &mut owned).unwrap();
+            assert!(warnings.is_empty(), "{warnings:?}");
+            let names: Vec<(&str, &str)> = pkgs
+                .iter()
+                .map(|p| (p.name.as_str(), p.version.as_str()))
+                .collect();
+            assert_eq!(
+                names,
+                [
+                    ("tzdata", "2024a-1.el7"),
+                    ("openssl-libs", "1:1.0.2k-26.el7_9")
+                ]
+            );
+            assert_eq!(pkgs[1].source_name.as_deref(), Some("openssl"));
+            assert!(owned.contains("usr/share/zoneinfo/Zone199"));
+            assert!(owned.contains("usr/lib64/libssl.so.10"));
+        }
+        let mut owned = HashSet::new();
+        assert!(parse_rpmdb_bdb(b"not a database", &mut owned).is_err());
+    }
+
+    #[test]
+    fn berkeley_db_in_a_root_filesystem() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("etc")).unwrap();
+        std::fs::create_dir_all(root.join("var/lib/rpm")).unwrap();
+        std::fs::write(
+            root.join("etc/os-release"),
+            "NAME=\"CentOS Linux\"\nID=\"centos\"\nVERSION_ID=\"7\"\n",
+        )
+        .unwrap();
+        std::fs::write(root.join("var/lib/rpm/Packages"), centos7_bdb(true)).unwrap();
+        let c = crate::catalog::catalog_source(root, &Default::default()).unwrap();
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        let ssl = c
+            .packages
+            .iter()
+            .find(|p| p.name == "openssl-libs")
+            .unwrap();
+        assert_eq!(ssl.locations, ["var/lib/rpm/Packages"]);
+        assert_eq!(
+            ssl.purl,
+            "pkg:rpm/centos/openssl-libs@1:1.0.2k-26.el7_9?arch=x86_64&distro=centos-7&upstream=openssl"
+        );
+        assert_eq!(c.packages.len(), 2);
     }
 
     #[test]
