@@ -1,4 +1,5 @@
-//! kubeward-report: reporters (text, JSON, SARIF, JUnit) over one scan result.
+//! kubeward-report: reporters (text, JSON, SARIF, JUnit) over one scan result, and the
+//! vulnerability report's (text, JSON, SARIF, CycloneDX VDR, OpenVEX; see [`vuln`]).
 //!
 //! Every reporter renders from a [`mask::Masked`] view of the result: messages, errors and
 //! source lines pass through one masking step, so no credential from the input is printed.
@@ -21,7 +22,9 @@ pub mod json;
 pub mod junit;
 pub mod mask;
 pub mod sarif;
+pub mod table;
 pub mod text;
+pub mod vuln;
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

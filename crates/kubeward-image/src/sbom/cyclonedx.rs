@@ -1,8 +1,8 @@
 //! CycloneDX 1.6 JSON.
 
 use super::{
-    apply_extra, content_hash, extra_of, package_from_purl, sorted, subject_name, uuid_from, Extra,
-    SbomOptions,
+    apply_extra, content_hash, extra_of, package_from_purl, sorted_indices, subject_name,
+    uuid_from, Extra, SbomOptions,
 };
 use crate::catalog::Catalog;
 use crate::package::{Distro, Ecosystem};
@@ -70,6 +70,37 @@ fn prop(name: &str, value: impl Into<String>) -> Property {
 
 /// Writes a CycloneDX 1.6 JSON document (pretty-printed, deterministic).
 pub fn to_cyclonedx(c: &Catalog, o: &SbomOptions) -> String {
+    serde_json::to_string_pretty(&CycloneDx::new(c, o)).unwrap_or_default()
+}
+
+/// The CycloneDX 1.6 document of a catalog, typed (it serializes as [`to_cyclonedx`] writes
+/// it), with the `bom-ref` of every package: a vulnerability report (VDR) adds its
+/// `vulnerabilities` to it, pointing at the components.
+pub struct CycloneDx<'a> {
+    bom: Bom<'a>,
+    /// `bom-ref` of each package, in `Catalog::packages` order.
+    refs: Vec<String>,
+}
+
+impl serde::Serialize for CycloneDx<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.bom.serialize(s)
+    }
+}
+
+impl<'a> CycloneDx<'a> {
+    /// The document of `c`.
+    pub fn new(c: &Catalog, o: &'a SbomOptions) -> CycloneDx<'a> {
+        build(c, o)
+    }
+
+    /// The `bom-ref` of the component of `c.packages[package]`.
+    pub fn bom_ref(&self, package: usize) -> Option<&str> {
+        self.refs.get(package).map(String::as_str)
+    }
+}
+
+fn build<'a>(c: &Catalog, o: &'a SbomOptions) -> CycloneDx<'a> {
     let hash = content_hash(c, o);
     let name = subject_name(c, o);
     let mut subject = Component {
@@ -108,7 +139,9 @@ pub fn to_cyclonedx(c: &Catalog, o: &SbomOptions) -> String {
         });
     }
     let mut refs: HashSet<String> = HashSet::new();
-    for (i, p) in sorted(c).into_iter().enumerate() {
+    let mut package_refs = vec![String::new(); c.packages.len()];
+    for (i, k) in sorted_indices(c).into_iter().enumerate() {
+        let p = &c.packages[k];
         let mut bom_ref = if p.purl.is_empty() {
             format!("pkg-{i}")
         } else {
@@ -118,6 +151,7 @@ pub fn to_cyclonedx(c: &Catalog, o: &SbomOptions) -> String {
             bom_ref = format!("{bom_ref}#{i}");
             refs.insert(bom_ref.clone());
         }
+        package_refs[k] = bom_ref.clone();
         let (group, cname) = match (p.ecosystem, p.name.split_once(':')) {
             (Ecosystem::Maven, Some((g, n))) => (Some(g.to_string()), n.to_string()),
             _ => (None, p.name.clone()),
@@ -174,7 +208,10 @@ pub fn to_cyclonedx(c: &Catalog, o: &SbomOptions) -> String {
         },
         components,
     };
-    serde_json::to_string_pretty(&bom).unwrap_or_default()
+    CycloneDx {
+        bom,
+        refs: package_refs,
+    }
 }
 
 /// Reads a CycloneDX JSON document.

@@ -11,7 +11,7 @@
 mod cyclonedx;
 mod spdx;
 
-pub use cyclonedx::to_cyclonedx;
+pub use cyclonedx::{to_cyclonedx, CycloneDx};
 pub use spdx::to_spdx;
 
 use crate::catalog::Catalog;
@@ -77,8 +77,20 @@ fn subject_name(c: &Catalog, o: &SbomOptions) -> String {
 
 /// Packages in output order (sorted by ecosystem, name, version, location).
 fn sorted(c: &Catalog) -> Vec<&Package> {
-    let mut v: Vec<&Package> = c.packages.iter().collect();
-    v.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then(a.purl.cmp(&b.purl)));
+    sorted_indices(c)
+        .into_iter()
+        .map(|i| &c.packages[i])
+        .collect()
+}
+
+/// Indices into `c.packages` in output order (see [`sorted`]).
+fn sorted_indices(c: &Catalog) -> Vec<usize> {
+    let p = &c.packages;
+    let mut v: Vec<usize> = (0..p.len()).collect();
+    v.sort_by(|&a, &b| {
+        let (a, b) = (&p[a], &p[b]);
+        a.sort_key().cmp(&b.sort_key()).then(a.purl.cmp(&b.purl))
+    });
     v
 }
 
