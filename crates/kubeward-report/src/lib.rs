@@ -18,6 +18,7 @@
 use kubeward_model::{Object, Snapshot};
 use kubeward_rules::{Finding, Severity};
 
+pub mod catalog;
 pub mod json;
 pub mod junit;
 pub mod mask;

@@ -86,7 +86,7 @@ impl RuleSelector {
 
 impl std::fmt::Display for RuleSelector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -164,5 +164,7 @@ mod tests {
         assert!(!RuleSelector::parse("rbac").unwrap().selects(pc));
         assert_eq!(RuleSelector::parse("no-such-rule"), None);
         assert_eq!(RuleSelector::parse("Workload"), None);
+        // Display pads like a string (the `kubeward rules` table aligns domains with it)
+        assert_eq!(format!("{:8}|", Domain::Rbac), "rbac    |");
     }
 }

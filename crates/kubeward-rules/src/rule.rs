@@ -74,8 +74,9 @@ impl Domain {
 }
 
 impl std::fmt::Display for Domain {
+    /// The name, padded to the width asked for (`{:12}`).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -173,6 +174,9 @@ pub struct Context<'s> {
     pub snapshot: &'s Snapshot,
     pub index: &'s Index<'s>,
     pub settings: &'s Settings,
+    /// Facts about the container images (their known vulnerabilities), when the caller has
+    /// them (`kubeward scan --inventory`); rules that need them are silent without.
+    pub image_facts: Option<&'s dyn crate::facts::ImageFacts>,
 }
 
 /// A rule of the catalogue.

@@ -1,6 +1,7 @@
 //! `kubeward.yaml`: project configuration, read with the same loader as manifests so that every
 //! error has a position.
 
+use clap::ValueEnum;
 use kubeward_model::{Node, Value};
 use kubeward_rules::{Level, PolicyVersion, Severity};
 use std::collections::HashMap;
@@ -18,33 +19,67 @@ pub struct Config {
     pub fail_on: Option<FailOn>,
 }
 
-/// `--fail-on`: the lowest severity that fails the run, or never.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// `--fail-on` and `failOn:`: the lowest severity that fails the run, or never.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
-    Severity(Severity),
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+    #[value(alias = "none")]
     Never,
 }
 
 impl FailOn {
-    pub fn parse(s: &str) -> Result<FailOn, String> {
-        if s == "never" || s == "none" {
-            return Ok(FailOn::Never);
+    /// The lowest severity that fails the run; `None` for never.
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::High => Some(Severity::High),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
         }
-        Severity::parse(s).map(FailOn::Severity).ok_or_else(|| {
+    }
+
+    /// Parses the configuration's `failOn` as the flag does (any case, `none` for never).
+    pub fn parse(s: &str) -> std::result::Result<FailOn, String> {
+        FailOn::from_str(s, true).map_err(|_| {
             format!("unknown severity {s:?} (critical, high, medium, low, info, never)")
         })
     }
 }
 
-/// Parses `LEVEL[:VERSION]` (`baseline`, `restricted:v1.30`).
-pub fn parse_pod_security(s: &str) -> Result<(Level, PolicyVersion), String> {
+/// The level part of `--pod-security LEVEL[:VERSION]` and `podSecurity:`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PodSecurityLevel {
+    Privileged,
+    Baseline,
+    Restricted,
+}
+
+impl From<PodSecurityLevel> for Level {
+    fn from(l: PodSecurityLevel) -> Level {
+        match l {
+            PodSecurityLevel::Privileged => Level::Privileged,
+            PodSecurityLevel::Baseline => Level::Baseline,
+            PodSecurityLevel::Restricted => Level::Restricted,
+        }
+    }
+}
+
+/// Parses `LEVEL[:VERSION]` (`baseline`, `restricted:v1.30`): the flag's value parser and
+/// the configuration's reader.
+pub fn parse_pod_security(s: &str) -> std::result::Result<(Level, PolicyVersion), String> {
     let (level, version) = s.split_once(':').unwrap_or((s, "latest"));
-    let level = Level::parse(level).ok_or_else(|| {
+    let level = PodSecurityLevel::from_str(level, false).map_err(|_| {
         format!("unknown Pod Security level {level:?} (privileged, baseline, restricted)")
     })?;
     let version = PolicyVersion::parse(version)
         .ok_or_else(|| format!("unknown Pod Security version {version:?} (latest or v1.N)"))?;
-    Ok((level, version))
+    Ok((level.into(), version))
 }
 
 /// Parses `1.30` / `v1.30` / `1.30.2` into the minor number.
@@ -233,7 +268,37 @@ mod tests {
             c.pod_security,
             Some((Level::Baseline, PolicyVersion::Minor(29)))
         );
-        assert_eq!(c.fail_on, Some(FailOn::Severity(Severity::High)));
+        assert_eq!(c.fail_on, Some(FailOn::High));
+    }
+
+    #[test]
+    fn fail_on_reads_like_the_flag() {
+        assert_eq!(FailOn::parse("HIGH"), Ok(FailOn::High));
+        assert_eq!(FailOn::parse("none"), Ok(FailOn::Never));
+        assert_eq!(FailOn::Info.threshold(), Some(Severity::Info));
+        assert_eq!(FailOn::Never.threshold(), None);
+        assert_eq!(
+            FailOn::parse("severe").unwrap_err(),
+            "unknown severity \"severe\" (critical, high, medium, low, info, never)"
+        );
+    }
+
+    #[test]
+    fn pod_security_level_and_version() {
+        assert_eq!(
+            parse_pod_security("baseline:v1.29"),
+            Ok((Level::Baseline, PolicyVersion::Minor(29)))
+        );
+        assert_eq!(
+            parse_pod_security("restricted"),
+            Ok((Level::Restricted, PolicyVersion::Latest))
+        );
+        assert!(parse_pod_security("strict")
+            .unwrap_err()
+            .starts_with("unknown Pod Security level \"strict\""));
+        assert!(parse_pod_security("baseline:2")
+            .unwrap_err()
+            .starts_with("unknown Pod Security version"));
     }
 
     #[test]

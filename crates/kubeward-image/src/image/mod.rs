@@ -24,10 +24,12 @@ mod layer;
 mod layout;
 #[cfg(feature = "registry")]
 pub mod registry;
+mod source;
 mod tree;
 
 pub use layer::{Selector, Want};
 pub use layout::{detect, ImageInfo, LayerInfo, SourceKind};
+pub use source::{Source, SourceError};
 pub use tree::{FileTree, Node, NodeKind};
 
 use std::path::Path;

@@ -1,8 +1,8 @@
 //! `kubeward completions SHELL` and `kubeward man`: generated from the clap definitions, so
 //! they never drift from the real flags.
 
+use super::error::{Error, Exit, Result};
 use std::io::Write;
-use std::process::ExitCode;
 
 /// Shells with a completion script.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -27,14 +27,14 @@ impl From<Shell> for clap_complete::Shell {
 }
 
 /// Writes the completion script of `shell` for `cmd`.
-pub fn completions(shell: Shell, mut cmd: clap::Command, out: &mut dyn Write) -> ExitCode {
+pub fn completions(shell: Shell, mut cmd: clap::Command, out: &mut dyn Write) -> Result {
     let shell: clap_complete::Shell = shell.into();
     clap_complete::generate(shell, &mut cmd, "kubeward", out);
-    ExitCode::SUCCESS
+    Ok(Exit::Clean)
 }
 
 /// Writes the man page of `cmd` and of each subcommand (as sections of one page).
-pub fn man(cmd: clap::Command, out: &mut dyn Write) -> ExitCode {
+pub fn man(cmd: clap::Command, out: &mut dyn Write) -> Result {
     let mut page = Vec::new();
     let render = clap_mangen::Man::new(cmd.clone())
         .render(&mut page)
@@ -50,11 +50,8 @@ pub fn man(cmd: clap::Command, out: &mut dyn Write) -> ExitCode {
             Ok(())
         });
     match render.and_then(|_| out.write_all(&page)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("kubeward: cannot write the man page: {e}");
-            ExitCode::from(2)
-        }
+        Ok(()) => Ok(Exit::Clean),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Exit::Clean),
+        Err(e) => Err(Error::Output(format!("cannot write the man page: {e}"))),
     }
 }

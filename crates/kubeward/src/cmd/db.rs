@@ -4,11 +4,15 @@
 //! (`$XDG_CACHE_HOME` or `~/.cache` on Linux, `~/Library/Caches` on macOS,
 //! `%LOCALAPPDATA%` on Windows) + `kubeward/osv`.
 
+use super::common::{columns, db_dir};
+use super::error::{Error, Exit, Result};
 use clap::{Args, Subcommand};
 use kubeward_inventory::db::{self, Event, Outcome, UpdateOptions};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::process::ExitCode;
+
+// `vuln` and `inventory rescan` load the database with this (its home is `common`).
+pub(crate) use super::common::load_for_matching;
 
 /// `kubeward db` subcommands.
 #[derive(Subcommand, Debug)]
@@ -56,68 +60,6 @@ pub struct UpdateArgs {
     pub lock_timeout: u64,
 }
 
-/// The database folder: `explicit`, else `$KUBEWARD_CACHE_DIR/osv`, else the user's cache.
-pub(crate) fn db_dir(explicit: Option<&std::path::Path>) -> Result<PathBuf, String> {
-    if let Some(p) = explicit {
-        return Ok(p.to_path_buf());
-    }
-    if let Some(c) = std::env::var_os("KUBEWARD_CACHE_DIR").filter(|c| !c.is_empty()) {
-        return Ok(PathBuf::from(c).join("osv"));
-    }
-    dirs::cache_dir()
-        .map(|c| c.join("kubeward").join("osv"))
-        .ok_or_else(|| {
-            "no cache folder for this user: pass --db-dir (or set KUBEWARD_CACHE_DIR)".into()
-        })
-}
-
-/// Loads the vulnerability database that `vuln` and `inventory rescan` match against:
-/// `explicit` (a folder of OSV JSON records, an osv.dev `all.zip`, one JSON file, or a folder
-/// written by `kubeward db update`), else the `db update` folder ([`db_dir`]).
-///
-/// A database from which no record loads (empty, or every record broken) is an error: matching
-/// against it would report "no vulnerability" for everything. Records that could not be loaded
-/// are a warning on standard error.
-pub(crate) fn load_for_matching(
-    explicit: Option<&std::path::Path>,
-) -> Result<kubeward_vuln::osv::Database, String> {
-    let path = match explicit {
-        Some(p) => p.to_path_buf(),
-        None => db_dir(None)?,
-    };
-    let database = if db::is_database_dir(&path) {
-        db::open(&path).map_err(|e| e.to_string())?
-    } else if explicit.is_none() {
-        return Err(format!(
-            "no vulnerability database in {}: run `kubeward db update` or pass --db PATH",
-            path.display()
-        ));
-    } else {
-        kubeward_vuln::osv::Database::load(&path).map_err(|e| e.to_string())?
-    };
-    let errors = database.load_errors();
-    let first = errors
-        .first()
-        .map(|e| format!("; first: {}: {}", e.path, e.message))
-        .unwrap_or_default();
-    if database.is_empty() {
-        return Err(kubeward_io::terminal::escape(&format!(
-            "{}: no loadable OSV record ({} files or entries could not be loaded{first}); refusing to match against an empty database",
-            path.display(),
-            errors.len()
-        ))
-        .into_owned());
-    }
-    if let Some(e) = errors.first() {
-        eprintln!(
-            "kubeward: warning: {} OSV records could not be loaded (first: {})",
-            errors.len(),
-            kubeward_io::terminal::escape(&format!("{}: {}", e.path, e.message)),
-        );
-    }
-    Ok(database)
-}
-
 /// The proxy for `url` from the usual variables, unless the host is loopback or in NO_PROXY.
 fn proxy_for(url: &str) -> Option<String> {
     let var = |names: &[&str]| {
@@ -155,29 +97,18 @@ fn proxy_for(url: &str) -> Option<String> {
 }
 
 /// Runs `kubeward db ...`.
-pub fn run(cmd: DbCommand) -> ExitCode {
-    let res = match cmd {
+pub fn run(cmd: DbCommand) -> Result {
+    match cmd {
         DbCommand::Update(a) => update(a),
         DbCommand::Status { db_dir } => status(db_dir),
-    };
-    match res {
-        Ok(code) => ExitCode::from(code),
-        Err(msg) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "kubeward: {}",
-                kubeward_io::terminal::escape(&msg)
-            );
-            ExitCode::from(2)
-        }
     }
 }
 
-fn update(a: UpdateArgs) -> Result<u8, String> {
+fn update(a: UpdateArgs) -> Result {
     let dir = db_dir(a.db_dir.as_deref())?;
     let mut ecosystems = a.ecosystems.clone();
     if ecosystems.is_empty() {
-        ecosystems = match db::read_manifest(&dir).map_err(|e| e.to_string())? {
+        ecosystems = match db::read_manifest(&dir).map_err(|e| Error::Input(e.to_string()))? {
             Some(m) if !m.ecosystems.is_empty() => m.ecosystems.keys().cloned().collect(),
             _ => db::DEFAULT_ECOSYSTEMS
                 .iter()
@@ -188,7 +119,7 @@ fn update(a: UpdateArgs) -> Result<u8, String> {
     let mut seen = std::collections::HashSet::new();
     ecosystems.retain(|e| seen.insert(e.clone()));
     for e in &ecosystems {
-        db::check_ecosystem(e).map_err(|e| e.to_string())?;
+        db::check_ecosystem(e).map_err(|e| Error::Usage(e.to_string()))?;
     }
     let mut opts = UpdateOptions::new(&dir);
     opts.base_url = a.base_url.clone();
@@ -267,18 +198,22 @@ fn update(a: UpdateArgs) -> Result<u8, String> {
         "database: {}",
         kubeward_io::terminal::escape(&dir_text)
     );
-    Ok(if failed > 0 { 2 } else { 0 })
+    Ok(if failed > 0 {
+        Exit::Incomplete
+    } else {
+        Exit::Clean
+    })
 }
 
-fn status(dir: Option<PathBuf>) -> Result<u8, String> {
+fn status(dir: Option<PathBuf>) -> Result {
     let dir = db_dir(dir.as_deref())?;
-    let m = db::read_manifest(&dir).map_err(|e| e.to_string())?;
+    let m = db::read_manifest(&dir).map_err(|e| Error::Input(e.to_string()))?;
     let dir_text = dir.display().to_string();
     println!("database: {}", kubeward_io::terminal::escape(&dir_text));
     match m {
         None => {
             println!("empty: run `kubeward db update`");
-            Ok(2)
+            Ok(Exit::Incomplete)
         }
         Some(m) => {
             let rows: Vec<Vec<String>> = m
@@ -296,12 +231,12 @@ fn status(dir: Option<PathBuf>) -> Result<u8, String> {
                 .collect();
             print!(
                 "{}",
-                super::sbom::columns(
+                columns(
                     &["ECOSYSTEM", "RECORDS", "BYTES", "LAST-MODIFIED", "SHA256"],
                     &rows
                 )
             );
-            Ok(0)
+            Ok(Exit::Clean)
         }
     }
 }

@@ -6,7 +6,7 @@
 //! folder (`$XDG_DATA_HOME`, `~/.local/share`) + `kubeward/inventory.db`.
 
 use clap::{Args, Subcommand, ValueEnum};
-use kubeward_image::catalog::{catalog_source, Catalog, CatalogOptions};
+use kubeward_image::catalog::{catalog_source, CatalogOptions};
 use kubeward_inventory::store::{
     normalize_reference, sbom_subject_digest, Change, ImageRecord, NewImage, RescanReport, Store,
     StoredMatch,
@@ -51,25 +51,8 @@ pub struct StoreArg {
     pub store: Option<PathBuf>,
 }
 
-/// Registry options, shared by every command that can pull an image.
-#[derive(Args, Debug, Clone, Default)]
-pub struct RegistryArgs {
-    /// Registry user name (default: $KUBEWARD_REGISTRY_USERNAME).
-    #[arg(long)]
-    pub username: Option<String>,
-    /// Registry password or access token (default: $KUBEWARD_REGISTRY_PASSWORD).
-    #[arg(long)]
-    pub password: Option<String>,
-    /// Registry bearer token, sent as is (default: $KUBEWARD_REGISTRY_TOKEN).
-    #[arg(long)]
-    pub registry_token: Option<String>,
-    /// Plain HTTP to the registry; only for registries on loopback (localhost, 127.0.0.1, ::1).
-    #[arg(long)]
-    pub insecure: bool,
-    /// Platform to pick from a multi-platform image: os/arch[/variant] (default linux/amd64).
-    #[arg(long, value_name = "OS/ARCH")]
-    pub platform: Option<String>,
-}
+// Registry pulls live in `common` (sbom and vuln use them too); the old paths still work.
+pub(crate) use super::common::{pull_and_catalog, RegistryArgs};
 
 /// Arguments of `inventory add`.
 #[derive(Args, Debug)]
@@ -175,78 +158,6 @@ pub fn run(cmd: InventoryCommand) -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// An image pulled from a registry and catalogued.
-pub(crate) struct Pulled {
-    /// The packages.
-    pub catalog: Catalog,
-    /// The reference as resolved (registry explicit).
-    pub reference: String,
-    /// The manifest digest.
-    pub manifest_digest: String,
-    /// The index digest, when the reference named a multi-platform image.
-    pub index_digest: Option<String>,
-}
-
-/// Pulls `reference` from its registry and catalogs it (for `sbom`, `vuln` and
-/// `inventory add`). Credentials come from the flags, else from `KUBEWARD_REGISTRY_USERNAME`,
-/// `KUBEWARD_REGISTRY_PASSWORD`, `KUBEWARD_REGISTRY_TOKEN`.
-#[cfg(feature = "registry")]
-pub(crate) fn pull_and_catalog(reference: &str, args: &RegistryArgs) -> Result<Pulled, String> {
-    use kubeward_image::image::registry::{pull_to_layout, Auth, PullOptions};
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let username = args
-        .username
-        .clone()
-        .or_else(|| env("KUBEWARD_REGISTRY_USERNAME"));
-    let password = args
-        .password
-        .clone()
-        .or_else(|| env("KUBEWARD_REGISTRY_PASSWORD"));
-    let token = args
-        .registry_token
-        .clone()
-        .or_else(|| env("KUBEWARD_REGISTRY_TOKEN"));
-    let auth = match (username, password, token) {
-        (_, _, Some(t)) => Auth::Bearer(t),
-        (Some(username), Some(password), None) => Auth::Basic { username, password },
-        (Some(_), None, None) => {
-            return Err(
-                "--username needs a password (--password or KUBEWARD_REGISTRY_PASSWORD)".into(),
-            )
-        }
-        (None, Some(_), None) => {
-            return Err(
-                "--password needs a user name (--username or KUBEWARD_REGISTRY_USERNAME)".into(),
-            )
-        }
-        (None, None, None) => Auth::Anonymous,
-    };
-    let opts = PullOptions {
-        auth,
-        insecure: args.insecure,
-        platform: args.platform.clone(),
-        ..PullOptions::default()
-    };
-    let layout = pull_to_layout(reference, &opts).map_err(|e| e.to_string())?;
-    let mut catalog = catalog_source(layout.path(), &CatalogOptions::default())
-        .map_err(|e| format!("{}: {e}", layout.reference))?;
-    catalog.source_name = Some(layout.reference.clone());
-    Ok(Pulled {
-        catalog,
-        reference: layout.reference.clone(),
-        manifest_digest: layout.manifest_digest.clone(),
-        index_digest: layout.index_digest.clone(),
-    })
-}
-
-/// Without the `registry` feature: a clear error.
-#[cfg(not(feature = "registry"))]
-pub(crate) fn pull_and_catalog(reference: &str, _args: &RegistryArgs) -> Result<Pulled, String> {
-    Err(format!(
-        "{reference}: this kubeward was built without registry support (cargo feature `registry`)"
-    ))
 }
 
 /// Whether SOURCE names a registry image (and not an existing local path).

@@ -1,7 +1,18 @@
-//! Subcommands other than `scan`, `rules` and `explain`, one module each.
+//! One module per subcommand, and what they share.
+//!
+//! `settings` resolves the flags and `kubeward.yaml` of `scan`; `error` holds the one error
+//! type and the exit code of every outcome; `common` the helpers several subcommands use
+//! (image sources, the vulnerability database, output, tables) and imports no subcommand, so
+//! the imports between these modules have no cycle.
 
+pub mod common;
 pub mod completions;
 pub mod db;
+pub mod error;
+pub mod explain;
 pub mod inventory;
+pub mod rules;
 pub mod sbom;
+pub mod scan;
+pub mod settings;
 pub mod vuln;
