@@ -1,4 +1,9 @@
 //! The package model shared by the catalogers, the SBOM writers/readers and the matcher.
+//!
+//! One vocabulary of ecosystems: a [`Package`]'s [`Ecosystem`] is its package manager; its OSV
+//! name ([`Ecosystem::osv_name`]: `Debian:12`, `Alpine:v3.19`, `PyPI`...) is what
+//! vulnerability records name, and its version [`Scheme`] ([`Ecosystem::scheme`]) is how its
+//! versions are ordered (the orderings themselves are in `kubeward_vuln::version`).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -75,6 +80,178 @@ impl Ecosystem {
     /// True for the operating-system package managers.
     pub fn is_os(self) -> bool {
         matches!(self, Ecosystem::Dpkg | Ecosystem::Apk | Ecosystem::Rpm)
+    }
+
+    /// The version ordering of this ecosystem's packages.
+    pub fn scheme(self) -> Scheme {
+        match self {
+            Ecosystem::Dpkg => Scheme::Dpkg,
+            Ecosystem::Apk => Scheme::Apk,
+            Ecosystem::Rpm => Scheme::Rpm,
+            Ecosystem::Pypi => Scheme::PyPI,
+            Ecosystem::Npm => Scheme::Npm,
+            Ecosystem::Cargo => Scheme::CratesIo,
+            Ecosystem::Golang => Scheme::Go,
+            Ecosystem::Maven => Scheme::Maven,
+        }
+    }
+
+    /// The OSV ecosystem name of this ecosystem's packages: `PyPI`, `npm`, `crates.io`, `Go`,
+    /// `Maven` for language packages; for OS packages the distribution and its release from
+    /// os-release: `Debian:12`, `Ubuntu:22.04`, `Alpine:v3.19` (from `3.19.1`),
+    /// `Rocky Linux:9`, `AlmaLinux:9`, `Red Hat:9.4`... `None` for an OS package without a
+    /// distro, or of a distribution OSV has no ecosystem for.
+    pub fn osv_name(self, distro: Option<&Distro>) -> Option<String> {
+        let lang = match self {
+            Ecosystem::Pypi => Some("PyPI"),
+            Ecosystem::Npm => Some("npm"),
+            Ecosystem::Cargo => Some("crates.io"),
+            Ecosystem::Golang => Some("Go"),
+            Ecosystem::Maven => Some("Maven"),
+            Ecosystem::Dpkg | Ecosystem::Apk | Ecosystem::Rpm => None,
+        };
+        if let Some(l) = lang {
+            return Some(l.to_string());
+        }
+        let distro = distro?;
+        let id = distro.id.to_ascii_lowercase();
+        let vid = distro.version_id.trim();
+        let base = match id.as_str() {
+            "debian" => "Debian",
+            "ubuntu" => "Ubuntu",
+            "alpine" => "Alpine",
+            "wolfi" => "Wolfi",
+            "chainguard" => "Chainguard",
+            "rocky" => "Rocky Linux",
+            "almalinux" => "AlmaLinux",
+            "rhel" => "Red Hat",
+            "opensuse-leap" | "opensuse-tumbleweed" | "opensuse" => "openSUSE",
+            "sles" | "suse" => "SUSE",
+            "mageia" => "Mageia",
+            "openeuler" => "openEuler",
+            _ => return None,
+        };
+        let release = match id.as_str() {
+            "alpine" if !vid.is_empty() => {
+                let mm: Vec<&str> = vid.split('.').take(2).collect();
+                Some(format!("v{}", mm.join(".")))
+            }
+            "debian" | "rocky" | "almalinux" if !vid.is_empty() => {
+                Some(vid.split('.').next().unwrap_or(vid).to_string())
+            }
+            "wolfi" | "chainguard" => None,
+            _ if !vid.is_empty() => Some(vid.to_string()),
+            _ => None,
+        };
+        Some(match release {
+            Some(r) => format!("{base}:{r}"),
+            None => base.to_string(),
+        })
+    }
+}
+
+/// A version-ordering scheme, named after the ecosystem that uses it (the orderings are
+/// `kubeward_vuln::version::compare`).
+///
+/// Several OSV ecosystems share one scheme: `Debian:12` and `Ubuntu:22.04` order with
+/// [`Scheme::Dpkg`], `Alpine:v3.19` and `Wolfi` with [`Scheme::Apk`], `Red Hat`,
+/// `Rocky Linux`, `AlmaLinux`, `SUSE`, `openSUSE`, `Mageia`, `openEuler` with
+/// [`Scheme::Rpm`]. See [`Scheme::from_osv`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scheme {
+    /// Debian and Ubuntu packages (`dpkg --compare-versions`).
+    Dpkg,
+    /// Alpine, Wolfi and Chainguard packages (apk-tools).
+    Apk,
+    /// RPM-based distributions (`rpmvercmp` on epoch, version and release).
+    Rpm,
+    /// Python packages (PEP 440).
+    PyPI,
+    /// npm packages (SemVer 2.0.0, with npm's tolerance of a leading `v`, `=` and spaces).
+    Npm,
+    /// Rust crates on crates.io (SemVer 2.0.0).
+    CratesIo,
+    /// Go modules (SemVer with a `v` prefix, `+incompatible`, pseudo-versions, and Go
+    /// toolchain versions such as `go1.21rc2` for the standard library).
+    Go,
+    /// Maven artifacts (`ComparableVersion` ordering).
+    Maven,
+    /// Plain SemVer 2.0.0 (OSV ranges of type `SEMVER`, whatever the ecosystem).
+    SemVer,
+}
+
+impl Scheme {
+    /// Every scheme, for iteration in tests and help texts.
+    pub const ALL: [Scheme; 9] = [
+        Scheme::Dpkg,
+        Scheme::Apk,
+        Scheme::Rpm,
+        Scheme::PyPI,
+        Scheme::Npm,
+        Scheme::CratesIo,
+        Scheme::Go,
+        Scheme::Maven,
+        Scheme::SemVer,
+    ];
+
+    /// The scheme an OSV `affected[].package.ecosystem` string orders with, or `None` for an
+    /// ecosystem without an ordering here (e.g. `RubyGems`, `NuGet`).
+    ///
+    /// The part after the first `:` (a distro release such as `Debian:12`, `Alpine:v3.19`,
+    /// `Red Hat:enterprise_linux:9::appstream`) does not change the scheme.
+    /// Matching is case-insensitive.
+    pub fn from_osv(name: &str) -> Option<Scheme> {
+        let base = name.split(':').next().unwrap_or("").trim();
+        Self::from_name(base)
+    }
+
+    /// The scheme for a bare name: an OSV ecosystem name without release (`Debian`, `PyPI`,
+    /// `crates.io`, `Red Hat`...) or a scheme name (`dpkg`, `apk`, `rpm`, `pypi`, `pep440`,
+    /// `semver`, `go`, `maven`). Case-insensitive.
+    pub fn from_name(name: &str) -> Option<Scheme> {
+        let n = name.trim().to_ascii_lowercase();
+        let scheme = match n.as_str() {
+            "dpkg" | "deb" | "debian" | "ubuntu" => Scheme::Dpkg,
+            "apk"
+            | "alpine"
+            | "wolfi"
+            | "chainguard"
+            | "alpaquita"
+            | "bellsoft hardened containers" => Scheme::Apk,
+            "rpm" | "red hat" | "redhat" | "rocky linux" | "almalinux" | "suse" | "opensuse"
+            | "mageia" | "openeuler" | "fedora" | "centos" | "oracle linux" | "amazon linux"
+            | "azure linux" => Scheme::Rpm,
+            "pypi" | "pep440" | "python" => Scheme::PyPI,
+            "npm" => Scheme::Npm,
+            "crates.io" | "cargo" => Scheme::CratesIo,
+            "go" | "golang" => Scheme::Go,
+            "maven" => Scheme::Maven,
+            "semver" => Scheme::SemVer,
+            _ => return None,
+        };
+        Some(scheme)
+    }
+
+    /// A short lowercase name of the scheme (`dpkg`, `apk`, `rpm`, `pypi`, `npm`, `crates.io`,
+    /// `go`, `maven`, `semver`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Dpkg => "dpkg",
+            Scheme::Apk => "apk",
+            Scheme::Rpm => "rpm",
+            Scheme::PyPI => "pypi",
+            Scheme::Npm => "npm",
+            Scheme::CratesIo => "crates.io",
+            Scheme::Go => "go",
+            Scheme::Maven => "maven",
+            Scheme::SemVer => "semver",
+        }
+    }
+}
+
+impl fmt::Display for Scheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -282,6 +459,65 @@ fn build_purl(p: &Package) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn osv_names_and_schemes() {
+        let distro = |id: &str, vid: &str| Distro {
+            id: id.into(),
+            version_id: vid.into(),
+            ..Default::default()
+        };
+        let name = |e: Ecosystem, d: Option<Distro>| e.osv_name(d.as_ref());
+        assert_eq!(
+            name(Ecosystem::Dpkg, Some(distro("debian", "12"))).as_deref(),
+            Some("Debian:12")
+        );
+        assert_eq!(
+            name(Ecosystem::Apk, Some(distro("alpine", "3.19.1"))).as_deref(),
+            Some("Alpine:v3.19")
+        );
+        assert_eq!(
+            name(Ecosystem::Rpm, Some(distro("rocky", "9.3"))).as_deref(),
+            Some("Rocky Linux:9")
+        );
+        assert_eq!(
+            name(Ecosystem::Rpm, Some(distro("almalinux", "8.10"))).as_deref(),
+            Some("AlmaLinux:8")
+        );
+        assert_eq!(
+            name(Ecosystem::Rpm, Some(distro("rhel", "9.4"))).as_deref(),
+            Some("Red Hat:9.4")
+        );
+        assert_eq!(
+            name(Ecosystem::Pypi, Some(distro("debian", "12"))).as_deref(),
+            Some("PyPI")
+        );
+        assert_eq!(name(Ecosystem::Cargo, None).as_deref(), Some("crates.io"));
+        assert_eq!(name(Ecosystem::Dpkg, None), None);
+        assert_eq!(name(Ecosystem::Rpm, Some(distro("centos", "7"))), None);
+        assert_eq!(Ecosystem::Golang.scheme(), Scheme::Go);
+        assert_eq!(Ecosystem::Dpkg.scheme(), Scheme::Dpkg);
+        // the OSV name of every ecosystem orders with its scheme
+        for e in [
+            Ecosystem::Pypi,
+            Ecosystem::Npm,
+            Ecosystem::Cargo,
+            Ecosystem::Golang,
+            Ecosystem::Maven,
+        ] {
+            assert_eq!(Scheme::from_osv(&name(e, None).unwrap()), Some(e.scheme()));
+        }
+        assert_eq!(Scheme::from_osv("Debian:12"), Some(Scheme::Dpkg));
+        assert_eq!(Scheme::from_osv("Ubuntu:22.04:LTS"), Some(Scheme::Dpkg));
+        assert_eq!(Scheme::from_osv("Alpine:v3.19"), Some(Scheme::Apk));
+        assert_eq!(
+            Scheme::from_osv("Red Hat:enterprise_linux:9::appstream"),
+            Some(Scheme::Rpm)
+        );
+        assert_eq!(Scheme::from_osv("Rocky Linux:9"), Some(Scheme::Rpm));
+        assert_eq!(Scheme::from_osv("AlmaLinux:8"), Some(Scheme::Rpm));
+        assert_eq!(Scheme::from_osv("RubyGems"), None);
+    }
 
     #[test]
     fn purls() {

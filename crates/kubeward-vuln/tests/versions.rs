@@ -1,7 +1,7 @@
 //! Version ordering against the vendored cases (`testdata/versions/cases.yaml`) and
 //! Maven `ComparableVersion` facts.
 
-use kubeward_vuln::version::{compare, Ecosystem};
+use kubeward_vuln::version::{compare, Scheme};
 use std::cmp::Ordering;
 use std::path::PathBuf;
 
@@ -78,7 +78,7 @@ fn corpus_cases_all_pass() {
     let mut failures = Vec::new();
     let mut per_eco: std::collections::BTreeMap<String, usize> = Default::default();
     for c in &cases {
-        let eco = Ecosystem::from_name(&c.eco)
+        let eco = Scheme::from_name(&c.eco)
             .unwrap_or_else(|| panic!("line {}: unknown ecosystem {}", c.line, c.eco));
         *per_eco.entry(c.eco.clone()).or_default() += 1;
         match compare(eco, &c.a, &c.b) {
@@ -157,14 +157,14 @@ fn maven_orderings() {
     for chain in chains {
         for w in chain.windows(2) {
             assert_eq!(
-                compare(Ecosystem::Maven, w[0], w[1]).unwrap(),
+                compare(Scheme::Maven, w[0], w[1]).unwrap(),
                 Ordering::Less,
                 "maven {} < {}",
                 w[0],
                 w[1]
             );
             assert_eq!(
-                compare(Ecosystem::Maven, w[1], w[0]).unwrap(),
+                compare(Scheme::Maven, w[1], w[0]).unwrap(),
                 Ordering::Greater,
                 "maven {} > {}",
                 w[1],
@@ -207,7 +207,7 @@ fn maven_equalities() {
     for g in groups {
         for v in g.iter().skip(1) {
             assert_eq!(
-                compare(Ecosystem::Maven, g[0], v).unwrap(),
+                compare(Scheme::Maven, g[0], v).unwrap(),
                 Ordering::Equal,
                 "maven {} == {}",
                 g[0],
@@ -265,7 +265,7 @@ fn odd_input_is_an_error_or_an_order_never_a_panic() {
         "1.0-alpha.01",
         "v1.2.3-0.20230101000000-abc",
     ];
-    for eco in Ecosystem::ALL {
+    for eco in Scheme::ALL {
         for a in odd {
             for b in ["1.0", "1.0.0", "1", a] {
                 let ab = compare(eco, a, b);

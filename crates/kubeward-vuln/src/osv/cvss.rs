@@ -11,7 +11,7 @@ use std::fmt;
 /// A qualitative severity level (CVSS 3.x rating scale).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Level {
+pub enum CvssLevel {
     /// Score 0.0 or an explicit "none"/"negligible".
     None,
     /// 0.1–3.9
@@ -24,31 +24,31 @@ pub enum Level {
     Critical,
 }
 
-impl Level {
+impl CvssLevel {
     /// The level of a CVSS 3.x/4.0 base score.
-    pub fn from_score(score: f64) -> Level {
+    pub fn from_score(score: f64) -> CvssLevel {
         if score >= 9.0 {
-            Level::Critical
+            CvssLevel::Critical
         } else if score >= 7.0 {
-            Level::High
+            CvssLevel::High
         } else if score >= 4.0 {
-            Level::Medium
+            CvssLevel::Medium
         } else if score > 0.0 {
-            Level::Low
+            CvssLevel::Low
         } else {
-            Level::None
+            CvssLevel::None
         }
     }
 
     /// Parses a label as databases write it (`CRITICAL`, `HIGH`, `MODERATE`, `medium`,
     /// `LOW`, `negligible`...), case-insensitively.
-    pub fn from_label(s: &str) -> Option<Level> {
+    pub fn from_label(s: &str) -> Option<CvssLevel> {
         Some(match s.trim().to_ascii_lowercase().as_str() {
-            "critical" => Level::Critical,
-            "high" | "important" => Level::High,
-            "moderate" | "medium" => Level::Medium,
-            "low" => Level::Low,
-            "none" | "negligible" | "unimportant" => Level::None,
+            "critical" => CvssLevel::Critical,
+            "high" | "important" => CvssLevel::High,
+            "moderate" | "medium" => CvssLevel::Medium,
+            "low" => CvssLevel::Low,
+            "none" | "negligible" | "unimportant" => CvssLevel::None,
             _ => return None,
         })
     }
@@ -56,16 +56,16 @@ impl Level {
     /// The lowercase name.
     pub fn as_str(self) -> &'static str {
         match self {
-            Level::None => "none",
-            Level::Low => "low",
-            Level::Medium => "medium",
-            Level::High => "high",
-            Level::Critical => "critical",
+            CvssLevel::None => "none",
+            CvssLevel::Low => "low",
+            CvssLevel::Medium => "medium",
+            CvssLevel::High => "high",
+            CvssLevel::Critical => "critical",
         }
     }
 }
 
-impl fmt::Display for Level {
+impl fmt::Display for CvssLevel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -567,7 +567,7 @@ pub fn cvss4_score(vector: &str) -> Result<f64, CvssError> {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Severity {
     /// The qualitative level.
-    pub level: Level,
+    pub level: CvssLevel,
     /// The base score, when computed from a CVSS vector.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
@@ -591,7 +591,7 @@ pub fn severity_of(
         .find_map(|s| cvss3_base_score(&s.score).ok().map(|x| (x, s)));
     if let Some((score, s)) = v3 {
         return Some(Severity {
-            level: Level::from_score(score),
+            level: CvssLevel::from_score(score),
             score: Some(score),
             vector: Some(s.score.clone()),
             source: s.kind.clone(),
@@ -603,7 +603,7 @@ pub fn severity_of(
         .find_map(|s| cvss4_score(&s.score).ok().map(|x| (x, s)));
     if let Some((score, s)) = v4 {
         return Some(Severity {
-            level: Level::from_score(score),
+            level: CvssLevel::from_score(score),
             score: Some(score),
             vector: Some(s.score.clone()),
             source: s.kind.clone(),
@@ -612,7 +612,7 @@ pub fn severity_of(
     let label = database_specific
         .and_then(|d| d.get("severity"))
         .and_then(|s| s.as_str())
-        .and_then(Level::from_label);
+        .and_then(CvssLevel::from_label);
     let v2 = scores
         .iter()
         .filter(|s| s.kind == "CVSS_V2")
@@ -621,9 +621,9 @@ pub fn severity_of(
         // CVSS 2.0 has no "critical"; prefer a database label when there is one.
         return Some(Severity {
             level: label.unwrap_or(if score >= 7.0 {
-                Level::High
+                CvssLevel::High
             } else {
-                Level::from_score(score)
+                CvssLevel::from_score(score)
             }),
             score: Some(score),
             vector: Some(s.score.clone()),
@@ -639,7 +639,7 @@ pub fn severity_of(
         });
     }
     scores.iter().find_map(|s| {
-        Level::from_label(&s.score).map(|level| Severity {
+        CvssLevel::from_label(&s.score).map(|level| Severity {
             level,
             score: None,
             vector: None,
@@ -696,7 +696,7 @@ mod tests {
         use super::super::model::SeverityScore;
         let ds = serde_json::json!({"severity": "MODERATE"});
         let s = severity_of(&[], Some(&ds)).unwrap();
-        assert_eq!(s.level, Level::Medium);
+        assert_eq!(s.level, CvssLevel::Medium);
         assert_eq!(s.source, "database_specific");
         let v4 = SeverityScore {
             kind: "CVSS_V4".into(),
@@ -708,7 +708,7 @@ mod tests {
             Some(&serde_json::json!({"severity": "CRITICAL"})),
         )
         .unwrap();
-        assert_eq!((s.level, s.score), (Level::Medium, Some(6.9)));
+        assert_eq!((s.level, s.score), (CvssLevel::Medium, Some(6.9)));
         assert_eq!(s.source, "CVSS_V4");
         assert_eq!(s.vector.as_deref(), Some(v4.score.as_str()));
         // a 3.x vector first

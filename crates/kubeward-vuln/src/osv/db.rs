@@ -2,7 +2,7 @@
 //! [`Database`].
 
 use super::model::{EventKind, Range, RangeType, Record};
-use crate::version::{self, Ecosystem as Scheme};
+use crate::version::{self, Scheme};
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{Read, Seek};
@@ -193,10 +193,13 @@ fn load_err(path: impl fmt::Display, message: impl fmt::Display) -> LoadError {
     }
 }
 
-/// An OSV ecosystem string split into its parts: `Debian:12` is base `debian`, release `12`,
-/// ordered by [`Scheme::Dpkg`].
+/// An OSV ecosystem name (`Debian:12`, `PyPI`, `Red Hat:enterprise_linux:9::appstream`), as
+/// records carry it and [`Ecosystem::osv_name`] builds it for a package, split into its parts:
+/// `Debian:12` is base `debian`, release `12`, ordered by [`Scheme::Dpkg`].
+///
+/// [`Ecosystem::osv_name`]: kubeward_image::package::Ecosystem::osv_name
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct OsvEcosystem {
+pub struct OsvName {
     /// The ecosystem name before the first `:`, lowercased (`debian`, `pypi`, `red hat`).
     pub base: String,
     /// What follows the first `:` (`12`, `v3.19`, `enterprise_linux:9::appstream`), if any.
@@ -205,12 +208,13 @@ pub struct OsvEcosystem {
     pub scheme: Scheme,
 }
 
-impl OsvEcosystem {
+impl OsvName {
     /// Parses an OSV ecosystem string (`PyPI`, `Debian:12`, `Alpine:v3.19`, `Go`...); also
     /// accepts purl types (`pypi`, `cargo`, `golang`, `npm`, `maven`). `None` for ecosystems
     /// without a version ordering here, and for `deb`/`apk`/`rpm` without a distro (use
-    /// [`osv_ecosystem_name`] to build `Debian:12` from a distro).
-    pub fn parse(s: &str) -> Option<OsvEcosystem> {
+    /// [`Ecosystem::osv_name`](kubeward_image::package::Ecosystem::osv_name) to build
+    /// `Debian:12` from a distro).
+    pub fn parse(s: &str) -> Option<OsvName> {
         let s = s.trim();
         let (base, release) = match s.split_once(':') {
             Some((b, r)) => (b, Some(r.trim()).filter(|r| !r.is_empty())),
@@ -224,7 +228,7 @@ impl OsvEcosystem {
             _ => {}
         }
         let scheme = Scheme::from_name(&base)?;
-        Some(OsvEcosystem {
+        Some(OsvName {
             base,
             release: release.map(str::to_string),
             scheme,
@@ -233,7 +237,7 @@ impl OsvEcosystem {
 
     /// True when a record for ecosystem `self` applies to a package of ecosystem `pkg`:
     /// same base, and the same release when both name one.
-    pub fn covers(&self, pkg: &OsvEcosystem) -> bool {
+    pub fn covers(&self, pkg: &OsvName) -> bool {
         self.base == pkg.base && release_matches(self.release.as_deref(), pkg.release.as_deref())
     }
 }
@@ -284,61 +288,6 @@ fn release_matches(record: Option<&str>, pkg: Option<&str>) -> bool {
         .all(|(a, b)| version::cmp_digits(a, b).is_eq())
 }
 
-/// Builds the OSV ecosystem string of a package from its kind (purl type or kubeward name:
-/// `deb`/`dpkg`, `apk`, `rpm`, `pypi`, `npm`, `cargo`, `golang`, `maven`) and, for OS
-/// packages, its distro's `ID` and `VERSION_ID` from os-release: `("deb", "debian", "12")`
-/// gives `Debian:12`, `("apk", "alpine", "3.19.1")` gives `Alpine:v3.19`.
-pub fn osv_ecosystem_name(
-    kind: &str,
-    distro_id: Option<&str>,
-    version_id: Option<&str>,
-) -> Option<String> {
-    let lang = match kind.to_ascii_lowercase().as_str() {
-        "pypi" => Some("PyPI"),
-        "npm" => Some("npm"),
-        "cargo" | "crates.io" => Some("crates.io"),
-        "golang" | "go" => Some("Go"),
-        "maven" => Some("Maven"),
-        _ => None,
-    };
-    if let Some(l) = lang {
-        return Some(l.to_string());
-    }
-    let id = distro_id?.to_ascii_lowercase();
-    let vid = version_id.unwrap_or("").trim();
-    let base = match id.as_str() {
-        "debian" => "Debian",
-        "ubuntu" => "Ubuntu",
-        "alpine" => "Alpine",
-        "wolfi" => "Wolfi",
-        "chainguard" => "Chainguard",
-        "rocky" => "Rocky Linux",
-        "almalinux" => "AlmaLinux",
-        "rhel" => "Red Hat",
-        "opensuse-leap" | "opensuse-tumbleweed" | "opensuse" => "openSUSE",
-        "sles" | "suse" => "SUSE",
-        "mageia" => "Mageia",
-        "openeuler" => "openEuler",
-        _ => return None,
-    };
-    let release = match id.as_str() {
-        "alpine" if !vid.is_empty() => {
-            let mm: Vec<&str> = vid.split('.').take(2).collect();
-            Some(format!("v{}", mm.join(".")))
-        }
-        "debian" | "rocky" | "almalinux" if !vid.is_empty() => {
-            Some(vid.split('.').next().unwrap_or(vid).to_string())
-        }
-        "wolfi" | "chainguard" => None,
-        _ if !vid.is_empty() => Some(vid.to_string()),
-        _ => None,
-    };
-    Some(match release {
-        Some(r) => format!("{base}:{r}"),
-        None => base.to_string(),
-    })
-}
-
 /// Normalises a package name for lookups: PEP 503 for PyPI (lowercase, runs of `-_.` become
 /// `-`), lowercase with `_` as `-` for crates.io, lowercase for npm; Go module paths, Maven
 /// coordinates and distro package names are kept as written.
@@ -373,7 +322,7 @@ pub fn normalize_name(scheme: Scheme, name: &str) -> String {
 pub struct Database {
     pub(super) records: Vec<Record>,
     /// Parsed ecosystem of each `affected[]` entry, parallel to `records[i].affected`.
-    pub(super) ecosystems: Vec<Vec<Option<OsvEcosystem>>>,
+    pub(super) ecosystems: Vec<Vec<Option<OsvName>>>,
     /// (base, normalised name) → (record, affected entry).
     pub(super) index: HashMap<(String, String), Vec<(u32, u32)>>,
     by_id: HashMap<String, u32>,
@@ -515,13 +464,13 @@ impl Database {
             }
             self.unindex(i);
         }
-        let ecos: Vec<Option<OsvEcosystem>> = rec
+        let ecos: Vec<Option<OsvName>> = rec
             .affected
             .iter()
             .map(|a| {
                 a.package
                     .as_ref()
-                    .and_then(|p| OsvEcosystem::parse(&p.ecosystem))
+                    .and_then(|p| OsvName::parse(&p.ecosystem))
             })
             .collect();
         for (a, eco) in rec.affected.iter_mut().zip(&ecos) {
@@ -664,49 +613,28 @@ mod tests {
 
     #[test]
     fn ecosystems() {
-        let d = OsvEcosystem::parse("Debian:12").unwrap();
+        let d = OsvName::parse("Debian:12").unwrap();
         assert_eq!(
             (d.base.as_str(), d.release.as_deref(), d.scheme),
             ("debian", Some("12"), Scheme::Dpkg)
         );
-        let any = OsvEcosystem::parse("Debian").unwrap();
-        let d11 = OsvEcosystem::parse("Debian:11").unwrap();
-        let d12_5 = OsvEcosystem::parse("Debian:12.5").unwrap();
+        let any = OsvName::parse("Debian").unwrap();
+        let d11 = OsvName::parse("Debian:11").unwrap();
+        let d12_5 = OsvName::parse("Debian:12.5").unwrap();
         assert!(d.covers(&any) && any.covers(&d) && d.covers(&d12_5));
         assert!(!d11.covers(&d));
-        let a = OsvEcosystem::parse("Alpine:v3.19").unwrap();
-        assert!(a.covers(&OsvEcosystem::parse("Alpine:3.19.1").unwrap()));
-        assert!(!a.covers(&OsvEcosystem::parse("Alpine:v3.1").unwrap()));
-        let u = OsvEcosystem::parse("Ubuntu:22.04:LTS").unwrap();
-        assert!(u.covers(&OsvEcosystem::parse("Ubuntu:22.04").unwrap()));
-        assert!(!OsvEcosystem::parse("Ubuntu:Pro:18.04:LTS")
+        let a = OsvName::parse("Alpine:v3.19").unwrap();
+        assert!(a.covers(&OsvName::parse("Alpine:3.19.1").unwrap()));
+        assert!(!a.covers(&OsvName::parse("Alpine:v3.1").unwrap()));
+        let u = OsvName::parse("Ubuntu:22.04:LTS").unwrap();
+        assert!(u.covers(&OsvName::parse("Ubuntu:22.04").unwrap()));
+        assert!(!OsvName::parse("Ubuntu:Pro:18.04:LTS")
             .unwrap()
-            .covers(&OsvEcosystem::parse("Ubuntu:18.04").unwrap()));
-        assert!(!d.covers(&OsvEcosystem::parse("Ubuntu:12").unwrap()));
-        assert_eq!(OsvEcosystem::parse("cargo").unwrap().base, "crates.io");
-        assert!(OsvEcosystem::parse("deb").is_none());
-        assert!(OsvEcosystem::parse("RubyGems").is_none());
-    }
-
-    #[test]
-    fn ecosystem_names() {
-        assert_eq!(
-            osv_ecosystem_name("deb", Some("debian"), Some("12")).as_deref(),
-            Some("Debian:12")
-        );
-        assert_eq!(
-            osv_ecosystem_name("apk", Some("alpine"), Some("3.19.1")).as_deref(),
-            Some("Alpine:v3.19")
-        );
-        assert_eq!(
-            osv_ecosystem_name("rpm", Some("rocky"), Some("9.3")).as_deref(),
-            Some("Rocky Linux:9")
-        );
-        assert_eq!(
-            osv_ecosystem_name("pypi", None, None).as_deref(),
-            Some("PyPI")
-        );
-        assert_eq!(osv_ecosystem_name("deb", None, None), None);
+            .covers(&OsvName::parse("Ubuntu:18.04").unwrap()));
+        assert!(!d.covers(&OsvName::parse("Ubuntu:12").unwrap()));
+        assert_eq!(OsvName::parse("cargo").unwrap().base, "crates.io");
+        assert!(OsvName::parse("deb").is_none());
+        assert!(OsvName::parse("RubyGems").is_none());
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! Matching packages against an OSV [`Database`].
 
 use super::cvss::{severity_of, Severity};
-use super::db::{normalize_name, range_scheme, Database, OsvEcosystem};
+use super::db::{normalize_name, range_scheme, Database, OsvName};
 use super::model::{Affected, EventKind, Range, RangeType, Record};
-use crate::version::{self, Ecosystem as Scheme};
+use crate::version::{self, Scheme};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
@@ -263,7 +263,7 @@ impl Database {
     /// Finds the vulnerabilities affecting `q`.
     ///
     /// Withdrawn records are ignored; distro records apply when their release covers the
-    /// package's (see [`OsvEcosystem::covers`]); records that are aliases of each other are
+    /// package's (see [`OsvName::covers`]); records that are aliases of each other are
     /// merged. A version that cannot be compared with a candidate record is reported in
     /// [`MatchReport::errors`], never treated as "not affected".
     pub fn matches(&self, q: &PackageQuery<'_>) -> MatchReport {
@@ -275,7 +275,7 @@ impl Database {
             record: record.map(str::to_string),
             message,
         };
-        let Some(eco) = OsvEcosystem::parse(q.ecosystem) else {
+        let Some(eco) = OsvName::parse(q.ecosystem) else {
             if Scheme::from_osv(q.ecosystem).is_none()
                 && !matches!(
                     q.ecosystem.to_ascii_lowercase().as_str(),
@@ -325,7 +325,7 @@ impl Database {
     fn match_name(
         &self,
         q: &PackageQuery<'_>,
-        eco: &OsvEcosystem,
+        eco: &OsvName,
         name: &str,
         ver: &str,
         seen: &mut BTreeSet<u32>,
@@ -410,13 +410,10 @@ impl Database {
     /// go through their source package. Whether to skip language packages owned by an OS
     /// package (`owned_by_os_package`) is the caller's choice.
     pub fn match_package(&self, p: &kubeward_image::package::Package) -> MatchReport {
-        let kind = p.ecosystem.purl_type();
-        let eco = super::db::osv_ecosystem_name(
-            kind,
-            p.distro.as_ref().map(|d| d.id.as_str()),
-            p.distro.as_ref().map(|d| d.version_id.as_str()),
-        )
-        .unwrap_or_else(|| kind.to_string());
+        let eco = p
+            .ecosystem
+            .osv_name(p.distro.as_ref())
+            .unwrap_or_else(|| p.ecosystem.purl_type().to_string());
         self.matches(&PackageQuery {
             name: &p.name,
             version: &p.version,
@@ -752,7 +749,7 @@ mod tests {
         let sev = m.severity.as_ref().unwrap();
         assert_eq!(
             (sev.level, sev.score),
-            (super::super::cvss::Level::Critical, Some(9.8))
+            (super::super::cvss::CvssLevel::Critical, Some(9.8))
         );
         assert_eq!(r.matches[1].state, FixState::Unfixed);
     }

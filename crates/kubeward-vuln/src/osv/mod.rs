@@ -14,8 +14,11 @@ pub mod matcher;
 pub mod model;
 pub mod vex;
 
-pub use cvss::{Level, Severity};
-pub use db::{normalize_name, osv_ecosystem_name, Database, LoadError, OsvEcosystem};
+/// The former name of [`CvssLevel`], kept while its users move to the new name.
+#[doc(hidden)]
+pub use cvss::CvssLevel as Level;
+pub use cvss::{CvssLevel, Severity};
+pub use db::{normalize_name, Database, LoadError, OsvName};
 pub use matcher::{FixState, Match, MatchError, MatchReport, MatchedPackage, PackageQuery};
 pub use model::Record;
 pub use vex::{Suppressed, Suppression, VexDocument, VexStatus};

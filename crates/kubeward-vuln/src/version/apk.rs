@@ -10,7 +10,7 @@
 //! *after* that point does not matter (`23_foo > 4_beta`). An invalid part reached while the
 //! two versions are still equal is an error, never a guess.
 
-use super::{Ecosystem, VersionError};
+use super::{Scheme, VersionError};
 use std::cmp::Ordering;
 
 /// Token kinds in the order they may appear. When two versions are equal up to the point
@@ -134,7 +134,7 @@ impl<'a> Cursor<'a> {
     }
 
     fn error(&self, v: &str) -> VersionError {
-        VersionError::new(Ecosystem::Apk, v, format!("invalid at byte {}", self.pos))
+        VersionError::new(Scheme::Apk, v, format!("invalid at byte {}", self.pos))
     }
 }
 

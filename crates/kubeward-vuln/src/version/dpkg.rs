@@ -5,7 +5,7 @@
 //! before everything (even the end of the string), then the end of the string, then letters,
 //! then other characters; digit runs compare numerically.
 
-use super::{cmp_digits, Ecosystem, VersionError};
+use super::{cmp_digits, Scheme, VersionError};
 use std::cmp::Ordering;
 
 /// A parsed Debian version.
@@ -20,7 +20,7 @@ pub struct DebVersion<'a> {
 }
 
 fn err(v: &str, reason: &str) -> VersionError {
-    VersionError::new(Ecosystem::Dpkg, v, reason)
+    VersionError::new(Scheme::Dpkg, v, reason)
 }
 
 /// Parses a Debian version, rejecting what `dpkg` rejects or warns about: empty parts, a

@@ -10,7 +10,7 @@
 //! `go1.21rc2` = `1.21.0-rc.2`, `go1.20beta1` = `1.20.0-beta.1`, `go1.21` = `1.21.0`).
 
 use super::semver::{parse_with, Version};
-use super::{Ecosystem, VersionError};
+use super::{Scheme, VersionError};
 use std::cmp::Ordering;
 
 /// Turns a Go toolchain version (`go1.21rc2`) into SemVer (`1.21.0-rc.2`).
@@ -42,14 +42,14 @@ fn toolchain_to_semver(t: &str) -> String {
 pub fn parse(v: &str) -> Result<Version, VersionError> {
     let s = v.trim();
     if s.is_empty() {
-        return Err(VersionError::new(Ecosystem::Go, v, "version is empty"));
+        return Err(VersionError::new(Scheme::Go, v, "version is empty"));
     }
     if s.starts_with("go") {
         let sv = toolchain_to_semver(s);
-        return parse_with(Ecosystem::Go, v, &sv, 1);
+        return parse_with(Scheme::Go, v, &sv, 1);
     }
     let s = s.strip_prefix('v').unwrap_or(s);
-    parse_with(Ecosystem::Go, v, s, 1)
+    parse_with(Scheme::Go, v, s, 1)
 }
 
 /// Compares two Go module (or toolchain) versions.

@@ -11,7 +11,7 @@
 //! lexical order); a number beats a list, which beats a qualifier. A missing item compares as
 //! null: `1-alpha < 1 < 1-sp`, `1 = 1.0 = 1-0 = 1.ga`, `1-1 < 1.1`.
 
-use super::{cmp_digits, Ecosystem, VersionError};
+use super::{cmp_digits, Scheme, VersionError};
 use std::cmp::Ordering;
 
 /// One item of a parsed Maven version.
@@ -125,11 +125,11 @@ fn normalize(list: &mut Vec<Item>) {
 /// Parses a Maven version into its item list.
 pub fn parse(v: &str) -> Result<Vec<Item>, VersionError> {
     if v.trim().is_empty() {
-        return Err(VersionError::new(Ecosystem::Maven, v, "version is empty"));
+        return Err(VersionError::new(Scheme::Maven, v, "version is empty"));
     }
     if v.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(VersionError::new(
-            Ecosystem::Maven,
+            Scheme::Maven,
             v,
             "version contains whitespace or control characters",
         ));

@@ -6,7 +6,7 @@
 //! development release, local label. A version with only a `.devN` sorts before its
 //! pre-releases; local labels compare segment by segment, numbers above strings.
 
-use super::{Ecosystem, VersionError};
+use super::{Scheme, VersionError};
 use std::cmp::Ordering;
 
 /// A pre-release phase.
@@ -108,7 +108,7 @@ impl P<'_> {
 
 /// Parses a PEP 440 version.
 pub fn parse(v: &str) -> Result<Version, VersionError> {
-    let err = |r: &str| VersionError::new(Ecosystem::PyPI, v, r);
+    let err = |r: &str| VersionError::new(Scheme::PyPI, v, r);
     let lower = v.trim().to_ascii_lowercase();
     if lower.is_empty() {
         return Err(err("version is empty"));

@@ -5,7 +5,7 @@
 //! bytewise. `~` sorts before anything (even the end), `^` sorts after the end but before any
 //! further run. When all runs are equal, the string with runs left over is greater.
 
-use super::{cmp_digits, Ecosystem, VersionError};
+use super::{cmp_digits, Scheme, VersionError};
 use std::cmp::Ordering;
 
 /// A parsed epoch-version-release.
@@ -21,7 +21,7 @@ pub struct Evr<'a> {
 
 /// Parses `[epoch:]version[-release]`.
 pub fn parse(v: &str) -> Result<Evr<'_>, VersionError> {
-    let err = |r: &str| VersionError::new(Ecosystem::Rpm, v, r);
+    let err = |r: &str| VersionError::new(Scheme::Rpm, v, r);
     if v.is_empty() {
         return Err(err("version is empty"));
     }

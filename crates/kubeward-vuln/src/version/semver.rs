@@ -8,7 +8,7 @@
 //! npm-style input is accepted: surrounding spaces and a leading `v` or `=`; for npm also
 //! partial versions (`1.0` is `1.0.0`), as GitHub's npm advisories write them.
 
-use super::{cmp_digits, Ecosystem, VersionError};
+use super::{cmp_digits, Scheme, VersionError};
 use std::cmp::Ordering;
 
 /// A pre-release identifier.
@@ -78,7 +78,7 @@ fn ident_ok(s: &str) -> bool {
 /// Parses a version; `min_parts` below 3 lets `1` and `1.2` stand for `1.0.0` and `1.2.0`
 /// (Go's shorthand).
 pub(crate) fn parse_with(
-    eco: Ecosystem,
+    eco: Scheme,
     original: &str,
     s: &str,
     min_parts: usize,
@@ -132,7 +132,7 @@ pub(crate) fn parse_with(
 }
 
 /// Parses a SemVer version, accepting npm's leading `v`/`=` and surrounding spaces.
-pub fn parse(eco: Ecosystem, v: &str) -> Result<Version, VersionError> {
+pub fn parse(eco: Scheme, v: &str) -> Result<Version, VersionError> {
     let s = v.trim();
     let s = s.strip_prefix('=').unwrap_or(s).trim_start();
     let s = s
@@ -140,18 +140,18 @@ pub fn parse(eco: Ecosystem, v: &str) -> Result<Version, VersionError> {
         .or_else(|| s.strip_prefix('V'))
         .unwrap_or(s);
     // npm advisories write partial versions (`introduced: "1.0"`); npm reads them as `1.0.0`.
-    let min_parts = if eco == Ecosystem::Npm { 1 } else { 3 };
+    let min_parts = if eco == Scheme::Npm { 1 } else { 3 };
     parse_with(eco, v, s, min_parts)
 }
 
 /// Compares two SemVer versions, reporting errors under `eco`.
-pub fn compare_as(eco: Ecosystem, a: &str, b: &str) -> Result<Ordering, VersionError> {
+pub fn compare_as(eco: Scheme, a: &str, b: &str) -> Result<Ordering, VersionError> {
     Ok(parse(eco, a)?.cmp(&parse(eco, b)?))
 }
 
 /// Compares two SemVer versions.
 pub fn compare(a: &str, b: &str) -> Result<Ordering, VersionError> {
-    compare_as(Ecosystem::SemVer, a, b)
+    compare_as(Scheme::SemVer, a, b)
 }
 
 #[cfg(test)]
@@ -182,7 +182,7 @@ mod tests {
     fn npm_forms_and_errors() {
         assert_eq!(compare(" =v1.2.3 ", "1.2.3+b").unwrap(), Ordering::Equal);
         assert_eq!(
-            compare_as(Ecosystem::Npm, "1.0", "1.0.0").unwrap(),
+            compare_as(Scheme::Npm, "1.0", "1.0.0").unwrap(),
             Ordering::Equal
         );
         for bad in [
