@@ -19,6 +19,7 @@ fn main() {
         snapshot: &snap,
         index: &index,
         settings: &settings,
+        image_facts: None,
     };
     let mut rows = Vec::new();
     for r in registry::all() {

@@ -1,5 +1,6 @@
 //! Runs a selection of the catalogue over a snapshot.
 
+use crate::facts::ImageFacts;
 use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta, Settings};
 use kubeward_model::{Index, Snapshot};
@@ -15,6 +16,18 @@ pub fn analyze(
     analyze_with(snapshot, &index, settings, select)
 }
 
+/// As [`analyze`], with facts about the container images (the image inventory of `kubeward
+/// scan --inventory`) that rules such as `vulnerable-image` read.
+pub fn analyze_with_facts(
+    snapshot: &Snapshot,
+    settings: &Settings,
+    facts: Option<&dyn ImageFacts>,
+    select: &(dyn Fn(&RuleMeta) -> bool + Sync),
+) -> Vec<Finding> {
+    let index = Index::new(snapshot);
+    run(snapshot, &index, settings, facts, select)
+}
+
 /// As [`analyze`], with an index built by the caller.
 pub fn analyze_with(
     snapshot: &Snapshot,
@@ -22,10 +35,21 @@ pub fn analyze_with(
     settings: &Settings,
     select: &(dyn Fn(&RuleMeta) -> bool + Sync),
 ) -> Vec<Finding> {
+    run(snapshot, index, settings, None, select)
+}
+
+fn run(
+    snapshot: &Snapshot,
+    index: &Index<'_>,
+    settings: &Settings,
+    image_facts: Option<&dyn ImageFacts>,
+    select: &(dyn Fn(&RuleMeta) -> bool + Sync),
+) -> Vec<Finding> {
     let cx = Context {
         snapshot,
         index,
         settings,
+        image_facts,
     };
     let rules: Vec<&'static dyn Rule> = crate::registry::all()
         .into_iter()

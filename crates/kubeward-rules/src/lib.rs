@@ -5,6 +5,7 @@
 //! [`engine::analyze`] runs a selection of it over a snapshot.
 
 pub mod engine;
+pub mod facts;
 pub mod filter;
 pub mod finding;
 pub mod hygiene;

@@ -1,6 +1,7 @@
 //! Every rule has a fixture folder `tests/fixtures/<rule>/` with `fire.yaml` (every object fires
 //! the rule, except objects annotated `kubeward.test/role: context`) and `pass.yaml` (no object
-//! fires it).
+//! fires it). Rules run with the image facts of [`kubeward_rules::testing::fixture_image_facts`]
+//! (read by `vulnerable-image`).
 
 use kubeward_model::load_str;
 use kubeward_rules::{engine, registry, Settings};
@@ -14,11 +15,10 @@ fn fixtures() -> PathBuf {
 #[test]
 fn every_rule_fires_on_its_fixture_and_stays_quiet_on_the_pass_fixture() {
     let mut failures = Vec::new();
+    // image facts for the rules that read them (vulnerable-image); the others ignore them
+    let facts = kubeward_rules::testing::fixture_image_facts();
     for rule in registry::all() {
         let name = rule.meta().name;
-        if kubeward_rules::supply::is_external(name) {
-            continue; // findings made by the CLI from the image inventory
-        }
         let dir = fixtures().join(name);
         for (file, must_fire) in [("fire.yaml", true), ("pass.yaml", false)] {
             let path = dir.join(file);
@@ -36,7 +36,10 @@ fn every_rule_fires_on_its_fixture_and_stays_quiet_on_the_pass_fixture() {
                 failures.push(format!("{name}/{file}: load errors {:?}", snap.errors));
                 continue;
             }
-            let findings = engine::analyze(&snap, &Settings::default(), &|m| m.name == name);
+            let findings =
+                engine::analyze_with_facts(&snap, &Settings::default(), Some(&facts), &|m| {
+                    m.name == name
+                });
             let fired: BTreeSet<u32> = findings.iter().map(|f| f.object_id).collect();
             for o in &snap.objects {
                 if o.annotation("kubeward.test/role") == Some("context") {

@@ -10,7 +10,7 @@ mod service_external_ips;
 mod service_load_balancer;
 mod service_node_port;
 mod service_selects_nothing;
-mod util;
+pub(crate) mod util;
 
 pub use ingress_without_tls::IngressWithoutTls;
 pub use missing_network_policy::MissingNetworkPolicy;

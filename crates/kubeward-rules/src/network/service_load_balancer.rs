@@ -110,6 +110,29 @@ fn source_ranges(svc: &Object) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The annotation that requests an internal load balancer, if any.
+fn internal_annotation(svc: &Object) -> Option<&'static str> {
+    INTERNAL
+        .iter()
+        .find(|(k, v)| {
+            svc.annotation(k)
+                .is_some_and(|a| a.trim().eq_ignore_ascii_case(v))
+        })
+        .map(|(k, _)| *k)
+}
+
+/// Whether a `LoadBalancer` Service is reachable from any address, as this rule judges it (at
+/// its base severity): no internal load balancer is requested, and it has no source ranges
+/// or they include the whole internet. `vulnerable-image` ranks the workloads such a
+/// Service selects higher.
+pub(crate) fn reachable_from_anywhere(svc: &Object) -> bool {
+    if internal_annotation(svc).is_some() {
+        return false;
+    }
+    let ranges = source_ranges(svc);
+    ranges.is_empty() || ranges.iter().any(|r| open_range(r))
+}
+
 impl Rule for ServiceLoadBalancer {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
@@ -120,14 +143,11 @@ impl Rule for ServiceLoadBalancer {
             if service_type(svc) != "LoadBalancer" {
                 continue;
             }
-            let internal = INTERNAL.iter().find(|(k, v)| {
-                svc.annotation(k)
-                    .is_some_and(|a| a.trim().eq_ignore_ascii_case(v))
-            });
+            let internal = internal_annotation(svc);
             let ranges = source_ranges(svc);
             let restricted = !ranges.is_empty() && !ranges.iter().any(|r| open_range(r));
             let path = FieldPath::root().key("spec").key("type");
-            let (severity, message) = if let Some((k, _)) = internal {
+            let (severity, message) = if let Some(k) = internal {
                 (
                     Severity::Info,
                     format!(

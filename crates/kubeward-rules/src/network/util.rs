@@ -1,12 +1,63 @@
 //! Small helpers shared by the network rules.
 
 use kubeward_model::index::BUILTIN_API_GROUPS as BUILTIN_GROUPS;
-use kubeward_model::{effective_namespace, Index, Object, PodTemplate, Selector};
+use kubeward_model::{effective_namespace, Index, Node, Object, PodTemplate, Selector};
 use std::collections::{HashMap, HashSet};
 
 /// `spec.type` of a Service (`ClusterIP` when unset).
 pub fn service_type(svc: &Object) -> &str {
     svc.spec().str_at("type").unwrap_or("ClusterIP")
+}
+
+/// Whether a Service makes the pods it selects reachable from outside the cluster, as the
+/// exposure rules judge it: a `LoadBalancer` reachable from any address
+/// (`service-load-balancer` at its base severity) or a `NodePort` (`service-node-port`).
+pub fn exposes_publicly(svc: &Object) -> bool {
+    match service_type(svc) {
+        "LoadBalancer" => super::service_load_balancer::reachable_from_anywhere(svc),
+        "NodePort" => true,
+        _ => false,
+    }
+}
+
+/// The Services an Ingress routes to, default backend first (`service.name` of
+/// `networking.k8s.io/v1`, `serviceName` of the older versions), each once.
+pub fn ingress_backends(ing: &Object) -> Vec<&str> {
+    let spec = ing.spec();
+    let rules = spec.get("rules").map(Node::items).unwrap_or(&[]);
+    let backends = spec
+        .get("defaultBackend")
+        .or_else(|| spec.get("backend"))
+        .into_iter()
+        .chain(rules.iter().flat_map(|r| {
+            r.get("http")
+                .and_then(|h| h.get("paths"))
+                .map(Node::items)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|p| p.get("backend"))
+        }));
+    let mut out: Vec<&str> = Vec::new();
+    for b in backends {
+        let name = b
+            .get("service")
+            .and_then(|s| s.str_at("name"))
+            .or_else(|| b.str_at("serviceName"));
+        if let Some(n) = name.filter(|n| !n.is_empty() && !out.contains(n)) {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// The selector of a Service, when it has a non-empty one (a Service without selector
+/// selects no pod: its endpoints are managed by hand).
+pub fn service_selector(svc: &Object) -> Option<Selector> {
+    if service_type(svc) == "ExternalName" {
+        return None;
+    }
+    let sel = Selector::from_map(svc.spec().get("selector")?);
+    (!sel.is_empty()).then_some(sel)
 }
 
 /// Labels that controllers add to the pods they create, by controller kind: a selector may
