@@ -350,6 +350,107 @@ fn rules_and_explain() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("## Why it matters"));
     let out = kubeward().args(["explain", "nope"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no rule named \"nope\""));
+    // the table is aligned: every domain column starts at the same place
+    let starts: std::collections::HashSet<usize> = text
+        .lines()
+        .map(|l| l.find("  ").unwrap() + l[l.find("  ").unwrap()..].find(|c| c != ' ').unwrap())
+        .collect();
+    assert_eq!(starts.len(), 1, "{text}");
+    let out = kubeward()
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["domain"], "pod-security");
+    assert!(v
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["domain"] == "supply-chain"));
+}
+
+/// Flags with a fixed set of values are checked before anything is read: exit 2 and a message
+/// that lists the possible values; values are parsed once (any case for severities).
+#[test]
+fn fixed_value_flags_are_checked_with_clear_errors() {
+    for (args, says) in [
+        (
+            &["--format", "xml"][..],
+            "possible values: text, json, sarif, junit",
+        ),
+        (
+            &["--fail-on", "severe"],
+            "possible values: critical, high, medium, low, info, never",
+        ),
+        (
+            &["--severity", "severe"],
+            "possible values: critical, high, medium, low, info",
+        ),
+        (
+            &["--group-by", "team"],
+            "possible values: object, rule, file",
+        ),
+        (
+            &["--color", "sometimes"],
+            "possible values: auto, always, never",
+        ),
+        (
+            &["--pod-security", "strict"],
+            "unknown Pod Security level \"strict\" (privileged, baseline, restricted)",
+        ),
+        (
+            &["--pod-security", "baseline:2"],
+            "unknown Pod Security version \"2\"",
+        ),
+    ] {
+        let out = kubeward()
+            .arg("scan")
+            .args(args)
+            .arg("-")
+            .write_stdin(PRIVILEGED_POD)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    let out = kubeward()
+        .args(["rules", "--format", "yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // --fail-on NEVER and the `none` alias; --severity HIGH
+    for args in [
+        &["--fail-on", "NEVER"][..],
+        &["--fail-on", "none"],
+        &["--fail-on", "never", "--severity", "HIGH"],
+    ] {
+        let out = kubeward()
+            .arg("scan")
+            .args(args)
+            .arg("-")
+            .write_stdin(PRIVILEGED_POD)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+    }
+    // the level from the flag is used: privileged allows a privileged container
+    for (level, code) in [("privileged:v1.30", 0), ("baseline", 1)] {
+        let out = kubeward()
+            .args([
+                "scan",
+                "--select",
+                "privileged-container",
+                "--pod-security",
+                level,
+                "-",
+            ])
+            .write_stdin(PRIVILEGED_POD)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(code), "{level}");
+    }
 }
 
 #[test]
