@@ -10,6 +10,8 @@
 //! and `build`.
 
 use super::elf::Elf;
+use super::Context;
+use crate::image::Want;
 use crate::package::{Ecosystem, Package};
 
 const MAGIC: &[u8] = b"\xff Go buildinf:";
@@ -145,6 +147,28 @@ pub fn packages(info: &GoBuildInfo) -> Vec<Package> {
         out.push(Package::new(Ecosystem::Golang, "stdlib", go.to_string()));
     }
     out
+}
+
+/// Go binaries: the main module, its dependencies and the toolchain (`stdlib`) from the build
+/// info of every executable.
+pub struct GoBinary;
+
+impl super::Cataloger for GoBinary {
+    fn name(&self) -> &'static str {
+        "go-binary"
+    }
+
+    fn want(&self, _path: &str, mode: u32) -> Option<Want> {
+        (mode & 0o111 != 0).then_some(Want::Inspect)
+    }
+
+    fn inspect(&self, _path: &str, data: &[u8]) -> Option<Result<Vec<Package>, String>> {
+        read_build_info(data).map(|info| Ok(packages(&info)))
+    }
+
+    fn catalog(&self, cx: &mut Context<'_>) -> Vec<Package> {
+        cx.inspected(Ecosystem::Golang)
+    }
 }
 
 #[cfg(test)]

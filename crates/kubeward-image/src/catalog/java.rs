@@ -4,6 +4,8 @@
 //! A small zip reader of our own: the central directory, stored and deflated entries; ZIP64
 //! entries are skipped.
 
+use super::Context;
+use crate::image::Want;
 use crate::package::{Ecosystem, Package};
 use std::io::Read;
 
@@ -227,6 +229,32 @@ fn walk(
         let _ = walk(&loc, &d, depth + 1, budget, out);
     }
     Ok(())
+}
+
+/// Java archives (`.jar`, `.war`, `.ear`, `.jpi`, `.hpi`, and any zip inspected): Maven
+/// coordinates from `pom.properties` and manifests, nested archives included.
+pub struct Java;
+
+impl super::Cataloger for Java {
+    fn name(&self) -> &'static str {
+        "java-archive"
+    }
+
+    fn want(&self, path: &str, _mode: u32) -> Option<Want> {
+        super::ARCHIVE_EXT
+            .iter()
+            .any(|e| path.ends_with(e))
+            .then_some(Want::Inspect)
+    }
+
+    fn inspect(&self, path: &str, data: &[u8]) -> Option<Result<Vec<Package>, String>> {
+        data.starts_with(b"PK\x03\x04")
+            .then(|| inspect_archive(path, data))
+    }
+
+    fn catalog(&self, cx: &mut Context<'_>) -> Vec<Package> {
+        cx.inspected(Ecosystem::Maven)
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! Language package metadata: Python (`*.dist-info/METADATA`, `*.egg-info`) and npm
 //! (`node_modules/**/package.json`, `package-lock.json` v1–v3).
 
+use super::{is_node_module_dir, text, Context};
+use crate::image::{NodeKind, Want};
 use crate::package::{Ecosystem, Package};
 use serde_json::Value;
 
@@ -125,6 +127,95 @@ pub fn parse_package_lock(data: &[u8]) -> Vec<Package> {
     out.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
     out.dedup_by(|a, b| a.name == b.name && a.version == b.version);
     out
+}
+
+/// Python distributions: `*.dist-info/METADATA`, `*.egg-info/PKG-INFO`, `*.egg-info` files.
+pub struct Python;
+
+fn is_python_metadata(path: &str) -> bool {
+    path.ends_with(".dist-info/METADATA")
+        || path.ends_with(".egg-info/PKG-INFO")
+        || path.ends_with(".egg-info")
+}
+
+impl super::Cataloger for Python {
+    fn name(&self) -> &'static str {
+        "python"
+    }
+
+    fn want(&self, path: &str, _mode: u32) -> Option<Want> {
+        is_python_metadata(path).then_some(Want::Content)
+    }
+
+    fn catalog(&self, cx: &mut Context<'_>) -> Vec<Package> {
+        let mut out = Vec::new();
+        for (path, node) in cx.tree.iter() {
+            let NodeKind::File(d) = &node.kind else {
+                continue;
+            };
+            if !is_python_metadata(path) {
+                continue;
+            }
+            match parse_python_metadata(&text(d)) {
+                Some(p) => out.push(cx.found_in(p, path, node)),
+                None => cx
+                    .warnings
+                    .push(format!("{path}: no Name/Version in Python metadata")),
+            }
+        }
+        out
+    }
+}
+
+/// npm packages: installed ones (`node_modules/**/package.json`), else those a
+/// `package-lock.json` lists when its `node_modules` is absent.
+pub struct Npm;
+
+fn is_package_lock(path: &str) -> bool {
+    (path == "package-lock.json" || path.ends_with("/package-lock.json"))
+        && !path.contains("node_modules/")
+}
+
+impl super::Cataloger for Npm {
+    fn name(&self) -> &'static str {
+        "npm"
+    }
+
+    fn want(&self, path: &str, _mode: u32) -> Option<Want> {
+        if let Some(dir) = path.strip_suffix("/package.json") {
+            return Some(if is_node_module_dir(dir) {
+                Want::Content
+            } else {
+                Want::Skip
+            });
+        }
+        is_package_lock(path).then_some(Want::Content)
+    }
+
+    fn catalog(&self, cx: &mut Context<'_>) -> Vec<Package> {
+        let mut out = Vec::new();
+        for (path, node) in cx.tree.iter() {
+            let NodeKind::File(d) = &node.kind else {
+                continue;
+            };
+            let found: Vec<Package> = if let Some(dir) = path.strip_suffix("/package.json") {
+                if !is_node_module_dir(dir) {
+                    continue;
+                }
+                parse_package_json(d).into_iter().collect()
+            } else if is_package_lock(path) {
+                let dir = path.strip_suffix("package-lock.json").unwrap_or("");
+                if cx.tree.has_children(&format!("{dir}node_modules")) {
+                    continue; // installed packages are read from node_modules itself
+                }
+                parse_package_lock(d)
+            } else {
+                continue;
+            };
+            out.extend(found.into_iter().map(|p| cx.found_in(p, path, node)));
+        }
+        out
+    }
 }
 
 #[cfg(test)]

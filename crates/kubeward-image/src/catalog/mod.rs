@@ -2,6 +2,12 @@
 //!
 //! [`catalog_source`] is the entry point: it detects the source kind, reads only the files the
 //! catalogers need (see [`want`]) into a squashed view, and runs every cataloger over it.
+//!
+//! Each kind of package is found by one [`Cataloger`]: it says which files it wants (and
+//! inspects binaries or archives while their layer is read), then finds its packages in the
+//! squashed view. They are registered in [`CATALOGERS`], operating-system package managers
+//! first: the files those own are known to the language catalogers after them (a Python
+//! package installed by `apt` is `owned_by_os_package`).
 
 pub mod bdb;
 pub(crate) mod elf;
@@ -12,7 +18,7 @@ pub mod os;
 pub mod rpm;
 pub mod rust;
 
-use crate::image::{self, FileTree, ImageInfo, Limits, NodeKind, Selector, Want};
+use crate::image::{self, FileTree, ImageInfo, Limits, Node, NodeKind, Selector, Want};
 use crate::package::{Distro, Ecosystem, Package};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -62,59 +68,118 @@ pub fn selector() -> Selector {
 
 const ARCHIVE_EXT: [&str; 5] = [".jar", ".war", ".ear", ".jpi", ".hpi"];
 
-/// Which files the catalogers need: package databases and file lists, os-release, language
-/// metadata files; executables and Java archives are inspected while read.
+/// One kind of package, found in the squashed view of an image or a folder.
+pub trait Cataloger: Sync {
+    /// A short name (`dpkg`, `python`, `go-binary`...).
+    fn name(&self) -> &'static str;
+
+    /// What this cataloger needs of a regular file (`path` normalised, `mode` its Unix mode):
+    /// `None` when the file is none of its business, `Some(Want::Skip)` when it claims the
+    /// file to keep the others from asking for it.
+    fn want(&self, path: &str, mode: u32) -> Option<Want>;
+
+    /// Inspects a file marked [`Want::Inspect`] while its layer is read (the full content of
+    /// an ELF binary or zip archive): `None` when it is not this cataloger's kind.
+    fn inspect(&self, _path: &str, _data: &[u8]) -> Option<Result<Vec<Package>, String>> {
+        None
+    }
+
+    /// Finds this cataloger's packages in the squashed view.
+    fn catalog(&self, cx: &mut Context<'_>) -> Vec<Package>;
+}
+
+/// The catalogers, in the order they run (operating-system package managers first).
+pub static CATALOGERS: [&dyn Cataloger; 8] = [
+    &os::Dpkg,
+    &os::Apk,
+    &rpm::Rpm,
+    &lang::Python,
+    &lang::Npm,
+    &java::Java,
+    &golang::GoBinary,
+    &rust::RustBinary,
+];
+
+/// What the catalogers share while they run over one squashed view.
+pub struct Context<'a> {
+    /// The squashed view.
+    pub tree: &'a FileTree,
+    /// The distribution from os-release, when found.
+    pub distro: Option<&'a Distro>,
+    /// Files (and folders) owned by operating-system packages, filled by their catalogers.
+    pub owned: HashSet<String>,
+    /// Non-fatal problems.
+    pub warnings: Vec<String>,
+    info: &'a ImageInfo,
+}
+
+impl Context<'_> {
+    /// The digest of layer `index` of the source, when known.
+    pub fn layer_id(&self, index: usize) -> Option<String> {
+        self.info
+            .layers
+            .get(index)
+            .and_then(|l| l.id())
+            .map(str::to_string)
+    }
+
+    /// True when `path`, or the folder holding it (a `dist-info` folder, `node_modules/x`), is
+    /// owned by an operating-system package.
+    pub fn is_owned(&self, path: &str) -> bool {
+        self.owned.contains(path)
+            || path
+                .rsplit_once('/')
+                .is_some_and(|(dir, _)| self.owned.contains(dir))
+    }
+
+    /// Completes a package found in the file `path`: the layer that added the file, the file as
+    /// its location (unless it has one), and whether an OS package owns the file.
+    pub fn found_in(&self, mut p: Package, path: &str, node: &Node) -> Package {
+        p.layer = self.layer_id(node.layer);
+        if p.locations.is_empty() {
+            p.locations.push(path.to_string());
+        }
+        p.owned_by_os_package = self.is_owned(path);
+        p
+    }
+
+    /// The packages of `ecosystem` that the inspection of binaries and archives found.
+    pub fn inspected(&self, ecosystem: Ecosystem) -> Vec<Package> {
+        let mut out = Vec::new();
+        for (path, node) in self.tree.iter() {
+            if let NodeKind::Inspected(pkgs) = &node.kind {
+                for p in pkgs.iter().filter(|p| p.ecosystem == ecosystem) {
+                    out.push(self.found_in(p.clone(), path, node));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The text of a file, invalid UTF-8 replaced.
+pub(crate) fn text(d: &[u8]) -> String {
+    String::from_utf8_lossy(d).into_owned()
+}
+
+/// Where the distribution is named.
+const OS_RELEASE: [&str; 2] = ["etc/os-release", "usr/lib/os-release"];
+
+/// Which files the catalogers need: os-release, then the first answer of a cataloger in
+/// [`CATALOGERS`] (package databases and file lists, language metadata files; executables and
+/// Java archives are inspected while read).
 pub fn want(path: &str, mode: u32) -> Want {
-    match path {
-        "etc/os-release"
-        | "usr/lib/os-release"
-        | "var/lib/dpkg/status"
-        | "lib/apk/db/installed" => return Want::Content,
-        _ if rpm::wanted(path) => return Want::Content,
-        _ => {}
-    }
-    if let Some(rest) = path.strip_prefix("var/lib/dpkg/") {
-        if let Some(f) = rest.strip_prefix("status.d/") {
-            return if f.contains('/') || f.ends_with(".md5sums") {
-                Want::Skip
-            } else {
-                Want::Content
-            };
-        }
-        if rest.starts_with("info/") && rest.ends_with(".list") {
-            return Want::Content;
-        }
-        return Want::Skip;
-    }
-    if path.ends_with(".dist-info/METADATA")
-        || path.ends_with(".egg-info/PKG-INFO")
-        || path.ends_with(".egg-info")
-    {
+    if OS_RELEASE.contains(&path) {
         return Want::Content;
     }
-    if let Some(dir) = path.strip_suffix("/package.json") {
-        return if is_node_module_dir(dir) {
-            Want::Content
-        } else {
-            Want::Skip
-        };
-    }
-    if (path == "package-lock.json" || path.ends_with("/package-lock.json"))
-        && !path.contains("node_modules/")
-    {
-        return Want::Content;
-    }
-    if ARCHIVE_EXT.iter().any(|e| path.ends_with(e)) {
-        return Want::Inspect;
-    }
-    if mode & 0o111 != 0 {
-        return Want::Inspect;
-    }
-    Want::Skip
+    CATALOGERS
+        .iter()
+        .find_map(|c| c.want(path, mode))
+        .unwrap_or(Want::Skip)
 }
 
 /// True for `.../node_modules/<name>` and `.../node_modules/@scope/<name>`.
-fn is_node_module_dir(dir: &str) -> bool {
+pub(crate) fn is_node_module_dir(dir: &str) -> bool {
     let (parent, _) = match dir.rsplit_once('/') {
         Some(x) => x,
         None => return false,
@@ -130,132 +195,39 @@ fn is_node_module_dir(dir: &str) -> bool {
     }
 }
 
-/// Inspects an ELF binary (Go build info, cargo-auditable data) or a Java archive.
+/// Inspects an ELF binary (Go build info, cargo-auditable data) or a Java archive: the first
+/// cataloger that recognises it answers.
 pub fn inspect(path: &str, data: &[u8]) -> Result<Vec<Package>, String> {
-    if data.starts_with(b"PK\x03\x04") {
-        return java::inspect_archive(path, data);
-    }
-    if let Some(info) = golang::read_build_info(data) {
-        return Ok(golang::packages(&info));
-    }
-    if let Some(p) = rust::read_auditable(data)? {
-        return Ok(p);
-    }
-    Ok(Vec::new())
+    CATALOGERS
+        .iter()
+        .find_map(|c| c.inspect(path, data))
+        .unwrap_or(Ok(Vec::new()))
 }
 
 /// Runs every cataloger over a squashed view.
 pub fn catalog_tree(tree: &FileTree, info: &ImageInfo) -> Catalog {
-    let layer_id = |i: usize| info.layers.get(i).and_then(|l| l.id()).map(str::to_string);
-    let text = |d: &[u8]| String::from_utf8_lossy(d).into_owned();
-    let mut warnings = Vec::new();
-    let distro = ["etc/os-release", "usr/lib/os-release"]
-        .iter()
-        .find_map(|p| {
-            tree.read(p)
-                .and_then(|d| Distro::parse_os_release(&text(d)))
-        });
-
-    // OS packages and the files they own
-    let mut owned: HashSet<String> = HashSet::new();
-    let mut os_pkgs: Vec<Package> = Vec::new();
-    // dpkg: the layer that wrote a package's .list file is the layer that installed it
-    let mut list_layer: std::collections::HashMap<String, usize> = Default::default();
-    for (path, node) in tree.iter_prefix("var/lib/dpkg/info/") {
-        if let (Some((name, _)), NodeKind::File(d)) = (os::dpkg_list_owner(path), &node.kind) {
-            os::add_dpkg_list(&text(d), &mut owned);
-            list_layer.insert(name.to_string(), node.layer);
-        }
+    let distro = OS_RELEASE.iter().find_map(|p| {
+        tree.read(p)
+            .and_then(|d| Distro::parse_os_release(&text(d)))
+    });
+    let mut cx = Context {
+        tree,
+        distro: distro.as_ref(),
+        owned: HashSet::new(),
+        warnings: Vec::new(),
+        info,
+    };
+    let mut packages: Vec<Package> = Vec::new();
+    for c in CATALOGERS {
+        packages.extend(c.catalog(&mut cx));
     }
-    let mut dpkg_files: Vec<(&str, &image::Node)> = Vec::new();
-    if let Some(n) = tree.get("var/lib/dpkg/status") {
-        dpkg_files.push(("var/lib/dpkg/status", n));
-    }
-    dpkg_files.extend(tree.iter_prefix("var/lib/dpkg/status.d/"));
-    for (path, node) in dpkg_files {
-        let NodeKind::File(d) = &node.kind else {
-            continue;
-        };
-        for mut p in os::parse_dpkg_status(&text(d)) {
-            let layer = list_layer.get(&p.name).copied().unwrap_or(node.layer);
-            p.layer = layer_id(layer);
-            p.locations.push(path.to_string());
-            os_pkgs.push(p);
-        }
-    }
-    if let Some(n) = tree.get("lib/apk/db/installed") {
-        if let NodeKind::File(d) = &n.kind {
-            for mut p in os::parse_apk_installed(&text(d), &mut owned) {
-                p.layer = layer_id(n.layer);
-                p.locations.push("lib/apk/db/installed".into());
-                os_pkgs.push(p);
-            }
-        }
-    }
-    rpm::catalog(tree, &mut owned, &mut os_pkgs, &mut warnings, &layer_id);
-    for p in &mut os_pkgs {
+    for p in packages.iter_mut().filter(|p| p.ecosystem.is_os()) {
         p.distro = distro.clone();
         p.refresh_purl();
     }
-
-    // language packages
-    let is_owned = |path: &str| -> bool {
-        if owned.contains(path) {
-            return true;
-        }
-        // the metadata folder (dist-info, node_modules/x) listed instead of the file
-        path.rsplit_once('/')
-            .is_some_and(|(dir, _)| owned.contains(dir))
-    };
-    let mut lang: Vec<Package> = Vec::new();
-    for (path, node) in tree.iter() {
-        let found: Vec<Package> = match &node.kind {
-            NodeKind::File(d) => {
-                if path.ends_with(".dist-info/METADATA")
-                    || path.ends_with(".egg-info/PKG-INFO")
-                    || path.ends_with(".egg-info")
-                {
-                    match lang::parse_python_metadata(&text(d)) {
-                        Some(p) => vec![p],
-                        None => {
-                            warnings.push(format!("{path}: no Name/Version in Python metadata"));
-                            vec![]
-                        }
-                    }
-                } else if path.ends_with("/package.json") {
-                    lang::parse_package_json(d).into_iter().collect()
-                } else if path.ends_with("package-lock.json") {
-                    let dir = path.strip_suffix("package-lock.json").unwrap_or("");
-                    let nm = format!("{dir}node_modules");
-                    if tree.has_children(&nm) {
-                        vec![] // installed packages are read from node_modules itself
-                    } else {
-                        lang::parse_package_lock(d)
-                    }
-                } else {
-                    vec![]
-                }
-            }
-            NodeKind::Inspected(pkgs) => pkgs.to_vec(),
-            NodeKind::Symlink(_) => vec![],
-        };
-        if found.is_empty() {
-            continue;
-        }
-        let owned_here = is_owned(path);
-        for mut p in found {
-            p.layer = layer_id(node.layer);
-            if p.locations.is_empty() {
-                p.locations.push(path.to_string());
-            }
-            p.owned_by_os_package = owned_here;
-            lang.push(p);
-        }
-    }
-    let mut packages = os_pkgs;
-    packages.append(&mut lang);
     packages.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     packages.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.purl == b.purl);
+    let warnings = cx.warnings;
     Catalog {
         source: info.clone(),
         source_name: None,
@@ -277,6 +249,26 @@ pub fn counts(c: &Catalog) -> Vec<(Ecosystem, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_registry() {
+        let names: Vec<&str> = CATALOGERS.iter().map(|c| c.name()).collect();
+        let unique: HashSet<&str> = names.iter().copied().collect();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        // OS package managers come first, so the files they own are known to the others
+        let first_lang = names.iter().position(|n| *n == "python").unwrap();
+        assert!(names[..first_lang]
+            .iter()
+            .all(|n| ["dpkg", "apk", "rpm"].contains(n)));
+        // a file is asked for by the first cataloger that claims it
+        assert_eq!(
+            os::Dpkg.want("var/lib/dpkg/info/x.postinst", 0o755),
+            Some(Want::Skip)
+        );
+        assert_eq!(want("var/lib/dpkg/info/x.postinst", 0o755), Want::Skip);
+        assert_eq!(want("var/lib/rpm/Packages", 0o644), Want::Content);
+        assert_eq!(inspect("x", b"not a binary"), Ok(Vec::new()));
+    }
 
     #[test]
     fn wants() {

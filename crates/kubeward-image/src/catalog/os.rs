@@ -1,6 +1,8 @@
 //! OS package databases: dpkg (`var/lib/dpkg/status`, distroless `status.d/`) and apk
 //! (`lib/apk/db/installed`), with the file lists used to mark language packages as owned.
 
+use super::{text, Context};
+use crate::image::{Node, NodeKind, Want};
 use crate::package::{Ecosystem, Package};
 use std::collections::HashSet;
 
@@ -143,6 +145,93 @@ pub fn parse_apk_installed(text: &str, owned: &mut HashSet<String>) -> Vec<Packa
         out.push(p);
     }
     out
+}
+
+/// Debian and Ubuntu packages: `var/lib/dpkg/status` (or distroless `status.d/` entries), and
+/// the files each installed (`info/*.list`).
+pub struct Dpkg;
+
+impl super::Cataloger for Dpkg {
+    fn name(&self) -> &'static str {
+        "dpkg"
+    }
+
+    fn want(&self, path: &str, _mode: u32) -> Option<Want> {
+        let rest = path.strip_prefix("var/lib/dpkg/")?;
+        if rest == "status" {
+            return Some(Want::Content);
+        }
+        if let Some(f) = rest.strip_prefix("status.d/") {
+            return Some(if f.contains('/') || f.ends_with(".md5sums") {
+                Want::Skip
+            } else {
+                Want::Content
+            });
+        }
+        if rest.starts_with("info/") && rest.ends_with(".list") {
+            return Some(Want::Content);
+        }
+        Some(Want::Skip)
+    }
+
+    fn catalog(&self, cx: &mut Context<'_>) -> Vec<Package> {
+        // the layer that wrote a package's .list file is the layer that installed it
+        let mut list_layer: std::collections::HashMap<String, usize> = Default::default();
+        for (path, node) in cx.tree.iter_prefix("var/lib/dpkg/info/") {
+            if let (Some((name, _)), NodeKind::File(d)) = (dpkg_list_owner(path), &node.kind) {
+                add_dpkg_list(&text(d), &mut cx.owned);
+                list_layer.insert(name.to_string(), node.layer);
+            }
+        }
+        let mut files: Vec<(&str, &Node)> = Vec::new();
+        if let Some(n) = cx.tree.get("var/lib/dpkg/status") {
+            files.push(("var/lib/dpkg/status", n));
+        }
+        files.extend(cx.tree.iter_prefix("var/lib/dpkg/status.d/"));
+        let mut out = Vec::new();
+        for (path, node) in files {
+            let NodeKind::File(d) = &node.kind else {
+                continue;
+            };
+            for mut p in parse_dpkg_status(&text(d)) {
+                let layer = list_layer.get(&p.name).copied().unwrap_or(node.layer);
+                p.layer = cx.layer_id(layer);
+                p.locations.push(path.to_string());
+                out.push(p);
+            }
+        }
+        out
+    }
+}
+
+/// Alpine packages: `lib/apk/db/installed`, with the files each installed.
+pub struct Apk;
+
+const APK_DB: &str = "lib/apk/db/installed";
+
+impl super::Cataloger for Apk {
+    fn name(&self) -> &'static str {
+        "apk"
+    }
+
+    fn want(&self, path: &str, _mode: u32) -> Option<Want> {
+        (path == APK_DB).then_some(Want::Content)
+    }
+
+    fn catalog(&self, cx: &mut Context<'_>) -> Vec<Package> {
+        let Some(n) = cx.tree.get(APK_DB) else {
+            return Vec::new();
+        };
+        let NodeKind::File(d) = &n.kind else {
+            return Vec::new();
+        };
+        let mut out = parse_apk_installed(&text(d), &mut cx.owned);
+        for p in &mut out {
+            p.layer = cx.layer_id(n.layer);
+            p.locations.push(APK_DB.into());
+        }
+        out
+    }
 }
 
 #[cfg(test)]

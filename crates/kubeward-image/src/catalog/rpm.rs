@@ -337,16 +337,30 @@ pub fn parse_rpmdb_bdb(
     Ok((pkgs, warnings))
 }
 
-/// Catalogs the first SQLite rpmdb found in `tree` (see [`DB_PATHS`]) into `pkgs`, else the
+/// RPM packages: the SQLite rpmdb ([`DB_PATHS`]), else the Berkeley DB one ([`BDB_PATH`]).
+pub struct Rpm;
+
+impl super::Cataloger for Rpm {
+    fn name(&self) -> &'static str {
+        "rpm"
+    }
+
+    fn want(&self, path: &str, _mode: u32) -> Option<crate::image::Want> {
+        wanted(path).then_some(crate::image::Want::Content)
+    }
+
+    fn catalog(&self, cx: &mut super::Context<'_>) -> Vec<Package> {
+        let mut pkgs = Vec::new();
+        catalog(cx, &mut pkgs);
+        pkgs
+    }
+}
+
+/// Catalogs the first SQLite rpmdb found in the view (see [`DB_PATHS`]) into `pkgs`, else the
 /// Berkeley DB one ([`BDB_PATH`]).
-pub(crate) fn catalog(
-    tree: &crate::image::FileTree,
-    owned: &mut HashSet<String>,
-    pkgs: &mut Vec<Package>,
-    warnings: &mut Vec<String>,
-    layer_id: &dyn Fn(usize) -> Option<String>,
-) {
+fn catalog(cx: &mut super::Context<'_>, pkgs: &mut Vec<Package>) {
     use crate::image::NodeKind;
+    let tree = cx.tree;
     for path in DB_PATHS {
         let Some(node) = tree.get(path) else {
             continue;
@@ -354,20 +368,21 @@ pub(crate) fn catalog(
         let NodeKind::File(data) = &node.kind else {
             continue; // a link: `/var/lib/rpm` pointing at the other place
         };
-        match parse_rpmdb_sqlite(data, owned) {
+        match parse_rpmdb_sqlite(data, &mut cx.owned) {
             Ok((found, w)) => {
-                warnings.extend(w.into_iter().map(|w| format!("{path}: {w}")));
+                cx.warnings
+                    .extend(w.into_iter().map(|w| format!("{path}: {w}")));
                 for mut p in found {
-                    p.layer = layer_id(node.layer);
+                    p.layer = cx.layer_id(node.layer);
                     p.locations.push(path.to_string());
                     pkgs.push(p);
                 }
             }
-            Err(e) => warnings.push(format!("{path}: {e}")),
+            Err(e) => cx.warnings.push(format!("{path}: {e}")),
         }
         let wal = format!("{path}-wal");
         if tree.read(&wal).is_some_and(|d| !d.is_empty()) {
-            warnings.push(format!(
+            cx.warnings.push(format!(
                 "{wal}: write-ahead log not applied; packages changed since the last checkpoint may be missing"
             ));
         }
@@ -379,16 +394,17 @@ pub(crate) fn catalog(
     let NodeKind::File(data) = &node.kind else {
         return;
     };
-    match parse_rpmdb_bdb(data, owned) {
+    match parse_rpmdb_bdb(data, &mut cx.owned) {
         Ok((found, w)) => {
-            warnings.extend(w.into_iter().map(|w| format!("{BDB_PATH}: {w}")));
+            cx.warnings
+                .extend(w.into_iter().map(|w| format!("{BDB_PATH}: {w}")));
             for mut p in found {
-                p.layer = layer_id(node.layer);
+                p.layer = cx.layer_id(node.layer);
                 p.locations.push(BDB_PATH.to_string());
                 pkgs.push(p);
             }
         }
-        Err(e) => warnings.push(format!("{BDB_PATH}: {e}")),
+        Err(e) => cx.warnings.push(format!("{BDB_PATH}: {e}")),
     }
 }
 

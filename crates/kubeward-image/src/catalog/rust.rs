@@ -3,6 +3,8 @@
 //! "dependencies", "root"}]}`).
 
 use super::elf::Elf;
+use super::Context;
+use crate::image::Want;
 use crate::package::{Ecosystem, Package};
 use serde::Deserialize;
 use std::io::Read;
@@ -54,6 +56,27 @@ pub fn read_auditable(data: &[u8]) -> Result<Option<Vec<Package>>, String> {
         out.push(Package::new(Ecosystem::Cargo, p.name, p.version));
     }
     Ok(Some(out))
+}
+
+/// Rust binaries built with `cargo auditable`: the crates of the `.dep-v0` section.
+pub struct RustBinary;
+
+impl super::Cataloger for RustBinary {
+    fn name(&self) -> &'static str {
+        "rust-binary"
+    }
+
+    fn want(&self, _path: &str, mode: u32) -> Option<Want> {
+        (mode & 0o111 != 0).then_some(Want::Inspect)
+    }
+
+    fn inspect(&self, _path: &str, data: &[u8]) -> Option<Result<Vec<Package>, String>> {
+        read_auditable(data).transpose()
+    }
+
+    fn catalog(&self, cx: &mut Context<'_>) -> Vec<Package> {
+        cx.inspected(Ecosystem::Cargo)
+    }
 }
 
 #[cfg(test)]
