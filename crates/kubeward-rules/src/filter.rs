@@ -110,8 +110,9 @@ impl std::fmt::Display for SuppressionReason {
 /// Filters applied after analysis.
 #[derive(Clone, Debug, Default)]
 pub struct Filters {
-    /// Severity overrides by rule name or domain (a rule name wins over its domain).
-    pub severity: HashMap<String, Severity>,
+    /// Severity overrides by rule, domain or `all` (a rule wins over its domain, a domain
+    /// over `all`).
+    pub severity: HashMap<RuleSelector, Severity>,
     /// Findings on objects in these namespaces are removed.
     pub exclude_namespaces: Vec<String>,
     /// Fingerprints of accepted findings (`--baseline`).
@@ -149,12 +150,17 @@ pub fn apply(snapshot: &Snapshot, findings: Vec<Finding>, filters: &Filters) -> 
     out.findings.reserve(findings.len());
     for mut f in findings {
         let meta = metas.get(f.rule).copied();
-        if let Some(sev) = filters
-            .severity
-            .get(f.rule)
-            .or_else(|| meta.and_then(|m| filters.severity.get(m.domain.as_str())))
-        {
-            f.severity = *sev;
+        if !filters.severity.is_empty() {
+            let overridden = filters
+                .severity
+                .get(&RuleSelector::Rule(f.rule))
+                .or_else(|| {
+                    meta.and_then(|m| filters.severity.get(&RuleSelector::Domain(m.domain)))
+                })
+                .or_else(|| filters.severity.get(&RuleSelector::All));
+            if let Some(sev) = overridden {
+                f.severity = *sev;
+            }
         }
         if let Some(reason) = suppression(snapshot, &f, meta, filters, &annotated) {
             out.suppressed.push((f, reason));

@@ -3,6 +3,7 @@
 
 use clap::ValueEnum;
 use kubeward_model::{Node, Value};
+use kubeward_rules::registry::RuleSelector;
 use kubeward_rules::{Level, PolicyVersion, Severity};
 use std::collections::HashMap;
 
@@ -11,7 +12,7 @@ use std::collections::HashMap;
 pub struct Config {
     pub select: Vec<String>,
     pub ignore: Vec<String>,
-    pub severity: HashMap<String, Severity>,
+    pub severity: HashMap<RuleSelector, Severity>,
     pub exclude_paths: Vec<String>,
     pub exclude_namespaces: Vec<String>,
     pub kubernetes_version: Option<u32>,
@@ -154,9 +155,19 @@ pub fn parse(name: &str, text: &str) -> Result<Config, Vec<String>> {
             "ignore" => cfg.ignore = strings(v, &mut errors, &at),
             "severity" => {
                 for s in v.entries() {
+                    let Some(target) = RuleSelector::parse(&s.key) else {
+                        errors.push(at(
+                            &Node::new(Value::Null, s.key_pos),
+                            format!(
+                                "unknown rule or domain {:?} in severity (see `kubeward rules`)",
+                                s.key.as_str()
+                            ),
+                        ));
+                        continue;
+                    };
                     match s.value.as_str().and_then(Severity::parse) {
                         Some(sev) => {
-                            cfg.severity.insert(s.key.to_string(), sev);
+                            cfg.severity.insert(target, sev);
                         }
                         None => errors.push(at(
                             &s.value,
@@ -260,7 +271,10 @@ mod tests {
         .unwrap();
         assert_eq!(c.select, vec!["pod-security", "workload"]);
         assert_eq!(c.ignore, vec!["image-tag-latest"]);
-        assert_eq!(c.severity.get("missing-cpu-limits"), Some(&Severity::Info));
+        assert_eq!(
+            c.severity.get(&RuleSelector::Rule("missing-cpu-limits")),
+            Some(&Severity::Info)
+        );
         assert_eq!(c.exclude_paths, vec!["charts/**"]);
         assert_eq!(c.exclude_namespaces, vec!["kube-system"]);
         assert_eq!(c.kubernetes_version, Some(30));
@@ -317,6 +331,22 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.len(), 1);
         assert!(e[0].starts_with("k.yaml:3:3: duplicate key"), "{e:?}");
+    }
+
+    #[test]
+    fn severity_keys_are_rules_or_domains() {
+        let c = parse("k.yaml", "severity:\n  rbac: low\n  all: info\n").unwrap();
+        assert_eq!(
+            c.severity
+                .get(&RuleSelector::Domain(kubeward_rules::Domain::Rbac)),
+            Some(&Severity::Low)
+        );
+        assert_eq!(c.severity.get(&RuleSelector::All), Some(&Severity::Info));
+        let e = parse("k.yaml", "severity:\n  privileged-containr: info\n").unwrap_err();
+        assert_eq!(
+            e,
+            vec!["k.yaml:2:3: unknown rule or domain \"privileged-containr\" in severity (see `kubeward rules`)"]
+        );
     }
 
     #[test]
