@@ -11,9 +11,6 @@ use kubeward_inventory::db::{self, Event, Outcome, UpdateOptions};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-// `vuln` and `inventory rescan` load the database with this (its home is `common`).
-pub(crate) use super::common::load_for_matching;
-
 /// `kubeward db` subcommands.
 #[derive(Subcommand, Debug)]
 pub enum DbCommand {

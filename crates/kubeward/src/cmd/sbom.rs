@@ -1,7 +1,7 @@
 //! `kubeward sbom SOURCE`: the packages of an image or root filesystem as CycloneDX 1.6,
 //! SPDX 2.3, kubeward's JSON catalog, or a table.
 
-use super::common::{read_catalog, RegistryArgs};
+use super::common::{columns, emit, print_warnings, read_catalog, Input, RegistryArgs};
 use super::error::{Error, Exit, Result};
 use clap::{Args, ValueEnum};
 use kubeward_image::catalog::Catalog;
@@ -9,9 +9,6 @@ use kubeward_image::image::Source;
 use kubeward_image::sbom::{self, SbomOptions};
 use kubeward_io::terminal::escape_multiline;
 use std::path::PathBuf;
-
-// `vuln` reads its input and writes its output with these (their home is `common`).
-pub(crate) use super::common::{columns, emit, print_warnings, read_input, Input};
 
 /// Output formats of `kubeward sbom`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
