@@ -183,9 +183,9 @@ fn rescan_reports_what_changed() {
     let list = s.images().unwrap();
     assert_eq!(list[0].matches.total(), 3);
     let lodash = rec.matches.iter().find(|m| m.package == "lodash").unwrap();
-    assert_eq!(lodash.state, "fixed");
+    assert_eq!(lodash.state, kubeward_vuln::osv::FixState::Fixed);
     assert_eq!(lodash.fixed_in.as_deref(), Some("4.17.20"));
-    assert_eq!(lodash.severity.as_deref(), Some("high"));
+    assert_eq!(lodash.severity, Some(kubeward_vuln::osv::CvssLevel::High));
 }
 
 /// The v1 schema has no match tables; opening it with this build migrates it in place and

@@ -30,7 +30,7 @@ pub mod schema;
 use kubeward_image::catalog::Catalog;
 use kubeward_image::package::Package;
 use kubeward_image::sbom::{self, SbomOptions};
-use kubeward_vuln::osv::{Database, FixState, Match};
+use kubeward_vuln::osv::{CvssLevel, Database, FixState, Match};
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
@@ -193,14 +193,15 @@ pub struct StoredMatch {
     pub ecosystem: String,
     /// Package URL.
     pub purl: String,
-    /// `fixed` or `unfixed`.
-    pub state: String,
+    /// Whether a fix is known (stored as the text `fixed` or `unfixed`).
+    pub state: FixState,
     /// First fixed version, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fixed_in: Option<String>,
-    /// `critical`, `high`, `medium`, `low`, `none`; absent when the records give none.
+    /// The severity (stored as the text `critical`, `high`, `medium`, `low`, `none`); absent
+    /// when the records give none.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub severity: Option<String>,
+    pub severity: Option<CvssLevel>,
     /// Summary of the record.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
@@ -823,9 +824,9 @@ impl Store {
                         m.version,
                         m.ecosystem,
                         m.purl,
-                        m.state,
+                        state_text(m.state),
                         m.fixed_in,
-                        m.severity,
+                        m.severity.map(CvssLevel::as_str),
                         m.summary,
                         now,
                         fingerprint
@@ -867,8 +868,10 @@ impl Store {
             report.total += now_matches.len();
         }
         let order = |a: &Change, b: &Change| {
-            sev_rank(b.vulnerability.severity.as_deref())
-                .cmp(&sev_rank(a.vulnerability.severity.as_deref()))
+            // most severe first, unknown last
+            b.vulnerability
+                .severity
+                .cmp(&a.vulnerability.severity)
                 .then_with(|| a.digest.cmp(&b.digest))
                 .then_with(|| a.vulnerability.id.cmp(&b.vulnerability.id))
                 .then_with(|| a.vulnerability.package.cmp(&b.vulnerability.package))
@@ -890,9 +893,12 @@ fn match_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMatch> {
         version: r.get(3)?,
         ecosystem: r.get(4)?,
         purl: r.get(5)?,
-        state: r.get(6)?,
+        state: state_of_text(&r.get::<_, String>(6)?),
         fixed_in: r.get(7)?,
-        severity: r.get(8)?,
+        severity: r
+            .get::<_, Option<String>>(8)?
+            .as_deref()
+            .and_then(CvssLevel::from_label),
         summary: r.get(9)?,
     })
 }
@@ -912,14 +918,20 @@ impl MatchKey {
     }
 }
 
-fn sev_rank(s: Option<&str>) -> u8 {
+/// The stored text of a fix state (the schema keeps text).
+fn state_text(s: FixState) -> &'static str {
     match s {
-        Some("critical") => 5,
-        Some("high") => 4,
-        Some("medium") => 3,
-        Some("low") => 2,
-        Some("none") => 1,
-        _ => 0,
+        FixState::Fixed => "fixed",
+        FixState::Unfixed => "unfixed",
+    }
+}
+
+/// The fix state of its stored text; anything but `fixed` is unfixed.
+fn state_of_text(s: &str) -> FixState {
+    if s == "fixed" {
+        FixState::Fixed
+    } else {
+        FixState::Unfixed
     }
 }
 
@@ -931,13 +943,9 @@ fn stored_match(m: &Match, p: &Package) -> StoredMatch {
         version: m.package.version.clone(),
         ecosystem: p.ecosystem.as_str().to_string(),
         purl: m.package.purl.clone().unwrap_or_else(|| p.purl.clone()),
-        state: match m.state {
-            FixState::Fixed => "fixed",
-            FixState::Unfixed => "unfixed",
-        }
-        .to_string(),
+        state: m.state,
         fixed_in: m.fixed_in.clone(),
-        severity: m.severity.as_ref().map(|s| s.level.as_str().to_string()),
+        severity: m.severity.as_ref().map(|s| s.level),
         summary: m.summary.clone(),
     }
 }

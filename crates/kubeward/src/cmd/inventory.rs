@@ -1,6 +1,6 @@
-//! `kubeward inventory add|rescan|list`: the local image inventory, and the step of `kubeward
-//! scan --inventory` that turns its matches into `vulnerable-image` findings on the workloads
-//! that run the images.
+//! `kubeward inventory add|rescan|list`: the local image inventory, and its adapter to the
+//! rules' image facts for `kubeward scan --inventory` (rule `vulnerable-image` makes the
+//! findings in the engine).
 //!
 //! The store is `--store PATH`, else `$KUBEWARD_DATA_DIR/inventory.db`, else the user's data
 //! folder (`$XDG_DATA_HOME`, `~/.local/share`) + `kubeward/inventory.db`.
@@ -8,17 +8,20 @@
 use clap::{Args, Subcommand, ValueEnum};
 use kubeward_image::catalog::{catalog_source, CatalogOptions};
 use kubeward_inventory::store::{
-    normalize_reference, sbom_subject_digest, Change, ImageRecord, NewImage, RescanReport, Store,
-    StoredMatch,
+    normalize_reference, sbom_subject_digest, Change, NewImage, RescanReport, Store, StoredMatch,
 };
-use kubeward_model::{
-    effective_namespace, FieldPath, Index, Object, PodTemplate, Selector, Snapshot,
+use kubeward_model::{LoadError, Snapshot};
+use kubeward_rules::engine;
+use kubeward_rules::facts::{
+    ImageFacts, ImageVulnerabilities, ImageVulnerability, VulnerabilityLevel,
 };
-use kubeward_rules::finding::fingerprint;
-use kubeward_rules::{Finding, Severity};
+use kubeward_rules::{Finding, RuleMeta, Settings};
+use kubeward_vuln::osv::{CvssLevel, FixState};
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
 
 /// `kubeward inventory` subcommands.
 #[derive(Subcommand, Debug)]
@@ -52,7 +55,7 @@ pub struct StoreArg {
 }
 
 // Registry pulls live in `common` (sbom and vuln use them too); the old paths still work.
-pub(crate) use super::common::{pull_and_catalog, RegistryArgs};
+use super::common::{load_for_matching, pull_and_catalog, RegistryArgs};
 
 /// Arguments of `inventory add`.
 #[derive(Args, Debug)]
@@ -161,7 +164,7 @@ pub fn run(cmd: InventoryCommand) -> ExitCode {
 }
 
 /// Whether SOURCE names a registry image (and not an existing local path).
-pub(crate) fn is_registry_source(source: &str) -> bool {
+fn is_registry_source(source: &str) -> bool {
     if !source.starts_with("registry://") && Path::new(source).exists() {
         return false;
     }
@@ -261,7 +264,7 @@ fn starts_with_json_object(path: &Path) -> bool {
 fn rescan(a: RescanArgs) -> Result<(), String> {
     // an empty database is an error (it would clear every stored match); load warnings go to
     // standard error
-    let db = super::db::load_for_matching(a.db.as_deref())?;
+    let db = load_for_matching(a.db.as_deref())?;
     let mut store = open_store(a.store.store.as_deref(), false)?;
     let report = store.rescan(&db).map_err(|e| e.to_string())?;
     let out = match a.format {
@@ -295,13 +298,13 @@ fn print_out(s: &str) -> Result<(), String> {
 
 fn change_line(c: &Change) -> String {
     let v = &c.vulnerability;
-    let fix = match (&v.state[..], &v.fixed_in) {
-        ("fixed", Some(f)) => format!("fixed in {f}"),
+    let fix = match (v.state, &v.fixed_in) {
+        (FixState::Fixed, Some(f)) => format!("fixed in {f}"),
         _ => "no fix".to_string(),
     };
     format!(
         "  {:<8} {:<22} {} {} ({}; {fix})  {}\n",
-        v.severity.as_deref().unwrap_or("unknown"),
+        v.severity.map_or("unknown", CvssLevel::as_str),
         v.id,
         v.package,
         v.version,
@@ -371,7 +374,9 @@ fn list(a: ListArgs) -> Result<(), String> {
     let images = store.images().map_err(|e| e.to_string())?;
     let out = match a.format {
         OutputFormat::Json => {
-            serde_json::to_string_pretty(&serde_json::json!({ "images": images }))
+            // keys in alphabetical order (through a `Value`), as this output always had them
+            serde_json::to_value(ImageList { images: &images })
+                .and_then(|v| serde_json::to_string_pretty(&v))
                 .map_err(|e| e.to_string())?
                 + "\n"
         }
@@ -415,11 +420,17 @@ fn list(a: ListArgs) -> Result<(), String> {
                         ]
                     })
                     .collect();
-                kubeward_io::terminal::escape_multiline(&columns(&header, &rows)).into_owned()
+                kubeward_report::table::columns(&header, &rows)
             }
         }
     };
     print_out(&out)
+}
+
+/// `inventory list --format json`: `{"images": [...]}`.
+#[derive(serde::Serialize)]
+struct ImageList<'a> {
+    images: &'a [kubeward_inventory::store::ImageSummary],
 }
 
 fn short_digest(d: &str) -> String {
@@ -429,164 +440,109 @@ fn short_digest(d: &str) -> String {
     }
 }
 
-/// Cells are terminal-escaped here, before widths are measured.
-fn columns(header: &[&str], rows: &[Vec<String>]) -> String {
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|c| kubeward_io::terminal::escape(c).into_owned())
-                .collect()
-        })
-        .collect();
-    let rows = rows.as_slice();
-    let mut w: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for r in rows {
-        for (i, c) in r.iter().enumerate() {
-            if let Some(x) = w.get_mut(i) {
-                *x = (*x).max(c.chars().count());
-            }
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let mut s = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            if i + 1 == cells.len() {
-                s.push_str(c);
-            } else {
-                s.push_str(&format!("{c:<width$}  ", width = w[i]));
-            }
-        }
-        s.trim_end().to_string() + "\n"
-    };
-    let mut s = line(header.to_vec());
-    for r in rows {
-        s.push_str(&line(r.iter().map(String::as_str).collect()));
-    }
-    s
-}
-
 // ---- kubeward scan --inventory ----
 
-/// Why a workload's vulnerabilities rank higher.
-struct Exposure {
-    reasons: Vec<String>,
-    related: Vec<kubeward_model::ObjectRef>,
+/// The image inventory as the rules' [`ImageFacts`]: each image a container names is looked
+/// up once (by digest when the manifest pins one, else by reference). Images not in the
+/// inventory and images never matched become notes; a store error stops the lookups and is
+/// kept for the scan's report.
+pub(crate) struct InventoryFacts {
+    store: Mutex<Store>,
+    state: Mutex<Lookups>,
 }
 
-fn service_selects(svc: &Object, t: &PodTemplate<'_>) -> bool {
-    let Some(sel) = svc.spec().get("selector") else {
-        return false;
-    };
-    let sel = Selector::from_map(sel);
-    if sel.is_empty() {
-        return false;
+#[derive(Default)]
+struct Lookups {
+    known: HashMap<String, Option<ImageVulnerabilities>>,
+    notes: Vec<String>,
+    error: Option<String>,
+}
+
+/// A stored match as a fact of the rules.
+fn fact_of(m: &StoredMatch) -> ImageVulnerability {
+    ImageVulnerability {
+        id: m.id.clone(),
+        package: m.package.clone(),
+        version: m.version.clone(),
+        fixed_in: m.fixed_in.clone().filter(|_| m.state == FixState::Fixed),
+        severity: m.severity.map(|l| match l {
+            CvssLevel::Critical => VulnerabilityLevel::Critical,
+            CvssLevel::High => VulnerabilityLevel::High,
+            CvssLevel::Medium => VulnerabilityLevel::Medium,
+            CvssLevel::Low => VulnerabilityLevel::Low,
+            CvssLevel::None => VulnerabilityLevel::None,
+        }),
     }
-    let labels: Vec<(&str, &str)> = t.labels().collect();
-    sel.matches(|k| labels.iter().find(|(lk, _)| *lk == k).map(|(_, v)| *v))
 }
 
-/// The Service names an Ingress routes to (`networking.k8s.io/v1` and the older
-/// `serviceName` form).
-fn ingress_backends(ing: &Object) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut add = |b: Option<&kubeward_model::Node>| {
-        if let Some(b) = b {
-            if let Some(n) = b
-                .get("service")
-                .and_then(|s| s.str_at("name"))
-                .or_else(|| b.str_at("serviceName"))
-            {
-                out.push(n.to_string());
+impl InventoryFacts {
+    /// Opens the store read-only: a running `rescan` or `add` neither blocks nor is blocked
+    /// by a scan.
+    pub(crate) fn open(store: Option<&Path>) -> Result<InventoryFacts, String> {
+        let path = store_path(store)?;
+        if !path.exists() {
+            return Err(format!(
+                "{}: no inventory store; add images with `kubeward inventory add` (or pass --inventory PATH)",
+                path.display()
+            ));
+        }
+        let store = Store::open_read_only(&path).map_err(|e| e.to_string())?;
+        Ok(InventoryFacts {
+            store: Mutex::new(store),
+            state: Mutex::new(Lookups::default()),
+        })
+    }
+
+    /// The notes of the lookups made, in order, and the store error that stopped them.
+    pub(crate) fn finish(self) -> (Vec<String>, Option<String>) {
+        let state = self.state.into_inner().unwrap_or_else(|e| e.into_inner());
+        (state.notes, state.error)
+    }
+}
+
+impl ImageFacts for InventoryFacts {
+    fn vulnerabilities(&self, image: &str) -> Option<ImageVulnerabilities> {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(known) = st.known.get(image) {
+            return known.clone();
+        }
+        if st.error.is_some() {
+            return None;
+        }
+        let found = self
+            .store
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .find(image);
+        let rec = match found {
+            Ok(r) => r,
+            Err(e) => {
+                st.error = Some(e.to_string());
+                return None;
             }
+        };
+        match &rec {
+            None => st.notes.push(format!(
+                "image {image} is not in the inventory ({})",
+                normalize_reference(image)
+            )),
+            Some(r) if r.matched_at.is_none() => st.notes.push(format!(
+                "image {image} is in the inventory but was never matched: run `kubeward inventory rescan`"
+            )),
+            Some(_) => {}
         }
-    };
-    let spec = ing.spec();
-    add(spec.get("defaultBackend").or_else(|| spec.get("backend")));
-    for rule in spec.get("rules").map(|r| r.items()).unwrap_or(&[]) {
-        let paths = rule
-            .get("http")
-            .and_then(|h| h.get("paths"))
-            .map(|p| p.items())
-            .unwrap_or(&[]);
-        for p in paths {
-            add(p.get("backend"));
-        }
-    }
-    out
-}
-
-fn exposure(index: &Index<'_>, t: &PodTemplate<'_>) -> Exposure {
-    let ns = effective_namespace(t.object);
-    let mut e = Exposure {
-        reasons: Vec::new(),
-        related: Vec::new(),
-    };
-    let services: Vec<&Object> = index
-        .of_kind_in("Service", ns)
-        .filter(|s| service_selects(s, t))
-        .collect();
-    for s in &services {
-        let ty = s.spec().str_at("type").unwrap_or("ClusterIP");
-        if ty == "LoadBalancer" || ty == "NodePort" {
-            e.reasons.push(format!(
-                "exposed to the internet by {ty} Service {}",
-                s.oref.display()
-            ));
-            e.related.push(s.oref.clone());
-        }
-    }
-    for ing in index.of_kind_in("Ingress", ns) {
-        let backends = ingress_backends(ing);
-        if let Some(s) = services
-            .iter()
-            .find(|s| backends.iter().any(|b| b == s.name()))
-        {
-            e.reasons.push(format!(
-                "exposed to the internet by Ingress {} (Service {})",
-                ing.oref.display(),
-                s.name()
-            ));
-            e.related.push(ing.oref.clone());
-        }
-    }
-    let privileged = t
-        .containers()
-        .iter()
-        .any(|c| c.security_context().bool_at("privileged") == Some(true));
-    if privileged {
-        e.reasons.push("a container runs privileged".into());
-    }
-    if let Some(v) = t.volumes().iter().find(|v| v.source_type == "hostPath") {
-        e.reasons.push(format!(
-            "mounts the node's filesystem (hostPath volume {:?})",
-            v.name
-        ));
-    }
-    e
-}
-
-fn severity_of(m: &StoredMatch) -> Severity {
-    match m.severity.as_deref() {
-        Some("critical") => Severity::Critical,
-        Some("high") => Severity::High,
-        Some("medium") => Severity::Medium,
-        _ => Severity::Low,
-    }
-}
-
-fn bump(s: Severity) -> Severity {
-    match s {
-        Severity::Info => Severity::Low,
-        Severity::Low => Severity::Medium,
-        Severity::Medium => Severity::High,
-        Severity::High | Severity::Critical => Severity::Critical,
+        let facts = rec.map(|r| ImageVulnerabilities {
+            vulnerabilities: r.matches.iter().map(fact_of).collect(),
+            reference: r.reference,
+        });
+        st.known.insert(image.to_string(), facts.clone());
+        facts
     }
 }
 
 /// The error of `scan --inventory` when the store cannot be used, as an input error of the
 /// scan (at the store file, 1:1), so that the report is still written and exits 2.
-pub(crate) fn store_load_error(store: Option<&Path>, message: String) -> kubeward_model::LoadError {
+pub(crate) fn store_load_error(store: Option<&Path>, message: String) -> LoadError {
     let file = store_path(store)
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "inventory".into());
@@ -594,7 +550,7 @@ pub(crate) fn store_load_error(store: Option<&Path>, message: String) -> kubewar
         .strip_prefix(&format!("{file}: "))
         .map(str::to_string)
         .unwrap_or(message);
-    kubeward_model::LoadError {
+    LoadError {
         file,
         line: 1,
         column: 1,
@@ -602,114 +558,37 @@ pub(crate) fn store_load_error(store: Option<&Path>, message: String) -> kubewar
     }
 }
 
-/// Looks every container image of every pod template up in the inventory and makes one
-/// `vulnerable-image` finding per container and stored match, ranked one level higher for
-/// internet-exposed or privileged workloads. Also returns notes (images not in the
-/// inventory, images never matched).
-pub(crate) fn vulnerability_findings(
-    snapshot: &Snapshot,
+/// `scan --inventory`: the analysis with the inventory's facts, so that `vulnerable-image`
+/// reports the stored vulnerabilities of every container image. A store that cannot be used
+/// is an input error of the scan (the report is still written, exit 2); notes go to
+/// standard error.
+pub(crate) fn analyze_with_inventory(
+    snapshot: &mut Snapshot,
+    settings: &Settings,
+    select: &(dyn Fn(&RuleMeta) -> bool + Sync),
     store: Option<&Path>,
-) -> Result<(Vec<Finding>, Vec<String>), String> {
-    let path = store_path(store)?;
-    if !path.exists() {
-        return Err(format!(
-            "{}: no inventory store; add images with `kubeward inventory add` (or pass --inventory PATH)",
-            path.display()
-        ));
-    }
-    // read-only: a running rescan or add neither blocks nor is blocked by a scan
-    let store = Store::open_read_only(&path).map_err(|e| e.to_string())?;
-    let index = Index::new(snapshot);
-    let mut findings = Vec::new();
-    let mut notes = Vec::new();
-    let mut cache: std::collections::HashMap<String, Option<ImageRecord>> = Default::default();
-    let rule = kubeward_rules::supply::VulnerableImage::META.name;
-    for t in index.pod_templates() {
-        let mut exp: Option<Exposure> = None;
-        for c in t.containers() {
-            let Some(image) = c.image().filter(|i| !i.trim().is_empty()) else {
-                continue;
-            };
-            let rec = match cache.get(image) {
-                Some(r) => r.clone(),
-                None => {
-                    let r = store.find(image).map_err(|e| e.to_string())?;
-                    if r.is_none() {
-                        notes.push(format!(
-                            "image {image} is not in the inventory ({})",
-                            normalize_reference(image)
-                        ));
-                    } else if r.as_ref().is_some_and(|r| r.matched_at.is_none()) {
-                        notes.push(format!(
-                            "image {image} is in the inventory but was never matched: run `kubeward inventory rescan`"
-                        ));
-                    }
-                    cache.insert(image.to_string(), r.clone());
-                    r
-                }
-            };
-            let Some(rec) = rec else { continue };
-            if rec.matches.is_empty() {
-                continue;
-            }
-            let e = exp.get_or_insert_with(|| exposure(&index, t));
-            let image_path: FieldPath = t.path(&c.rel_path().key("image"));
-            for m in &rec.matches {
-                let base = severity_of(m);
-                let (severity, why) = if e.reasons.is_empty() {
-                    (base, String::new())
-                } else {
-                    (
-                        bump(base),
-                        format!(
-                            "; ranked {} instead of {base}: the workload {}",
-                            bump(base),
-                            kubeward_rules::finding::bounded_list(&e.reasons)
-                        ),
-                    )
-                };
-                let fix = match (&m.state[..], &m.fixed_in) {
-                    ("fixed", Some(f)) => format!("fixed in {f}"),
-                    _ => "no fix known".into(),
-                };
-                let message = format!(
-                    "container {:?} runs {} with {} ({} severity) in {} {} ({fix}){why}",
-                    c.name,
-                    rec.reference,
-                    m.id,
-                    m.severity.as_deref().unwrap_or("unknown"),
-                    m.package,
-                    m.version,
-                );
-                let remediation = match (&m.state[..], &m.fixed_in) {
-                    ("fixed", Some(f)) => format!(
-                        "rebuild the image with {} {f} or later, deploy it pinned by digest, and add it to the inventory",
-                        m.package
-                    ),
-                    _ => format!(
-                        "no fixed version of {} is known: reduce the workload's exposure and privileges, or record an OpenVEX statement if the code is not reachable",
-                        m.package
-                    ),
-                };
-                let mut f = Finding::new(
-                    rule,
-                    severity,
-                    snapshot,
-                    t.object,
-                    &image_path,
-                    message,
-                    remediation,
-                );
-                // one finding per vulnerability and package: the path alone is not unique
-                f.fingerprint = fingerprint(
-                    rule,
-                    &t.object.oref,
-                    &format!("{}#{}@{}", image_path, m.id, m.package),
-                );
-                f.set_related(&e.related);
-                findings.push(f);
-            }
+) -> Vec<Finding> {
+    let facts = match InventoryFacts::open(store) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            snapshot.errors.push(store_load_error(store, e));
+            None
+        }
+    };
+    let findings = engine::analyze_with_facts(
+        snapshot,
+        settings,
+        facts.as_ref().map(|f| f as &dyn ImageFacts),
+        select,
+    );
+    if let Some(f) = facts {
+        let (notes, error) = f.finish();
+        for n in notes {
+            eprintln!("kubeward: note: {}", kubeward_io::terminal::escape(&n));
+        }
+        if let Some(e) = error {
+            snapshot.errors.push(store_load_error(store, e));
         }
     }
-    Ok((findings, notes))
+    findings
 }

@@ -3,7 +3,7 @@
 //! and decides nothing but where the report goes.
 
 use super::error::{Error, Exit, Result};
-use super::settings::{InventoryStore, ScanArgs, ScanSettings};
+use super::settings::{ScanArgs, ScanSettings};
 use kubeward_model::{Input, LoadError, Loader, Snapshot};
 use kubeward_report::{Format, ScanResult, Suppressed};
 use kubeward_rules::filter::{self, Baseline, Filters};
@@ -25,11 +25,19 @@ pub fn run(args: ScanArgs) -> Result {
 
     // analysis
     let mut snapshot = snapshot;
-    let mut findings = engine::analyze(&snapshot, &s.analysis, &|m| s.selection.includes(m));
+    let select = |m: &kubeward_rules::RuleMeta| s.selection.includes(m);
+    let vulnerable_image = &kubeward_rules::supply::VulnerableImage::META;
+    let findings = match s.inventory.as_ref().filter(|_| select(vulnerable_image)) {
+        // `--inventory`: the rules see the stored vulnerabilities of the images
+        Some(store) => super::inventory::analyze_with_inventory(
+            &mut snapshot,
+            &s.analysis,
+            &select,
+            store.path(),
+        ),
+        None => engine::analyze(&snapshot, &s.analysis, &select),
+    };
     clock.lap("analyse", format!("{} findings", findings.len()));
-    if let Some(store) = &s.inventory {
-        add_inventory_findings(&mut snapshot, &mut findings, &s, store);
-    }
 
     if let Some(path) = &s.write_baseline {
         return write_baseline(&snapshot, findings, &s.filters, path);
@@ -145,34 +153,6 @@ fn load(s: &ScanSettings, clock: &mut Timings) -> Result<(Snapshot, usize)> {
     snapshot.errors.splice(0..0, input_errors);
     clock.lap("load", format!("{} objects", snapshot.objects.len()));
     Ok((snapshot, file_count))
-}
-
-/// `--inventory`: the `vulnerable-image` findings of the stored images. A store that cannot
-/// be read is an error in the report (exit 2), not the end of it.
-fn add_inventory_findings(
-    snapshot: &mut Snapshot,
-    findings: &mut Vec<Finding>,
-    s: &ScanSettings,
-    store: &InventoryStore,
-) {
-    if !s
-        .selection
-        .includes(&kubeward_rules::supply::VulnerableImage::META)
-    {
-        return;
-    }
-    match super::inventory::vulnerability_findings(snapshot, store.path()) {
-        Ok((vulns, notes)) => {
-            for n in notes {
-                eprintln!("kubeward: note: {}", kubeward_io::terminal::escape(&n));
-            }
-            findings.extend(vulns);
-            *findings = engine::sort_findings(std::mem::take(findings));
-        }
-        Err(e) => snapshot
-            .errors
-            .push(super::inventory::store_load_error(store.path(), e)),
-    }
 }
 
 /// `--write-baseline`: every finding that is not suppressed otherwise becomes accepted.
