@@ -344,6 +344,11 @@ pub struct Package {
     /// License expressions or names, as declared.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub licenses: Vec<String>,
+    /// True for the application's own package, the root of its dependency graph: a root
+    /// `package.json` or `pyproject.toml`, the main module of a Go binary, the root crate of
+    /// a `cargo auditable` binary (SBOMs show it as the application component).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub application: bool,
 }
 
 impl Package {
@@ -366,6 +371,7 @@ impl Package {
             locations: Vec::new(),
             owned_by_os_package: false,
             licenses: Vec::new(),
+            application: false,
         };
         p.refresh_purl();
         p

@@ -233,6 +233,8 @@ fn check_test_image(c: &Catalog, diff_ids: &[String]) {
         ("pypi", "Flask", "2.0.0"),
         ("pypi", "six", "1.16.0"),
         ("npm", "lodash", "4.17.20"),
+        // the application's own package.json, beside its node_modules
+        ("npm", "app", "1.0.0"),
     ]
     .iter()
     .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
@@ -242,6 +244,8 @@ fn check_test_image(c: &Catalog, diff_ids: &[String]) {
     let mut exp = expected.clone();
     exp.sort();
     assert_eq!(got, exp, "click and minimist are whited out");
+    assert!(find(c, "app").application);
+    assert!(!find(c, "lodash").application);
     let ssl = find(c, "libssl3");
     assert_eq!(ssl.source_name.as_deref(), Some("openssl"));
     assert_eq!(ssl.source_version.as_deref(), Some("3.0.11-1~deb12u2"));
@@ -329,10 +333,15 @@ fn rootfs_folder_and_lockfile_without_node_modules() {
         vec![
             ("dpkg".into(), "libssl3".into(), "3.0.11-1~deb12u2".into()),
             ("dpkg".into(), "python3-six".into(), "1.16.0-4".into()),
+            ("npm".into(), "app".into(), "1.0.0".into()),
             ("npm".into(), "express".into(), "4.17.1".into()),
         ]
     );
     assert_eq!(find(&c, "express").layer, None);
+    assert!(
+        find(&c, "app").application,
+        "the lock file's own package.json"
+    );
 }
 
 // ---------------------------------------------------------------- hostile input

@@ -228,3 +228,163 @@ fn valid_against_published_schemas() {
     validate("cyclonedx", &to_cyclonedx(&empty, &SbomOptions::default()));
     validate("spdx", &to_spdx(&empty, &SbomOptions::default()));
 }
+
+/// An image with the applications' own packages: a root package.json and its node_modules,
+/// a pyproject.toml, a Go binary's main module, a cargo-auditable binary's root crate.
+fn app_catalog() -> Catalog {
+    let app = |mut p: Package, at: &str| {
+        p.application = true;
+        p.locations = vec![at.into()];
+        p
+    };
+    let at = |mut p: Package, at: &str| {
+        p.locations = vec![at.into()];
+        p
+    };
+    Catalog {
+        source: ImageInfo {
+            kind: SourceKind::OciLayout,
+            names: vec!["shop/web:2.0".into()],
+            layers: vec![LayerInfo::default()],
+            ..ImageInfo::default()
+        },
+        packages: vec![
+            app(
+                Package::new(Ecosystem::Npm, "shop-web", "2.0.0"),
+                "app/package.json",
+            ),
+            at(
+                Package::new(Ecosystem::Npm, "minimist", "1.2.5"),
+                "app/node_modules/minimist/package.json",
+            ),
+            at(
+                Package::new(Ecosystem::Npm, "other", "1.0.0"),
+                "opt/other/node_modules/other/package.json",
+            ),
+            app(
+                Package::new(Ecosystem::Pypi, "shop-api", "0.3.0"),
+                "srv/pyproject.toml",
+            ),
+            app(
+                Package::new(Ecosystem::Golang, "example.com/shop", "v1.2.0"),
+                "usr/bin/shop",
+            ),
+            at(
+                Package::new(Ecosystem::Golang, "golang.org/x/text", "v0.3.7"),
+                "usr/bin/shop",
+            ),
+            at(
+                Package::new(Ecosystem::Golang, "stdlib", "go1.22.1"),
+                "usr/bin/shop",
+            ),
+            app(
+                Package::new(Ecosystem::Cargo, "vulnapp", "0.1.0"),
+                "usr/bin/vulnapp",
+            ),
+            at(
+                Package::new(Ecosystem::Cargo, "smallvec", "1.6.0"),
+                "usr/bin/vulnapp",
+            ),
+        ],
+        ..Catalog::default()
+    }
+}
+
+#[test]
+fn application_components() {
+    let c = app_catalog();
+    let o = SbomOptions::default();
+    let cdx: serde_json::Value = serde_json::from_str(&to_cyclonedx(&c, &o)).unwrap();
+    let comps = cdx["components"].as_array().unwrap();
+    let mut apps: Vec<&str> = comps
+        .iter()
+        .filter(|x| x["type"] == "application")
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    apps.sort();
+    assert_eq!(
+        apps,
+        ["example.com/shop", "shop-api", "shop-web", "vulnapp"]
+    );
+    let deps: Vec<(String, Vec<String>)> = cdx["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["ref"].as_str().unwrap().to_string(),
+                d["dependsOn"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect();
+    // in output order (ecosystem, name, version)
+    assert_eq!(
+        deps,
+        [
+            ("pkg:pypi/shop-api@0.3.0".to_string(), vec![]),
+            (
+                "pkg:npm/shop-web@2.0.0".to_string(),
+                vec!["pkg:npm/minimist@1.2.5".to_string()]
+            ),
+            (
+                "pkg:cargo/vulnapp@0.1.0".to_string(),
+                vec!["pkg:cargo/smallvec@1.6.0".to_string()]
+            ),
+            (
+                "pkg:golang/example.com/shop@v1.2.0".to_string(),
+                vec![
+                    "pkg:golang/golang.org/x/text@v0.3.7".to_string(),
+                    "pkg:golang/stdlib@go1.22.1".to_string()
+                ]
+            ),
+        ]
+    );
+    let spdx: serde_json::Value = serde_json::from_str(&to_spdx(&c, &o)).unwrap();
+    let purpose = |name: &str| {
+        spdx["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| p["primaryPackagePurpose"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(purpose("shop-web"), "APPLICATION");
+    assert_eq!(purpose("vulnapp"), "APPLICATION");
+    assert_eq!(purpose("minimist"), "LIBRARY");
+    let rels = spdx["relationships"].as_array().unwrap();
+    let depends = rels
+        .iter()
+        .filter(|r| r["relationshipType"] == "DEPENDS_ON")
+        .count();
+    assert_eq!(depends, 4);
+    // the subject contains every package, applications included
+    assert_eq!(
+        rels.iter()
+            .filter(|r| r["relationshipType"] == "CONTAINS")
+            .count(),
+        c.packages.len()
+    );
+    // read back: the application flag survives both formats
+    for doc in [to_cyclonedx(&c, &o), to_spdx(&c, &o)] {
+        let back = read_sbom(doc.as_bytes()).unwrap();
+        let mut apps: Vec<&str> = back
+            .packages
+            .iter()
+            .filter(|p| p.application)
+            .map(|p| p.name.as_str())
+            .collect();
+        apps.sort();
+        assert_eq!(
+            apps,
+            ["example.com/shop", "shop-api", "shop-web", "vulnapp"]
+        );
+    }
+    validate("cyclonedx", &to_cyclonedx(&c, &o));
+    validate("spdx", &to_spdx(&c, &o));
+}

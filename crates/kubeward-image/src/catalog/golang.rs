@@ -129,11 +129,22 @@ fn varint_string(b: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((b.get(i..end)?, &b[end..]))
 }
 
-/// Packages of a Go binary: the main module, its dependencies and the `stdlib` pseudo-package.
+/// Packages of a Go binary: the main module (the application), its dependencies and the
+/// `stdlib` pseudo-package.
 pub fn packages(info: &GoBuildInfo) -> Vec<Package> {
     let mut out = Vec::new();
-    if let Some((p, v)) = &info.main {
-        out.push(Package::new(Ecosystem::Golang, p.clone(), v.clone()));
+    // the main module is the application (its `mod` line; a binary built outside a module
+    // has only the main package's `path`)
+    let main = match (&info.main, &info.path) {
+        (Some((p, v)), _) => Some(Package::new(Ecosystem::Golang, p.clone(), v.clone())),
+        (None, Some(path)) if !path.is_empty() && path != "command-line-arguments" => {
+            Some(Package::new(Ecosystem::Golang, path.clone(), ""))
+        }
+        _ => None,
+    };
+    if let Some(mut m) = main {
+        m.application = true;
+        out.push(m);
     }
     for (p, v) in &info.deps {
         out.push(Package::new(Ecosystem::Golang, p.clone(), v.clone()));
@@ -208,6 +219,20 @@ mod tests {
         let p = packages(&info);
         assert_eq!(p.len(), 3);
         assert_eq!(p[2].purl, "pkg:golang/stdlib@go1.22.3");
+        // the main module is the application
+        assert!(p[0].application && !p[1].application && !p[2].application);
+        // built outside a module: the main package's path, without a version
+        let no_mod = GoBuildInfo {
+            go_version: "go1.22.3".into(),
+            path: Some("example.com/cmd/tool".into()),
+            ..GoBuildInfo::default()
+        };
+        let p = packages(&no_mod);
+        assert_eq!(
+            (p[0].name.as_str(), p[0].version.as_str()),
+            ("example.com/cmd/tool", "")
+        );
+        assert!(p[0].application);
     }
 
     #[test]

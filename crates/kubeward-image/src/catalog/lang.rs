@@ -1,5 +1,6 @@
-//! Language package metadata: Python (`*.dist-info/METADATA`, `*.egg-info`) and npm
-//! (`node_modules/**/package.json`, `package-lock.json` v1–v3).
+//! Language package metadata: Python (`*.dist-info/METADATA`, `*.egg-info`, and the
+//! application's own `pyproject.toml`) and npm (`node_modules/**/package.json`,
+//! `package-lock.json` v1–v3, and the application's own root `package.json`).
 
 use super::{is_node_module_dir, text, Context};
 use crate::image::{NodeKind, Want};
@@ -138,13 +139,44 @@ fn is_python_metadata(path: &str) -> bool {
         || path.ends_with(".egg-info")
 }
 
+/// A project's own `pyproject.toml` (not one shipped inside an installed package).
+fn is_pyproject(path: &str) -> bool {
+    (path == "pyproject.toml" || path.ends_with("/pyproject.toml"))
+        && !path.contains("site-packages/")
+        && !path.contains("dist-packages/")
+}
+
+/// Parses a `pyproject.toml`: the name and version of `[project]` (PEP 621), else of
+/// `[tool.poetry]`. `None` without both (a `dynamic` version is not known before a build).
+pub fn parse_pyproject(text: &str) -> Option<Package> {
+    let doc: toml::Table = toml::from_str(text).ok()?;
+    let tables = [
+        doc.get("project"),
+        doc.get("tool").and_then(|t| t.get("poetry")),
+    ];
+    for t in tables.into_iter().flatten() {
+        let name = t.get("name").and_then(|v| v.as_str()).unwrap_or("").trim();
+        let version = t
+            .get("version")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .trim();
+        if !name.is_empty() && !version.is_empty() {
+            let mut p = Package::new(Ecosystem::Pypi, name, version);
+            p.application = true;
+            return Some(p);
+        }
+    }
+    None
+}
+
 impl super::Cataloger for Python {
     fn name(&self) -> &'static str {
         "python"
     }
 
     fn want(&self, path: &str, _mode: u32) -> Option<Want> {
-        is_python_metadata(path).then_some(Want::Content)
+        (is_python_metadata(path) || is_pyproject(path)).then_some(Want::Content)
     }
 
     fn catalog(&self, cx: &mut Context<'_>) -> Vec<Package> {
@@ -153,6 +185,11 @@ impl super::Cataloger for Python {
             let NodeKind::File(d) = &node.kind else {
                 continue;
             };
+            if is_pyproject(path) {
+                // the application's own project
+                out.extend(parse_pyproject(&text(d)).map(|p| cx.found_in(p, path, node)));
+                continue;
+            }
             if !is_python_metadata(path) {
                 continue;
             }
@@ -171,6 +208,12 @@ impl super::Cataloger for Python {
 /// `package-lock.json` lists when its `node_modules` is absent.
 pub struct Npm;
 
+/// A `package.json` outside `node_modules`: an application's own manifest, when its folder
+/// also holds a `node_modules` or a `package-lock.json`.
+fn is_app_manifest(path: &str) -> bool {
+    (path == "package.json" || path.ends_with("/package.json")) && !path.contains("node_modules/")
+}
+
 fn is_package_lock(path: &str) -> bool {
     (path == "package-lock.json" || path.ends_with("/package-lock.json"))
         && !path.contains("node_modules/")
@@ -183,13 +226,13 @@ impl super::Cataloger for Npm {
 
     fn want(&self, path: &str, _mode: u32) -> Option<Want> {
         if let Some(dir) = path.strip_suffix("/package.json") {
-            return Some(if is_node_module_dir(dir) {
+            return Some(if is_node_module_dir(dir) || is_app_manifest(path) {
                 Want::Content
             } else {
                 Want::Skip
             });
         }
-        is_package_lock(path).then_some(Want::Content)
+        (path == "package.json" || is_package_lock(path)).then_some(Want::Content)
     }
 
     fn catalog(&self, cx: &mut Context<'_>) -> Vec<Package> {
@@ -198,7 +241,20 @@ impl super::Cataloger for Npm {
             let NodeKind::File(d) = &node.kind else {
                 continue;
             };
-            let found: Vec<Package> = if let Some(dir) = path.strip_suffix("/package.json") {
+            let found: Vec<Package> = if is_app_manifest(path) {
+                // the application's own package.json: beside its node_modules or lock file
+                let dir = path.strip_suffix("package.json").unwrap_or("");
+                if !cx.tree.has_children(&format!("{dir}node_modules"))
+                    && cx.tree.get(&format!("{dir}package-lock.json")).is_none()
+                {
+                    continue;
+                }
+                let mut app = parse_package_json(d);
+                if let Some(p) = &mut app {
+                    p.application = true;
+                }
+                app.into_iter().collect()
+            } else if let Some(dir) = path.strip_suffix("/package.json") {
                 if !is_node_module_dir(dir) {
                     continue;
                 }

@@ -251,6 +251,90 @@ mod tests {
     use super::*;
 
     #[test]
+    fn application_manifests() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |p: &str, d: &str| {
+            let f = root.join(p);
+            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+            std::fs::write(f, d).unwrap();
+        };
+        // the application and what it installed
+        write(
+            "app/package.json",
+            r#"{"name": "shop-web", "version": "2.0.0"}"#,
+        );
+        write(
+            "app/node_modules/minimist/package.json",
+            r#"{"name": "minimist", "version": "1.2.5"}"#,
+        );
+        // a locked application without node_modules
+        write(
+            "srv/ui/package.json",
+            r#"{"name": "ui", "version": "0.1.0"}"#,
+        );
+        write(
+            "srv/ui/package-lock.json",
+            r#"{"lockfileVersion": 3, "packages": {"": {"name": "ui"},
+                "node_modules/left-pad": {"version": "1.3.0"}}}"#,
+        );
+        // a package.json that is neither: no node_modules nor lock beside it
+        write(
+            "usr/share/doc/x/package.json",
+            r#"{"name": "x", "version": "1.0.0"}"#,
+        );
+        // Python projects: PEP 621 and Poetry; a dynamic version is not known
+        write(
+            "srv/api/pyproject.toml",
+            "[project]\nname = \"shop-api\"\nversion = \"0.3.0\"\n",
+        );
+        write(
+            "srv/worker/pyproject.toml",
+            "[tool.poetry]\nname = \"worker\"\nversion = \"1.1.0\"\n",
+        );
+        write(
+            "srv/dyn/pyproject.toml",
+            "[project]\nname = \"dyn\"\ndynamic = [\"version\"]\n",
+        );
+        write(
+            "usr/lib/python3/site-packages/vendored/pyproject.toml",
+            "[project]\nname = \"vendored\"\nversion = \"9\"\n",
+        );
+        write("srv/bad/pyproject.toml", "not [ toml");
+        let c = catalog_source(root, &CatalogOptions::default()).unwrap();
+        let mut got: Vec<(&str, &str, bool, &str)> = c
+            .packages
+            .iter()
+            .map(|p| {
+                (
+                    p.name.as_str(),
+                    p.version.as_str(),
+                    p.application,
+                    p.locations[0].as_str(),
+                )
+            })
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                ("left-pad", "1.3.0", false, "srv/ui/package-lock.json"),
+                (
+                    "minimist",
+                    "1.2.5",
+                    false,
+                    "app/node_modules/minimist/package.json"
+                ),
+                ("shop-api", "0.3.0", true, "srv/api/pyproject.toml"),
+                ("shop-web", "2.0.0", true, "app/package.json"),
+                ("ui", "0.1.0", true, "srv/ui/package.json"),
+                ("worker", "1.1.0", true, "srv/worker/pyproject.toml"),
+            ]
+        );
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    }
+
+    #[test]
     fn one_registry() {
         let names: Vec<&str> = CATALOGERS.iter().map(|c| c.name()).collect();
         let unique: HashSet<&str> = names.iter().copied().collect();
@@ -292,7 +376,11 @@ mod tests {
             want("app/node_modules/a/lib/package.json", 0o644),
             Want::Skip
         );
-        assert_eq!(want("app/package.json", 0o644), Want::Skip);
+        assert_eq!(want("app/package.json", 0o644), Want::Content);
+        assert_eq!(
+            want("app/node_modules/a/lib/x/package.json", 0o644),
+            Want::Skip
+        );
         assert_eq!(want("app/package-lock.json", 0o644), Want::Content);
         assert_eq!(
             want("app/node_modules/.package-lock.json", 0o644),

@@ -24,6 +24,9 @@ struct AuditPackage {
     source: String,
     #[serde(default)]
     kind: Option<String>,
+    /// The root of the dependency graph: the crate the binary was built from.
+    #[serde(default)]
+    root: bool,
 }
 
 /// Reads the crates recorded by `cargo auditable`; `Ok(None)` when the binary has no such
@@ -53,7 +56,9 @@ pub fn read_auditable(data: &[u8]) -> Result<Option<Vec<Package>>, String> {
         }
         // local, git and other-registry crates are kept too: the root crate is usually local
         let _ = p.source;
-        out.push(Package::new(Ecosystem::Cargo, p.name, p.version));
+        let mut pkg = Package::new(Ecosystem::Cargo, p.name, p.version);
+        pkg.application = p.root;
+        out.push(pkg);
     }
     Ok(Some(out))
 }
@@ -99,6 +104,7 @@ mod tests {
             .collect();
         assert_eq!(names, vec![("vulnapp", "0.1.0"), ("smallvec", "1.6.0")]);
         assert_eq!(pkgs[1].purl, "pkg:cargo/smallvec@1.6.0");
+        assert!(pkgs[0].application && !pkgs[1].application);
         let bad = build_elf(&[(".dep-v0", b"not zlib")], 0x10000);
         assert!(read_auditable(&bad).is_err());
     }

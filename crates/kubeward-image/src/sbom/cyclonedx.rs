@@ -1,8 +1,8 @@
 //! CycloneDX 1.6 JSON.
 
 use super::{
-    apply_extra, content_hash, extra_of, package_from_purl, sorted_indices, subject_name,
-    uuid_from, Extra, SbomOptions,
+    app_dependencies, apply_extra, content_hash, extra_of, package_from_purl, sorted_indices,
+    subject_name, uuid_from, Extra, SbomOptions,
 };
 use crate::catalog::Catalog;
 use crate::package::{Distro, Ecosystem};
@@ -21,6 +21,17 @@ struct Bom<'a> {
     version: u32,
     metadata: Metadata<'a>,
     components: Vec<Component>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    dependencies: Vec<Dependency>,
+}
+
+/// What an application component depends on.
+#[derive(Serialize)]
+struct Dependency {
+    #[serde(rename = "ref")]
+    reference: String,
+    #[serde(rename = "dependsOn")]
+    depends_on: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -174,7 +185,11 @@ fn build<'a>(c: &Catalog, o: &'a SbomOptions) -> CycloneDx<'a> {
             properties.push(prop("kubeward:owned-by-os-package", "true"));
         }
         components.push(Component {
-            kind: "library",
+            kind: if p.application {
+                "application"
+            } else {
+                "library"
+            },
             bom_ref: Some(bom_ref),
             group,
             name: cname,
@@ -188,6 +203,13 @@ fn build<'a>(c: &Catalog, o: &'a SbomOptions) -> CycloneDx<'a> {
             properties,
         });
     }
+    let dependencies = app_dependencies(c)
+        .into_iter()
+        .map(|(a, deps)| Dependency {
+            reference: package_refs[a].clone(),
+            depends_on: deps.iter().map(|&d| package_refs[d].clone()).collect(),
+        })
+        .collect();
     let bom = Bom {
         schema: "http://cyclonedx.org/schema/bom-1.6.schema.json",
         bom_format: "CycloneDX",
@@ -207,6 +229,7 @@ fn build<'a>(c: &Catalog, o: &'a SbomOptions) -> CycloneDx<'a> {
             component: subject,
         },
         components,
+        dependencies,
     };
     CycloneDx {
         bom,
@@ -250,6 +273,7 @@ pub(super) fn read(v: &Value) -> Catalog {
         let Some(mut p) = package_from_purl(purl, s("name"), s("version")) else {
             continue;
         };
+        p.application = s("type") == Some("application");
         let mut e = Extra::default();
         for pr in comp
             .get("properties")

@@ -109,6 +109,9 @@ fn content_hash(c: &Catalog, o: &SbomOptions) -> [u8; 32] {
         if let Some(l) = &p.layer {
             h.update(l.as_bytes());
         }
+        if p.application {
+            h.update(b"\x02application");
+        }
         h.update([0]);
     }
     h.finalize().into()
@@ -219,6 +222,50 @@ fn package_from_purl(purl: &str, name: Option<&str>, version: Option<&str>) -> O
     // keep the document's purl as written: it is the identity other tools share
     p.purl = purl.to_string();
     Some(p)
+}
+
+/// The dependencies of each application package (see [`Package::application`]), as indices
+/// into `c.packages`, in output order: the other packages of a Go or Rust binary; the
+/// packages of a root `package.json`'s `node_modules` (or its `package-lock.json`).
+fn app_dependencies(c: &Catalog) -> Vec<(usize, Vec<usize>)> {
+    let order = sorted_indices(c);
+    fn first(p: &Package) -> &str {
+        p.locations.first().map(String::as_str).unwrap_or("")
+    }
+    let mut out = Vec::new();
+    for &a in &order {
+        let app = &c.packages[a];
+        if !app.application {
+            continue;
+        }
+        let at = first(app);
+        let npm_dir = match app.ecosystem {
+            Ecosystem::Npm => at.strip_suffix("package.json"),
+            _ => None,
+        };
+        let deps: Vec<usize> = order
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let p = &c.packages[i];
+                if i == a || p.application || p.ecosystem != app.ecosystem {
+                    return false;
+                }
+                match (app.ecosystem, npm_dir) {
+                    (Ecosystem::Npm, Some(dir)) => {
+                        let l = first(p);
+                        l.strip_prefix(dir).is_some_and(|rest| {
+                            rest.starts_with("node_modules/") || rest == "package-lock.json"
+                        })
+                    }
+                    (Ecosystem::Golang | Ecosystem::Cargo, _) => first(p) == at,
+                    _ => false,
+                }
+            })
+            .collect();
+        out.push((a, deps));
+    }
+    out
 }
 
 fn apply_extra(p: &mut Package, e: Extra) {

@@ -1,8 +1,8 @@
 //! SPDX 2.3 JSON.
 
 use super::{
-    apply_extra, content_hash, extra_of, package_from_purl, sorted, subject_name, uuid_from, Extra,
-    SbomOptions,
+    app_dependencies, apply_extra, content_hash, extra_of, package_from_purl, sorted_indices,
+    subject_name, uuid_from, Extra, SbomOptions,
 };
 use crate::catalog::Catalog;
 use crate::package::Distro;
@@ -138,8 +138,11 @@ pub fn to_spdx(c: &Catalog, o: &SbomOptions) -> String {
             comment: None,
         });
     }
-    for (i, p) in sorted(c).into_iter().enumerate() {
+    let mut ids = vec![String::new(); c.packages.len()];
+    for (i, k) in sorted_indices(c).into_iter().enumerate() {
+        let p = &c.packages[k];
         let id = format!("SPDXRef-Package-{}-{i}", p.ecosystem.as_str());
+        ids[k] = id.clone();
         let e = extra_of(p);
         let comment = (e != Extra::default()).then(|| {
             format!(
@@ -162,7 +165,9 @@ pub fn to_spdx(c: &Catalog, o: &SbomOptions) -> String {
                 .locations
                 .first()
                 .map(|l| format!("acquired package info from {l}")),
-            primary_package_purpose: Some(if p.ecosystem.is_os() {
+            primary_package_purpose: Some(if p.application {
+                "APPLICATION"
+            } else if p.ecosystem.is_os() {
                 "INSTALL"
             } else {
                 "LIBRARY"
@@ -182,6 +187,15 @@ pub fn to_spdx(c: &Catalog, o: &SbomOptions) -> String {
             relationship_type: "CONTAINS",
             related_spdx_element: id,
         });
+    }
+    for (a, deps) in app_dependencies(c) {
+        for d in deps {
+            relationships.push(Relationship {
+                spdx_element_id: ids[a].clone(),
+                relationship_type: "DEPENDS_ON",
+                related_spdx_element: ids[d].clone(),
+            });
+        }
     }
     let doc = Document {
         spdx_version: "SPDX-2.3",
@@ -237,6 +251,7 @@ pub(super) fn read(v: &Value) -> Catalog {
         let Some(mut p) = package_from_purl(purl, s("name"), s("versionInfo")) else {
             continue;
         };
+        p.application = s("primaryPackagePurpose") == Some("APPLICATION");
         if let Some(e) = s("comment")
             .and_then(|c| c.strip_prefix(COMMENT_PREFIX))
             .and_then(|j| serde_json::from_str::<Extra>(j).ok())

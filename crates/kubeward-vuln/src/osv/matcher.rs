@@ -409,7 +409,12 @@ impl Database {
     /// from its kind and distro (`Debian:12`, `Alpine:v3.19`, `PyPI`...), and distro packages
     /// go through their source package. Whether to skip language packages owned by an OS
     /// package (`owned_by_os_package`) is the caller's choice.
+    /// An application package without a version (a Go binary built outside a module) has
+    /// nothing to compare and is not matched.
     pub fn match_package(&self, p: &kubeward_image::package::Package) -> MatchReport {
+        if p.application && p.version.is_empty() {
+            return MatchReport::default();
+        }
         let eco = p
             .ecosystem
             .osv_name(p.distro.as_ref())
@@ -660,6 +665,21 @@ mod tests {
         assert!(d.match_package(&p).matches.is_empty());
         p.distro = None;
         assert_eq!(d.match_package(&p).errors.len(), 1);
+    }
+
+    #[test]
+    fn application_without_version_is_not_matched() {
+        use kubeward_image::package::{Ecosystem as Kind, Package};
+        let d = db(
+            r#"{"id":"GO-1","affected":[{"package":{"ecosystem":"Go","name":"example.com/tool"},
+            "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.0.0"}]}]}]}"#,
+        );
+        let mut p = Package::new(Kind::Golang, "example.com/tool", "");
+        p.application = true;
+        let r = d.match_package(&p);
+        assert!(r.matches.is_empty() && r.errors.is_empty(), "{r:?}");
+        p.version = "v0.9.0".into();
+        assert_eq!(ids(&d.match_package(&p)), ["GO-1"]);
     }
 
     #[test]
