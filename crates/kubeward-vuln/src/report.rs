@@ -3,7 +3,7 @@
 //! reason, versions that could not be compared, warnings, counts). Reporters (text, JSON,
 //! SARIF, CycloneDX VDR, OpenVEX) live in `kubeward-report`; nothing here prints.
 
-use crate::osv::{Database, Level, Match, MatchError, Suppression, VexDocument, VexStatus};
+use crate::osv::{CvssLevel, Database, Match, MatchError, Suppression, VexDocument, VexStatus};
 use kubeward_image::catalog::Catalog;
 use kubeward_image::package::Package;
 use std::collections::BTreeSet;
@@ -90,13 +90,13 @@ impl SeverityCounts {
         ]
     }
 
-    fn add(&mut self, level: Option<Level>) {
+    fn add(&mut self, level: Option<CvssLevel>) {
         let slot = match level {
-            Some(Level::Critical) => &mut self.critical,
-            Some(Level::High) => &mut self.high,
-            Some(Level::Medium) => &mut self.medium,
-            Some(Level::Low) => &mut self.low,
-            Some(Level::None) => &mut self.none,
+            Some(CvssLevel::Critical) => &mut self.critical,
+            Some(CvssLevel::High) => &mut self.high,
+            Some(CvssLevel::Medium) => &mut self.medium,
+            Some(CvssLevel::Low) => &mut self.low,
+            Some(CvssLevel::None) => &mut self.none,
             None => &mut self.unknown,
         };
         *slot += 1;

@@ -1,7 +1,7 @@
 //! End-to-end tests of `kubeward vuln`: a Debian root with OS, Python and npm packages is
 //! matched against OSV records this test writes; the JSON contract, exit codes and
 //! `--fail-on`, packages owned by OS packages, unparseable versions, OpenVEX, SBOM input, and
-//! the CycloneDX and SARIF outputs (validated against their schemas when the validators are
+//! the CycloneDX, SARIF and OpenVEX outputs (validated against their schemas when the validators are
 //! installed).
 
 use assert_cmd::Command;
@@ -270,6 +270,67 @@ fn vex_suppresses_with_reason() {
     let (code, _, err) = run(&[s(&root), "--db", s(&db), "--vex", s(&vex)]);
     assert_eq!(code, 2);
     assert!(err.contains("app.openvex.json"), "{err}");
+}
+
+#[test]
+fn openvex_output_states_every_match_and_reads_back() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = debian_root(dir.path(), false);
+    let db = osv_db(dir.path());
+    let vex_in = dir.path().join("in.openvex.json");
+    let doc = json!({"@id": "https://example.test/vex/in", "statements": [
+        {"vulnerability": {"name": "CVE-2099-0001"}, "products": [{"@id": "pkg:pypi/flask"}],
+         "status": "not_affected", "justification": "vulnerable_code_not_present"}]});
+    std::fs::write(&vex_in, serde_json::to_vec(&doc).expect("json")).expect("write");
+    let args = [
+        s(&root),
+        "--db",
+        s(&db),
+        "--vex",
+        s(&vex_in),
+        "-f",
+        "openvex",
+    ];
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(out, run(&args).1, "deterministic");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["@context"], "https://openvex.dev/ns/v0.2.0");
+    assert!(v["@id"].is_string() && v["author"].is_string());
+    assert_eq!(v["timestamp"], "1970-01-01T00:00:00Z");
+    assert_eq!(v["version"], 1);
+    let st = v["statements"].as_array().expect("statements");
+    let status: Vec<(&str, &str)> = st
+        .iter()
+        .map(|x| {
+            (
+                x["vulnerability"]["name"].as_str().expect("name"),
+                x["status"].as_str().expect("status"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        status,
+        [
+            ("KWTEST-DEB-1", "affected"),
+            ("KWTEST-NPM-1", "affected"),
+            ("KWTEST-PY-1", "not_affected")
+        ]
+    );
+    assert_eq!(st[2]["justification"], "vulnerable_code_not_present");
+    assert_eq!(st[2]["products"][0]["@id"], "pkg:pypi/flask@2.0.0");
+    assert!(st[0]["action_statement"].is_string());
+    // the document is a VEX input: with it, nothing is affected any more but what it says
+    let vex_out = dir.path().join("out.openvex.json");
+    std::fs::write(&vex_out, &out).expect("write");
+    let (_, v) = json_run(&[s(&root), "--db", s(&db), "--vex", s(&vex_out)]);
+    assert_eq!(ids(&v, "matches"), ["KWTEST-DEB-1", "KWTEST-NPM-1"]);
+    assert_eq!(ids(&v, "suppressed"), ["KWTEST-PY-1"]);
+    // a given timestamp is written as is
+    let mut with_time = args.to_vec();
+    with_time.extend(["--timestamp", "2026-12-03T10:00:00Z"]);
+    let v: Value = serde_json::from_str(&run(&with_time).1).expect("json");
+    assert_eq!(v["timestamp"], "2026-12-03T10:00:00Z");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use super::{osv_url, state_of, VulnResult};
 use crate::sarif::{
     Descriptor, Log, Message, Notification, ReportingDescriptor, SarifLocation, SarifResult,
 };
-use kubeward_vuln::osv::{Level, Match};
+use kubeward_vuln::osv::{CvssLevel, Match};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
@@ -19,9 +19,9 @@ pub const FINGERPRINT_KEY: &str = "kubewardVuln/v1";
 /// The SARIF `level` of a match: critical and high are errors, medium and unknown warnings.
 pub fn level(m: &Match) -> &'static str {
     match m.severity.as_ref().map(|s| s.level) {
-        Some(Level::Critical | Level::High) => "error",
-        Some(Level::Medium) | None => "warning",
-        Some(Level::Low | Level::None) => "note",
+        Some(CvssLevel::Critical | CvssLevel::High) => "error",
+        Some(CvssLevel::Medium) | None => "warning",
+        Some(CvssLevel::Low | CvssLevel::None) => "note",
     }
 }
 
