@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use kubeward_image::catalog::{catalog_source, CatalogOptions};
-use kubeward_image::image::Limits;
+use kubeward_image::image::ReadLimits;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
@@ -28,7 +28,7 @@ pub fn put_blob(dir: &Path, data: &[u8]) -> String {
 /// Small limits: the fuzzer must not spend its time on big expansions.
 pub fn options() -> CatalogOptions {
     CatalogOptions {
-        limits: Limits {
+        limits: ReadLimits {
             max_total_bytes: 8 << 20,
             max_entries: 10_000,
             max_file_bytes: 1 << 20,

@@ -3,7 +3,7 @@
 
 use flate2::write::GzEncoder;
 use kubeward_image::catalog::{catalog_source, Catalog, CatalogOptions};
-use kubeward_image::image::{Error, Limits};
+use kubeward_image::image::{Error, ReadLimits};
 use kubeward_image::package::Ecosystem;
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -369,7 +369,7 @@ fn single_layer_oci(t: &Path, blob: &[u8]) -> PathBuf {
     dir
 }
 
-fn err_of(t: &Path, blob: &[u8], limits: Limits) -> (Error, Duration) {
+fn err_of(t: &Path, blob: &[u8], limits: ReadLimits) -> (Error, Duration) {
     let dir = single_layer_oci(t, blob);
     let start = Instant::now();
     let r = catalog_source(&dir, &CatalogOptions { limits });
@@ -385,7 +385,7 @@ fn corrupt_gzip_names_the_layer() {
         *b ^= 0x5a;
     }
     let ld = sha(&gz);
-    let (e, _) = err_of(t.path(), &gz, Limits::default());
+    let (e, _) = err_of(t.path(), &gz, ReadLimits::default());
     let msg = e.to_string();
     assert!(matches!(e, Error::Layer { .. }), "{msg}");
     assert!(msg.contains(&ld), "{msg}");
@@ -399,11 +399,11 @@ fn truncated_tar_is_an_error() {
     let tar = layer_tar(&[E::File("var/lib/dpkg/status", STATUS), E::File("big", &big)]);
     // truncated inside the second file's data, then compressed (gzip stream itself is whole)
     let cut = gzip(&tar[..4096]);
-    let (e, _) = err_of(t.path(), &cut, Limits::default());
+    let (e, _) = err_of(t.path(), &cut, ReadLimits::default());
     assert!(matches!(e, Error::Layer { .. }), "{e}");
     // truncated gzip stream
     let gz = gzip(&tar);
-    let (e, _) = err_of(t.path(), &gz[..gz.len() - 100], Limits::default());
+    let (e, _) = err_of(t.path(), &gz[..gz.len() - 100], ReadLimits::default());
     // the manifest size check catches it first in a layout; either way a clear layer error
     assert!(matches!(e, Error::Layer { .. }), "{e}");
     assert!(
@@ -429,7 +429,7 @@ fn dotdot_path_is_rejected() {
         b.append(&h, &b"bad"[..]).unwrap();
         b.finish().unwrap();
     }
-    let (e, _) = err_of(t.path(), &gzip(&tar), Limits::default());
+    let (e, _) = err_of(t.path(), &gzip(&tar), ReadLimits::default());
     assert!(matches!(e, Error::UnsafePath { .. }), "{e}");
     assert!(e.to_string().contains(".."), "{e}");
 }
@@ -483,7 +483,7 @@ fn huge_sparse_file_is_bounded() {
     let (e, took) = err_of(
         t.path(),
         &gzip(&sparse_tar("var/lib/dpkg/status")),
-        Limits::default(),
+        ReadLimits::default(),
     );
     assert!(matches!(e, Error::Limit { .. }), "{e}");
     assert!(e.to_string().contains("var/lib/dpkg/status"), "{e}");
@@ -510,9 +510,9 @@ fn many_tiny_files_hit_the_entry_limit() {
             .unwrap();
     }
     let tar = b.into_inner().unwrap();
-    let limits = Limits {
+    let limits = ReadLimits {
         max_entries: 100_000,
-        ..Limits::default()
+        ..ReadLimits::default()
     };
     let (e, took) = err_of(t.path(), &gzip(&tar), limits);
     assert!(
@@ -533,9 +533,9 @@ fn decompression_bomb_hits_the_byte_limit() {
     let t = tempfile::tempdir().unwrap();
     let zeros = vec![0u8; 8 << 20];
     let tar = layer_tar(&[E::File("data/zeros", &zeros)]);
-    let limits = Limits {
+    let limits = ReadLimits {
         max_total_bytes: 1 << 20,
-        ..Limits::default()
+        ..ReadLimits::default()
     };
     let (e, _) = err_of(t.path(), &gzip(&tar), limits);
     assert!(

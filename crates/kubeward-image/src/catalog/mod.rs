@@ -18,7 +18,7 @@ pub mod os;
 pub mod rpm;
 pub mod rust;
 
-use crate::image::{self, FileTree, ImageInfo, Limits, Node, NodeKind, Selector, Want};
+use crate::image::{self, FileSelector, FileTree, ImageInfo, Node, NodeKind, ReadLimits, Want};
 use crate::package::{Distro, Ecosystem, Package};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -28,7 +28,7 @@ use std::path::Path;
 #[derive(Debug, Clone, Default)]
 pub struct CatalogOptions {
     /// Bounds on what is read.
-    pub limits: Limits,
+    pub limits: ReadLimits,
 }
 
 /// The packages found in one source.
@@ -61,9 +61,9 @@ pub fn catalog_source(path: &Path, opts: &CatalogOptions) -> Result<Catalog, ima
     Ok(c)
 }
 
-/// The [`Selector`] that keeps exactly what these catalogers read.
-pub fn selector() -> Selector {
-    Selector { want, inspect }
+/// The [`FileSelector`] that keeps exactly what these catalogers read.
+pub fn selector() -> FileSelector {
+    FileSelector { want, inspect }
 }
 
 const ARCHIVE_EXT: [&str; 5] = [".jar", ".war", ".ear", ".jpi", ".hpi"];

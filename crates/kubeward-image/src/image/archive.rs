@@ -3,7 +3,7 @@
 //! parallel without extracting anything).
 
 use super::digest::{from_io, size_error, Expect, Verified};
-use super::{normalize_path, Error, Limits};
+use super::{normalize_path, Error, ReadLimits};
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -22,7 +22,7 @@ pub(crate) enum Files {
 
 impl Files {
     /// Indexes an uncompressed tar archive.
-    pub(crate) fn index_tar(path: &Path, limits: &Limits) -> Result<Files, Error> {
+    pub(crate) fn index_tar(path: &Path, limits: &ReadLimits) -> Result<Files, Error> {
         let f = File::open(path).map_err(|e| Error::io(path, e))?;
         let mut archive = tar::Archive::new(io::BufReader::new(f));
         let mut entries = HashMap::new();

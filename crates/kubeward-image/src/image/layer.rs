@@ -3,14 +3,14 @@
 
 use super::digest::{from_io, Expect, Verified};
 use super::tree::{FileTree, Node, NodeKind};
-use super::{normalize_path, Error, ImageInfo, Limits, ReadImage, SourceKind};
+use super::{normalize_path, Error, ImageInfo, ReadImage, ReadLimits, SourceKind};
 use crate::package::Package;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// What a [`Selector`] wants done with a regular file.
+/// What a [`FileSelector`] wants done with a regular file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Want {
     /// Not needed: skipped without reading.
@@ -24,7 +24,7 @@ pub enum Want {
 
 /// Chooses the files kept from an image, and inspects binaries and archives.
 #[derive(Clone, Copy)]
-pub struct Selector {
+pub struct FileSelector {
     /// Called with the normalised path and the Unix mode of every regular file.
     pub want: fn(path: &str, mode: u32) -> Want,
     /// Called with the full content of a file `want` marked [`Want::Inspect`] that starts with
@@ -32,9 +32,9 @@ pub struct Selector {
     pub inspect: fn(path: &str, data: &[u8]) -> Result<Vec<Package>, String>,
 }
 
-impl std::fmt::Debug for Selector {
+impl std::fmt::Debug for FileSelector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Selector")
+        f.write_str("FileSelector")
     }
 }
 
@@ -106,8 +106,8 @@ pub(crate) struct LayerChecks {
 pub(crate) fn read_layer<R: Read>(
     raw: R,
     layer_name: &str,
-    selector: &Selector,
-    limits: &Limits,
+    selector: &FileSelector,
+    limits: &ReadLimits,
     budget: &Budget,
     checks: LayerChecks,
 ) -> Result<LayerOps, Error> {
@@ -140,8 +140,8 @@ pub(crate) fn read_layer<R: Read>(
 fn decode_layer<B: BufRead>(
     mut buffered: B,
     layer_name: &str,
-    selector: &Selector,
-    limits: &Limits,
+    selector: &FileSelector,
+    limits: &ReadLimits,
     budget: &Budget,
     uncompressed: Option<Expect>,
 ) -> Result<LayerOps, Error> {
@@ -221,8 +221,8 @@ fn decode_layer<B: BufRead>(
 fn read_entries<R: Read>(
     archive: &mut tar::Archive<R>,
     layer_name: &str,
-    selector: &Selector,
-    limits: &Limits,
+    selector: &FileSelector,
+    limits: &ReadLimits,
     budget: &Budget,
     layer_err: &dyn Fn(io::Error) -> Error,
 ) -> Result<LayerOps, Error> {
@@ -387,7 +387,7 @@ fn read_exact_entry<R: Read>(r: &mut R, size: u64) -> io::Result<Vec<u8>> {
     Ok(data)
 }
 
-fn reserve_kept(budget: &Budget, limits: &Limits, size: u64, ctx: &str) -> Result<(), Error> {
+fn reserve_kept(budget: &Budget, limits: &ReadLimits, size: u64, ctx: &str) -> Result<(), Error> {
     let files = budget.kept_files.fetch_add(1, Ordering::Relaxed) + 1;
     if files > limits.max_kept_files {
         return Err(Error::Limit {
@@ -434,8 +434,8 @@ pub(crate) fn apply(tree: &mut FileTree, layer: usize, ops: Vec<Op>) {
 /// files are read.
 pub(crate) fn read_dir_source(
     root: &Path,
-    selector: &Selector,
-    limits: &Limits,
+    selector: &FileSelector,
+    limits: &ReadLimits,
 ) -> Result<ReadImage, Error> {
     let budget = Budget::default();
     let mut out = LayerOps::default();

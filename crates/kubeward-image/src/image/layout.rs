@@ -2,9 +2,9 @@
 
 use super::archive::Files;
 use super::digest::{size_error, Digest, Expect};
-use super::layer::{apply, read_layer, Budget, LayerChecks, LayerOps, Selector};
+use super::layer::{apply, read_layer, Budget, FileSelector, LayerChecks, LayerOps};
 use super::tree::FileTree;
-use super::{Error, Limits, ReadImage};
+use super::{Error, ReadImage, ReadLimits};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::io::Read;
@@ -97,7 +97,7 @@ pub fn detect(path: &Path) -> Result<SourceKind, Error> {
             path: path.display().to_string(),
         });
     }
-    let files = Files::index_tar(path, &Limits::default())?;
+    let files = Files::index_tar(path, &ReadLimits::default())?;
     if files.exists("manifest.json") {
         Ok(SourceKind::DockerArchive)
     } else if files.exists("index.json") {
@@ -201,7 +201,7 @@ fn json_blob<T: for<'de> Deserialize<'de>>(
     files: &Files,
     name: &str,
     expect: Expect,
-    limits: &Limits,
+    limits: &ReadLimits,
 ) -> Result<(T, String), Error> {
     let (data, digest) = files.read_blob(name, expect, limits.max_json_bytes)?;
     let v = serde_json::from_slice(&data).map_err(|e| Error::Format(format!("{name}: {e}")))?;
@@ -211,7 +211,7 @@ fn json_blob<T: for<'de> Deserialize<'de>>(
 fn json<T: for<'de> Deserialize<'de>>(
     files: &Files,
     name: &str,
-    limits: &Limits,
+    limits: &ReadLimits,
 ) -> Result<T, Error> {
     let data = files.read_small(name, limits.max_json_bytes)?;
     serde_json::from_slice(&data).map_err(|e| Error::Format(format!("{name}: {e}")))
@@ -227,7 +227,7 @@ const INDEX_TYPES: [&str; 2] = [
 fn pick_manifest(
     files: &Files,
     index: Index,
-    limits: &Limits,
+    limits: &ReadLimits,
     depth: usize,
 ) -> Result<(Descriptor, Manifest), Error> {
     if depth > 4 {
@@ -287,7 +287,7 @@ struct LayerFile {
     info: LayerInfo,
 }
 
-fn too_many_layers(path: &Path, limits: &Limits) -> Error {
+fn too_many_layers(path: &Path, limits: &ReadLimits) -> Error {
     Error::Limit {
         context: path.display().to_string(),
         what: "number of layers",
@@ -308,8 +308,8 @@ fn safe_name(raw: &str) -> Result<String, Error> {
 pub(crate) fn read_image(
     path: &Path,
     kind: SourceKind,
-    selector: &Selector,
-    limits: &Limits,
+    selector: &FileSelector,
+    limits: &ReadLimits,
 ) -> Result<ReadImage, Error> {
     let files = match kind {
         SourceKind::OciLayout => Files::Dir(path.to_path_buf()),

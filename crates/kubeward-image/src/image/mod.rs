@@ -4,12 +4,12 @@
 //! (the classic `manifest.json` form and the OCI-in-docker form Docker 25+ writes) and plain
 //! root filesystems. Layers are applied in order with whiteouts (`.wh.<name>` and
 //! `.wh..wh..opq`) into a squashed, in-memory [`FileTree`] that holds *only* the files the
-//! caller's [`Selector`] asks for, each attributed to the layer that added it.
+//! caller's [`FileSelector`] asks for, each attributed to the layer that added it.
 //!
 //! Reading is safe against hostile input: entry paths are normalised and a `..` component is
 //! an error, symlinks are never followed on the host and are resolved only inside the image
 //! root, and decompressed bytes, entry counts, per-file sizes and retained bytes are bounded
-//! by [`Limits`]. A corrupt or truncated layer is an error naming the layer.
+//! by [`ReadLimits`]. A corrupt or truncated layer is an error naming the layer.
 //!
 //! Every blob addressed by a digest (manifests, configs, layers; docker-save configs by their
 //! `<sha256>.json` name and classic layers by the config's `rootfs.diff_ids`) is hashed while
@@ -27,7 +27,7 @@ pub mod registry;
 mod source;
 mod tree;
 
-pub use layer::{Selector, Want};
+pub use layer::{FileSelector, Want};
 pub use layout::{detect, ImageInfo, LayerInfo, SourceKind};
 pub use source::{Source, SourceError};
 pub use tree::{FileTree, Node, NodeKind};
@@ -36,7 +36,7 @@ use std::path::Path;
 
 /// Bounds that keep reading hostile input finite in time and memory.
 #[derive(Debug, Clone)]
-pub struct Limits {
+pub struct ReadLimits {
     /// Total decompressed bytes read over all layers.
     pub max_total_bytes: u64,
     /// Total tar entries (files, folders, links) over all layers.
@@ -55,9 +55,9 @@ pub struct Limits {
     pub max_json_bytes: u64,
 }
 
-impl Default for Limits {
+impl Default for ReadLimits {
     fn default() -> Self {
-        Limits {
+        ReadLimits {
             max_total_bytes: 32 << 30,
             max_entries: 2_000_000,
             max_file_bytes: 64 << 20,
@@ -100,7 +100,7 @@ pub enum Error {
         /// Why it was rejected.
         reason: &'static str,
     },
-    /// A bound from [`Limits`] was exceeded.
+    /// A bound from [`ReadLimits`] was exceeded.
     #[error("{context}: limit exceeded: {what} (limit {limit})")]
     Limit {
         /// Where (layer digest, file path).
@@ -168,7 +168,11 @@ pub struct ReadImage {
 
 /// Reads any supported source (detected with [`detect`]) into a squashed [`FileTree`]
 /// holding only the files `selector` wants.
-pub fn read_source(path: &Path, selector: &Selector, limits: &Limits) -> Result<ReadImage, Error> {
+pub fn read_source(
+    path: &Path,
+    selector: &FileSelector,
+    limits: &ReadLimits,
+) -> Result<ReadImage, Error> {
     let kind = detect(path)?;
     match kind {
         SourceKind::Directory => layer::read_dir_source(path, selector, limits),
