@@ -921,6 +921,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_folder_lock_is_exclusive() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = lock(dir.path(), Duration::ZERO).unwrap();
+        let start = std::time::Instant::now();
+        match lock(dir.path(), Duration::from_millis(300)) {
+            Err(DbError::Locked { path, .. }) => assert!(path.ends_with(LOCK_FILE), "{path}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(start.elapsed() >= Duration::from_millis(300));
+        // an update of a locked folder fails for every ecosystem, touching nothing
+        let mut opts = UpdateOptions::new(dir.path());
+        opts.lock_timeout = Duration::ZERO;
+        opts.base_url = "http://127.0.0.1:9".into();
+        let r = update(&opts, &["PyPI".into(), "npm".into()], &mut |_| {});
+        assert_eq!(r.len(), 2);
+        for (_, res) in &r {
+            let e = res.as_ref().unwrap_err();
+            assert!(e.to_string().contains("locked by another"), "{e}");
+        }
+        assert!(!dir.path().join(MANIFEST).exists());
+        drop(first);
+        let _again = lock(dir.path(), Duration::ZERO).unwrap();
+    }
+
+    #[test]
     fn names_and_urls() {
         assert_eq!(
             export_url("https://x.test/", "Red Hat"),
