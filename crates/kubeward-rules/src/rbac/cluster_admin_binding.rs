@@ -2,14 +2,17 @@ use super::grants::{self, RBAC_GROUP};
 use crate::declare_rule;
 use crate::finding::{Finding, Severity};
 use crate::rule::{Context, Rule, RuleMeta};
-use kubeward_model::{effective_namespace, FieldPath, Node, Object, ObjectRef};
+use kubeward_model::{effective_namespace, FieldPath, Object, ObjectRef};
+use kubeward_rbac::{Engine, RoleKey, Subject};
 
 declare_rule! {
     /// ## What it does
     /// Reports a ClusterRoleBinding or RoleBinding whose `roleRef` is the ClusterRole
-    /// `cluster-admin`, or a ClusterRole of the input that grants `*` verbs on `*` resources
-    /// in `*` API groups (the same power under another name), for any subject other than the
-    /// `system:masters` group. `related` names the bound ClusterRole.
+    /// `cluster-admin`, or a ClusterRole whose effective rules (its own, or those it
+    /// aggregates) grant `*` verbs on `*` resources in `*` API groups (the same power under
+    /// another name), for any subject other than the `system:masters` group. A ServiceAccount
+    /// subject without namespace is named in the binding's namespace. `related` names the
+    /// bound ClusterRole.
     ///
     /// Severity is critical for a ClusterRoleBinding (the whole cluster) and high for a
     /// RoleBinding (full control of one namespace, including its Secrets and the right to
@@ -51,34 +54,35 @@ declare_rule! {
     }
 }
 
-/// Whether the ClusterRole `name` is `cluster-admin` or a ClusterRole of the input with a
-/// `*`/`*`/`*` rule.
-fn is_admin_role(cx: &Context<'_>, name: &str) -> bool {
+/// Whether the ClusterRole `name` is `cluster-admin` or a ClusterRole whose effective rules
+/// hold a `*`/`*`/`*` rule.
+fn is_admin_role(engine: &Engine, name: &str) -> bool {
     if name == "cluster-admin" {
         return true;
     }
-    let Some(role) = cx.index.get("ClusterRole", None, name) else {
-        return false;
-    };
-    grants::rule_entries(role).iter().any(|e| {
-        e.verbs.contains(&"*") && e.resources.contains(&"*") && e.api_groups.contains(&"*")
-    })
+    let all = |v: &[String]| v.iter().any(|x| x == "*");
+    engine
+        .effective_rules(&RoleKey::cluster(name))
+        .iter()
+        .any(|e| all(&e.rule.verbs) && all(&e.rule.resources) && all(&e.rule.api_groups))
 }
 
-fn subject_text(s: &Node) -> Option<String> {
-    let kind = s.str_at("kind").unwrap_or("");
-    let name = s.str_at("name").unwrap_or("");
-    if kind == "Group" && name == "system:masters" {
-        return None;
-    }
-    Some(match (kind, s.str_at("namespace")) {
-        ("ServiceAccount", Some(ns)) => format!("ServiceAccount {ns}/{name}"),
-        _ => format!("{kind} {name}"),
-    })
+/// The binding's subjects as the engine reads them (a ServiceAccount without namespace is
+/// in the binding's namespace), without `system:masters`.
+fn subject_texts(engine: &Engine, b: &Object) -> Vec<String> {
+    let Some(binding) = engine.bindings().iter().find(|x| x.object == Some(b.id)) else {
+        return vec![];
+    };
+    binding
+        .subjects
+        .iter()
+        .filter(|(_, s)| *s != Subject::group("system:masters"))
+        .map(|(_, s)| s.display())
+        .collect()
 }
 
 impl RbacClusterAdminBinding {
-    fn check_binding(&self, cx: &Context<'_>, b: &Object, out: &mut Vec<Finding>) {
+    fn check_binding(&self, cx: &Context<'_>, engine: &Engine, b: &Object, out: &mut Vec<Finding>) {
         let Some(role_ref) = b.root.get("roleRef") else {
             return;
         };
@@ -88,17 +92,10 @@ impl RbacClusterAdminBinding {
         let Some(role_name) = role_ref.str_at("name") else {
             return;
         };
-        if !is_admin_role(cx, role_name) {
+        if !is_admin_role(engine, role_name) {
             return;
         }
-        let subjects: Vec<String> = b
-            .root
-            .get("subjects")
-            .map(Node::items)
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(subject_text)
-            .collect();
+        let subjects = subject_texts(engine, b);
         if subjects.is_empty() {
             return;
         }
@@ -152,8 +149,9 @@ impl Rule for RbacClusterAdminBinding {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let engine = grants::engine(cx);
         for b in grants::bindings(cx) {
-            self.check_binding(cx, b, out);
+            self.check_binding(cx, &engine, b, out);
         }
     }
 }

@@ -11,8 +11,8 @@ declare_rule! {
     /// explicitly or through a wildcard.
     ///
     /// Updating a controller counts because changing its pod template makes it create new
-    /// pods from the new template. The rule judges the role alone; bindings and aggregated
-    /// ClusterRoles are not resolved.
+    /// pods from the new template. The rule judges the role's effective rules (aggregated
+    /// ClusterRoles included) as the API server matches them.
     ///
     /// ## Why it matters
     /// Whoever can create a pod chooses its spec: a privileged container with the node's
@@ -102,14 +102,14 @@ impl Rule for RbacCreatePods {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let engine = grants::engine(cx);
         for role in grants::roles(cx) {
-            let entries = grants::rule_entries(role);
-            let hits = grants::find(role, &entries, PROBES);
+            let hits = grants::find(&engine, role, PROBES);
             let Some(first) = hits.first() else { continue };
             let message = format!(
                 "{} can start pods with any spec {}: {}{}",
                 grants::describe(role),
-                grants::scope(role),
+                grants::scope(&engine, role),
                 grants::summarize(&hits),
                 grants::wildcard_note(&hits)
             );
@@ -118,7 +118,7 @@ impl Rule for RbacCreatePods {
                 Self::META.severity,
                 cx.snapshot,
                 role,
-                &first.entry.path(),
+                &first.path(),
                 message,
                 "Restrict pod and workload creation to deployment identities, and enforce Pod Security `restricted` (or `baseline`) on the namespaces concerned.",
             ));

@@ -2,6 +2,7 @@ use super::grants::{self, Probe, RBAC_GROUP};
 use crate::declare_rule;
 use crate::finding::{Finding, Severity};
 use crate::rule::{Context, Rule, RuleMeta};
+use kubeward_rbac::{Engine, RoleKey};
 
 declare_rule! {
     /// ## What it does
@@ -16,11 +17,17 @@ declare_rule! {
     ///
     /// Severity is critical, and high for `create` on `serviceaccounts/token` (mint a token
     /// for any service account the role can see), which is reported by this rule as well;
-    /// one step lower when `resourceNames` limits every matching rule. Cluster-scoped
-    /// targets (`clusterroles`, `users`, `groups`) listed in a namespaced Role grant nothing
-    /// and are ignored.
-    /// Wildcards count (`verbs: ["*"]` includes all of these). The rule judges the role alone;
-    /// bindings and aggregated ClusterRoles are not resolved.
+    /// one step lower when `resourceNames` limits every matching rule (unless `bind` is
+    /// limited to a role that itself reads Secrets, starts pods or binds roles, such as
+    /// `cluster-admin`, `admin` or `edit`). Cluster-scoped
+    /// targets (`escalate` on `clusterroles`, impersonating `users`, `groups`) listed in a
+    /// namespaced Role, or in a ClusterRole the input binds only through RoleBindings, grant
+    /// nothing and are ignored; `bind` on `clusterroles` is not one of them: the API server
+    /// checks it in the namespace of the RoleBinding being created, so a namespaced Role that
+    /// may `bind` a ClusterRole and create RoleBindings lets its holder grant that
+    /// ClusterRole's rights inside the namespace (the message says so).
+    /// Wildcards count (`verbs: ["*"]` includes all of these). The rule judges the role's
+    /// effective rules (aggregated ClusterRoles included).
     ///
     /// ## Why it matters
     /// RBAC prevents a user from granting more than they hold, except through exactly these
@@ -109,24 +116,36 @@ impl Rule for RbacEscalateBindImpersonate {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let engine = grants::engine(cx);
         for role in grants::roles(cx) {
-            let entries = grants::rule_entries(role);
-            let mut hits = grants::find(role, &entries, CRITICAL);
+            let mut hits = grants::find(&engine, role, CRITICAL);
             let mut severity = Self::META.severity;
             let mut what = "can escalate its privileges";
             if hits.is_empty() {
-                hits = grants::find(role, &entries, HIGH);
+                hits = grants::find(&engine, role, HIGH);
                 severity = Severity::High;
                 what = "can mint tokens for service accounts";
             }
             let Some(first) = hits.first() else { continue };
-            let named = hits.iter().all(|h| h.entry.restricted_by_name());
+            let named = hits.iter().all(|h| h.restricted_by_name());
             let limit = if named {
                 " (limited by resourceNames)"
             } else {
                 ""
             };
-            if named {
+            // `bind` limited to roles that can reach Secrets or start pods is no limit
+            let binds_powerful = hits.iter().any(|h| {
+                h.verb == "bind"
+                    && h.rule.resource_names.iter().any(|n| {
+                        let key = if h.resource == "clusterroles" {
+                            RoleKey::cluster(n)
+                        } else {
+                            RoleKey::namespaced(role.namespace().unwrap_or("default"), n)
+                        };
+                        powerful(&engine, &key)
+                    })
+            });
+            if named && !binds_powerful {
                 severity = if severity == Severity::Critical {
                     Severity::High
                 } else {
@@ -134,21 +153,92 @@ impl Rule for RbacEscalateBindImpersonate {
                 };
             }
             let message = format!(
-                "{} {what} {}: {}{}{limit}",
+                "{} {what} {}: {}{}{limit}{}",
                 grants::describe(role),
-                grants::scope(role),
+                grants::scope(&engine, role),
                 grants::summarize(&hits),
-                grants::wildcard_note(&hits)
+                grants::wildcard_note(&hits),
+                binding_note(&engine, role, &hits)
             );
             out.push(Finding::new(
                 Self::META.name,
                 severity,
                 cx.snapshot,
                 role,
-                &first.entry.path(),
+                &first.path(),
                 message,
                 "Remove escalate/bind/impersonate (and serviceaccounts/token create); if delegation is needed, restrict `bind` with resourceNames.",
             ));
         }
     }
+}
+
+/// `; with create on rolebindings it can grant ClusterRole "cluster-admin" in its namespace`:
+/// what `bind` gives when the same role may also create the bindings.
+fn binding_note(
+    engine: &kubeward_rbac::Engine,
+    role: &kubeward_model::Object,
+    hits: &[grants::Hit<'_>],
+) -> String {
+    let binds: Vec<&grants::Hit<'_>> = hits.iter().filter(|h| h.verb == "bind").collect();
+    if binds.is_empty() {
+        return String::new();
+    }
+    const CREATE: &[Probe] = &[
+        Probe {
+            groups: &[RBAC_GROUP],
+            resource: "rolebindings",
+            verbs: &["create"],
+        },
+        Probe {
+            groups: &[RBAC_GROUP],
+            resource: "clusterrolebindings",
+            verbs: &["create"],
+        },
+    ];
+    let creates = grants::find(engine, role, CREATE);
+    let Some(create) = creates.iter().find(|h| !h.restricted_by_name()) else {
+        return String::new();
+    };
+    let mut what: Vec<String> = Vec::new();
+    for h in &binds {
+        let kind = if h.resource == "clusterroles" {
+            "ClusterRole"
+        } else {
+            "Role"
+        };
+        if h.rule.resource_names.is_empty() {
+            what.push(format!("any {kind}"));
+        } else {
+            what.extend(
+                h.rule
+                    .resource_names
+                    .iter()
+                    .map(|n| format!("{kind} \"{n}\"")),
+            );
+        }
+    }
+    what.dedup();
+    let place = if create.resource == "clusterrolebindings" {
+        "on the whole cluster"
+    } else if role.kind() == "Role" {
+        "in its namespace"
+    } else {
+        "in the namespaces where it is bound"
+    };
+    format!(
+        "; with create on {} it can grant {} {place}",
+        create.resource,
+        crate::finding::bounded_list(&what)
+    )
+}
+
+/// Whether a role's effective rules reach Secrets, start pods or bind roles.
+fn powerful(engine: &Engine, key: &RoleKey) -> bool {
+    engine.effective_rules(key).iter().any(|e| {
+        e.rule.grants_resource("get", "", "secrets", None)
+            || e.rule.grants_resource("create", "", "pods", None)
+            || e.rule
+                .grants_resource("bind", RBAC_GROUP, "clusterroles", None)
+    })
 }

@@ -1,23 +1,32 @@
-//! Reading the `rules` of Roles and ClusterRoles: which (group, resource, verb) a rule entry
-//! grants, with RBAC wildcard semantics.
-//!
-//! This is a per-role reading only: bindings and aggregated ClusterRoles are not resolved here
-//! (that is the job of an effective-permission engine).
+//! What a Role or ClusterRole grants, read through the RBAC engine (`kubeward-rbac`): the
+//! rules see a role's effective rules (its own and those it aggregates), the API server's
+//! matching (wildcards, `*/sub`, `resourceNames`) and its scope (cluster-scoped resources in a
+//! namespaced Role, or in a ClusterRole the input binds only through RoleBindings, grant
+//! nothing).
 
 use kubeward_model::index::BUILTIN_API_GROUPS as BUILTIN_GROUPS;
 use kubeward_model::{FieldPath, Node, Object};
+use kubeward_rbac::{is_cluster_scoped, BindingKind, Engine, PolicyRule, Role, RoleKey, RoleKind};
 
 /// The RBAC API group.
-pub const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
+pub use kubeward_rbac::RBAC_GROUP;
 
-/// One entry of a role's `rules`.
+/// The engine of the input's RBAC objects, with Kubernetes' default roles and bindings.
+pub fn engine(cx: &crate::rule::Context<'_>) -> Engine {
+    let objects: Vec<&Object> = ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]
+        .iter()
+        .flat_map(|k| cx.index.of_kind(k))
+        .collect();
+    Engine::from_objects(&objects, kubeward_rbac::Options::default())
+}
+
+/// One entry of a role's `rules`, as written (the wildcard rule judges the text).
 pub struct RuleEntry<'a> {
     pub index: usize,
     pub node: &'a Node,
     pub api_groups: Vec<&'a str>,
     pub resources: Vec<&'a str>,
     pub verbs: Vec<&'a str>,
-    pub resource_names: Vec<&'a str>,
 }
 
 /// How a grant was matched.
@@ -25,7 +34,7 @@ pub struct RuleEntry<'a> {
 pub enum Match {
     /// The verb and resource are named explicitly.
     Explicit,
-    /// A `*` (or `resource/*`) in verbs, resources or apiGroups matched.
+    /// A `*` (or `*/sub`) in verbs, resources or apiGroups matched.
     Wildcard,
 }
 
@@ -38,101 +47,12 @@ fn strings<'a>(node: &'a Node, key: &str) -> Vec<&'a str> {
         .collect()
 }
 
-impl<'a> RuleEntry<'a> {
-    /// Path of this entry relative to the role's root.
-    pub fn path(&self) -> FieldPath {
-        FieldPath::root().key("rules").index(self.index)
-    }
-
+impl RuleEntry<'_> {
     /// Path of one of this entry's lists (`verbs`, `resources`, `apiGroups`).
     pub fn field(&self, key: &str) -> FieldPath {
-        self.path().key(key)
+        FieldPath::root().key("rules").index(self.index).key(key)
     }
 
-    /// Whether the entry grants `verb` on `resource` (which may be `pods/exec`) in one of
-    /// `groups`. Returns how it matched.
-    pub fn grants(&self, groups: &[&str], resource: &str, verb: &str) -> Option<Match> {
-        let mut wild = false;
-        let group_ok = self.api_groups.iter().any(|g| {
-            if *g == "*" {
-                wild = true;
-                true
-            } else {
-                groups.contains(g)
-            }
-        });
-        if !group_ok {
-            return None;
-        }
-        let mut res_wild = false;
-        let res_ok = self
-            .resources
-            .iter()
-            .any(|r| match resource_match(r, resource) {
-                Some(Match::Explicit) => true,
-                Some(Match::Wildcard) => {
-                    res_wild = true;
-                    true
-                }
-                None => false,
-            });
-        if !res_ok {
-            return None;
-        }
-        let mut verb_wild = false;
-        let verb_ok = self.verbs.iter().any(|v| {
-            if *v == "*" {
-                verb_wild = true;
-                true
-            } else {
-                *v == verb
-            }
-        });
-        if !verb_ok {
-            return None;
-        }
-        // A wildcard only counts as "the" reason when no explicit entry matched: a rule that
-        // lists `secrets` and `*` in resources is reported as explicit.
-        let explicit_res = self.resources.contains(&resource);
-        let explicit_verb = self.verbs.contains(&verb);
-        let explicit_group = groups.iter().any(|g| self.api_groups.contains(g));
-        if (res_wild && !explicit_res) || (verb_wild && !explicit_verb) || (wild && !explicit_group)
-        {
-            Some(Match::Wildcard)
-        } else {
-            Some(Match::Explicit)
-        }
-    }
-
-    /// Whether `resourceNames` restricts the entry to named objects.
-    pub fn restricted_by_name(&self) -> bool {
-        !self.resource_names.is_empty()
-    }
-}
-
-/// Whether a `resources` item matches a requested `resource` (or `resource/subresource`).
-fn resource_match(item: &str, wanted: &str) -> Option<Match> {
-    if item == wanted {
-        return Some(Match::Explicit);
-    }
-    if item == "*" {
-        return Some(Match::Wildcard);
-    }
-    let (want_res, want_sub) = match wanted.split_once('/') {
-        Some((r, s)) => (r, Some(s)),
-        None => (wanted, None),
-    };
-    if let (Some((res, sub)), Some(want_sub)) = (item.split_once('/'), want_sub) {
-        // `pods/*` matches every subresource of pods, `*/exec` the `exec` subresource of
-        // every resource.
-        if (res == want_res && sub == "*") || (res == "*" && sub == want_sub) {
-            return Some(Match::Wildcard);
-        }
-    }
-    None
-}
-
-impl RuleEntry<'_> {
     /// Whether the entry reaches a built-in API group (or every group), rather than only
     /// the groups of custom resources.
     pub fn reaches_builtin_groups(&self) -> bool {
@@ -147,7 +67,7 @@ pub fn is_role(obj: &Object) -> bool {
     matches!(obj.kind(), "Role" | "ClusterRole") && obj.oref.group() == RBAC_GROUP
 }
 
-/// The `rules` entries of a Role or ClusterRole.
+/// The `rules` entries of a Role or ClusterRole, as written.
 pub fn rule_entries(obj: &Object) -> Vec<RuleEntry<'_>> {
     obj.root
         .get("rules")
@@ -161,7 +81,6 @@ pub fn rule_entries(obj: &Object) -> Vec<RuleEntry<'_>> {
             api_groups: strings(node, "apiGroups"),
             resources: strings(node, "resources"),
             verbs: strings(node, "verbs"),
-            resource_names: strings(node, "resourceNames"),
         })
         .collect()
 }
@@ -197,20 +116,57 @@ pub fn describe(obj: &Object) -> String {
 }
 
 /// What a role's scope means for a grant, for messages.
-pub fn scope(obj: &Object) -> &'static str {
-    if obj.kind() == "ClusterRole" {
-        "(cluster-wide through a ClusterRoleBinding, or in one namespace through a RoleBinding)"
-    } else {
+pub fn scope(engine: &Engine, obj: &Object) -> &'static str {
+    if obj.kind() != "ClusterRole" {
         "in its namespace"
+    } else if bound_only_in_namespaces(engine, obj) {
+        "(bound only through RoleBindings: in their namespaces)"
+    } else {
+        "(cluster-wide through a ClusterRoleBinding, or in one namespace through a RoleBinding)"
     }
 }
 
+/// Whether the input binds this ClusterRole, and only through RoleBindings: its rights on
+/// cluster-scoped resources then have no effect.
+pub fn bound_only_in_namespaces(engine: &Engine, obj: &Object) -> bool {
+    let key = RoleKey::cluster(obj.name());
+    let mut any = false;
+    for b in engine.bindings_of(&key) {
+        if b.kind == BindingKind::ClusterRoleBinding {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
 /// One permission a role grants that a rule looks for.
-pub struct Hit<'e, 'a> {
-    pub entry: &'e RuleEntry<'a>,
+pub struct Hit<'e> {
+    pub rule: &'e PolicyRule,
+    /// The role the rule is written in (another ClusterRole when aggregated).
+    pub source: &'e Role,
+    /// Index of the rule in the source's `rules`.
+    pub index: usize,
+    pub aggregated: bool,
     pub verb: &'static str,
     pub resource: &'static str,
     pub how: Match,
+}
+
+impl Hit<'_> {
+    /// Where to report it in the role: the rule, or `aggregationRule` for an aggregated one.
+    pub fn path(&self) -> FieldPath {
+        if self.aggregated {
+            FieldPath::root().key("aggregationRule")
+        } else {
+            FieldPath::root().key("rules").index(self.index)
+        }
+    }
+
+    /// Whether `resourceNames` limits the rule to named objects.
+    pub fn restricted_by_name(&self) -> bool {
+        !self.rule.resource_names.is_empty()
+    }
 }
 
 /// A permission to look for: the groups a resource lives in, the resource, the verbs.
@@ -220,40 +176,62 @@ pub struct Probe {
     pub verbs: &'static [&'static str],
 }
 
-/// Resources the probes look for that are not namespaced: a namespaced Role that lists
-/// them grants nothing.
-const CLUSTER_SCOPED_RESOURCES: &[&str] = &[
-    "nodes",
-    "nodes/proxy",
-    "clusterroles",
-    "users",
-    "groups",
-    "uids",
-    "userextras",
-];
+/// The engine's key of a role object.
+pub fn key(obj: &Object) -> RoleKey {
+    match obj.kind() {
+        "ClusterRole" => RoleKey::cluster(obj.name()),
+        _ => RoleKey::namespaced(
+            kubeward_model::effective_namespace(obj).unwrap_or("default"),
+            obj.name(),
+        ),
+    }
+}
 
-/// Every (entry, verb, resource) of `role`'s `entries` that one of the probes matches.
-pub fn find<'e, 'a>(
-    role: &Object,
-    entries: &'e [RuleEntry<'a>],
-    probes: &[Probe],
-) -> Vec<Hit<'e, 'a>> {
-    let namespaced = role.kind() == "Role";
+/// Every (rule, verb, resource) of `role`'s effective rules that one of the probes matches.
+/// Cluster-scoped targets are skipped in a Role and in a ClusterRole the input binds only
+/// through RoleBindings.
+pub fn find<'e>(engine: &'e Engine, role: &Object, probes: &[Probe]) -> Vec<Hit<'e>> {
+    let key = key(role);
+    let namespaced = key.kind == RoleKind::Role || bound_only_in_namespaces(engine, role);
+    // the engine's role of this object (a duplicate of another object's name has none)
+    let rules = match engine.role_of_object(role.id) {
+        Some(r) if r.key == key => engine.effective_rules(&key),
+        _ => vec![],
+    };
     let mut out = Vec::new();
-    for entry in entries {
+    for er in &rules {
         for p in probes {
-            if namespaced && CLUSTER_SCOPED_RESOURCES.contains(&p.resource) {
-                continue;
-            }
+            let (resource, sub) = match p.resource.split_once('/') {
+                Some((r, s)) => (r, Some(s)),
+                None => (p.resource, None),
+            };
             for verb in p.verbs {
-                if let Some(how) = entry.grants(p.groups, p.resource, verb) {
-                    out.push(Hit {
-                        entry,
-                        verb,
-                        resource: p.resource,
-                        how,
-                    });
+                let matched: Vec<&str> = p
+                    .groups
+                    .iter()
+                    .copied()
+                    .filter(|g| !(namespaced && is_cluster_scoped(verb, g, resource)))
+                    .filter(|g| er.rule.grants_resource(verb, g, resource, sub))
+                    .collect();
+                if matched.is_empty() {
+                    continue;
                 }
+                let wildcard = matched
+                    .iter()
+                    .all(|g| er.rule.matched_by_wildcard(verb, g, resource, sub));
+                out.push(Hit {
+                    rule: er.rule,
+                    source: er.source,
+                    index: er.index,
+                    aggregated: er.aggregated,
+                    verb,
+                    resource: p.resource,
+                    how: if wildcard {
+                        Match::Wildcard
+                    } else {
+                        Match::Explicit
+                    },
+                });
             }
         }
     }
@@ -261,7 +239,7 @@ pub fn find<'e, 'a>(
 }
 
 /// `create pods, deployments; get secrets`: the distinct grants of some hits, in order.
-pub fn summarize(hits: &[Hit<'_, '_>]) -> String {
+pub fn summarize(hits: &[Hit<'_>]) -> String {
     let mut pairs: Vec<(&str, Vec<&str>)> = Vec::new();
     for h in hits {
         match pairs.iter_mut().find(|(v, _)| *v == h.verb) {
@@ -280,25 +258,25 @@ pub fn summarize(hits: &[Hit<'_, '_>]) -> String {
         .join("; ")
 }
 
-/// `" (through a wildcard)"` when every hit comes from a wildcard, else `""`.
-pub fn wildcard_note(hits: &[Hit<'_, '_>]) -> &'static str {
+/// `" (through a wildcard)"` when every hit comes from a wildcard, and
+/// `" (aggregated from ClusterRole \"x\")"` when every hit comes through aggregation.
+pub fn wildcard_note(hits: &[Hit<'_>]) -> String {
+    let mut note = String::new();
     if hits.iter().all(|h| h.how == Match::Wildcard) {
-        " (through a wildcard)"
-    } else {
-        ""
+        note.push_str(" (through a wildcard)");
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn subresource_wildcards() {
-        assert_eq!(resource_match("pods/*", "pods/exec"), Some(Match::Wildcard));
-        assert_eq!(resource_match("*/exec", "pods/exec"), Some(Match::Wildcard));
-        assert_eq!(resource_match("pods/*", "pods"), None);
-        assert_eq!(resource_match("pods", "pods/exec"), None);
-        assert_eq!(resource_match("*", "pods/exec"), Some(Match::Wildcard));
+    if hits.iter().all(|h| h.aggregated) {
+        let mut names: Vec<String> = Vec::new();
+        for h in hits {
+            let n = format!("\"{}\"", h.source.key.name);
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        note.push_str(&format!(
+            " (aggregated from ClusterRole {})",
+            names.join(", ")
+        ));
     }
+    note
 }

@@ -1,7 +1,9 @@
 //! Rules of the `rbac` domain.
 //!
-//! These rules judge each Role, ClusterRole and binding on its own: they do not compute
-//! effective permissions (who is bound to what) and do not resolve aggregated ClusterRoles.
+//! These rules read roles and bindings through the RBAC engine (`kubeward-rbac`, see
+//! [`grants`]): a role is judged by its effective rules (aggregated ClusterRoles resolved,
+//! Kubernetes' default roles known), matched as the API server matches them, with the scope
+//! of its bindings. Findings stay on the role or binding that carries the right.
 
 mod anonymous_binding;
 mod cluster_admin_binding;

@@ -16,10 +16,12 @@ declare_rule! {
     /// - `create` on `pods/portforward` is reported with medium severity: it opens network
     ///   access to any port of the pod, bypassing NetworkPolicies, but runs no command.
     ///
-    /// Wildcards (`*`, `pods/*`, `*/exec`) count; `nodes/proxy` in a namespaced Role grants
-    /// nothing (nodes are cluster-scoped) and is ignored. With `--kubernetes-version` 1.31 or
-    /// later, `get` on `pods/exec` and `pods/attach` is no longer reported. The rule judges the role alone; bindings and
-    /// aggregated ClusterRoles are not resolved.
+    /// Wildcards count as the API server reads them (`*`, `*/exec`; `pods/*` is not a
+    /// pattern and grants nothing); `nodes/proxy` in a namespaced Role, or in a ClusterRole the
+    /// input binds only through RoleBindings, grants nothing (nodes are cluster-scoped) and is
+    /// ignored. With `--kubernetes-version` 1.31 or
+    /// later, `get` on `pods/exec` and `pods/attach` is no longer reported. The rule judges the
+    /// role's effective rules (aggregated ClusterRoles included).
     ///
     /// ## Why it matters
     /// Exec into a pod gives its holder everything the pod has: its mounted Secrets and
@@ -93,15 +95,15 @@ impl Rule for RbacPodExec {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let engine = grants::engine(cx);
         for role in grants::roles(cx) {
-            let entries = grants::rule_entries(role);
-            let mut hits = grants::find(role, &entries, HIGH);
+            let mut hits = grants::find(&engine, role, HIGH);
             // From Kubernetes 1.31 WebSocket exec/attach need `create` too.
             if cx.settings.kubernetes_minor.is_some_and(|m| m >= 31) {
                 hits.retain(|h| !(h.verb == "get" && h.resource.starts_with("pods/")));
             }
             let severity = if hits.is_empty() {
-                hits = grants::find(role, &entries, MEDIUM);
+                hits = grants::find(&engine, role, MEDIUM);
                 Severity::Medium
             } else {
                 Self::META.severity
@@ -125,7 +127,7 @@ impl Rule for RbacPodExec {
             let message = format!(
                 "{} {what} {}: {}{}{note}",
                 grants::describe(role),
-                grants::scope(role),
+                grants::scope(&engine, role),
                 grants::summarize(&hits),
                 grants::wildcard_note(&hits)
             );
@@ -134,7 +136,7 @@ impl Rule for RbacPodExec {
                 severity,
                 cx.snapshot,
                 role,
-                &first.entry.path(),
+                &first.path(),
                 message,
                 "Remove exec/attach/ephemeralcontainers/nodes/proxy from this role; keep them for break-glass administrator roles.",
             ));

@@ -10,8 +10,9 @@ declare_rule! {
     /// `verbs`, `resources` or `apiGroups`.
     ///
     /// Severity is high; it is medium when `resourceNames` restricts the rule to named
-    /// Secrets. The rule judges the role alone: whether and where it is bound is not taken
-    /// into account, and the rules that aggregated ClusterRoles receive are not resolved.
+    /// Secrets. The rule judges the role's effective rules (an aggregated ClusterRole gets
+    /// the rules of the ClusterRoles it selects; the finding is then at its `aggregationRule`),
+    /// as the API server matches them; it reports the role whether or not it is bound.
     ///
     /// ## Why it matters
     /// Secrets hold database passwords, API keys, TLS keys and (before Kubernetes 1.24, or
@@ -62,25 +63,25 @@ impl Rule for RbacSecretsAccess {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let engine = grants::engine(cx);
         for role in grants::roles(cx) {
-            let entries = grants::rule_entries(role);
-            let hits = grants::find(role, &entries, PROBES);
+            let hits = grants::find(&engine, role, PROBES);
             let Some(first) = hits.first() else { continue };
-            let named = hits.iter().all(|h| h.entry.restricted_by_name());
+            let named = hits.iter().all(|h| h.restricted_by_name());
             let severity = if named {
                 Severity::Medium
             } else {
                 Self::META.severity
             };
             let which = if named {
-                format!("the Secrets named {:?}", first.entry.resource_names)
+                format!("the Secrets named {:?}", first.rule.resource_names)
             } else {
                 "every Secret".to_string()
             };
             let message = format!(
                 "{} can read {which} {}: {}{}",
                 grants::describe(role),
-                grants::scope(role),
+                grants::scope(&engine, role),
                 grants::summarize(&hits),
                 grants::wildcard_note(&hits)
             );
@@ -89,7 +90,7 @@ impl Rule for RbacSecretsAccess {
                 severity,
                 cx.snapshot,
                 role,
-                &first.entry.path(),
+                &first.path(),
                 message,
                 "Mount needed Secrets as volumes instead; if API access is required, grant `get` on specific `resourceNames` in a namespaced Role.",
             ));

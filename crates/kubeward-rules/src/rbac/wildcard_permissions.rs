@@ -62,6 +62,7 @@ impl Rule for RbacWildcardPermissions {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let engine = grants::engine(cx);
         for role in grants::roles(cx) {
             let entries = grants::rule_entries(role);
             // (severity, entry, field, description) of the worst wildcard.
@@ -153,7 +154,7 @@ impl Rule for RbacWildcardPermissions {
             let message = format!(
                 "{} grants {text} {}{more}",
                 grants::describe(role),
-                grants::scope(role)
+                grants::scope(&engine, role)
             );
             out.push(Finding::new(
                 Self::META.name,
