@@ -22,6 +22,7 @@ pub mod catalog;
 pub mod json;
 pub mod junit;
 pub mod mask;
+pub mod packages;
 pub mod sarif;
 pub mod table;
 pub mod text;

@@ -1,6 +1,6 @@
 //! What several subcommands share: reading an image source into a catalog (registry pulls
-//! included), the vulnerability database `vuln` and `inventory rescan` match against, writing
-//! output, and aligned tables. This module imports no other subcommand module, so the
+//! included), the vulnerability database `vuln` and `inventory rescan` match against, and
+//! writing output. This module imports no other subcommand module, so the
 //! subcommands depend on it and never on each other.
 
 use super::error::Error;
@@ -174,43 +174,6 @@ pub(crate) fn emit(output: Option<&Path>, bytes: &[u8]) -> Result<(), Error> {
             }
         }
     }
-}
-
-/// Left-aligned columns separated by two spaces; the last column is not padded. Cells are
-/// terminal-escaped here (before widths are measured), so every table of the CLI is safe to
-/// print and stays aligned.
-pub(crate) fn columns(header: &[&str], rows: &[Vec<String>]) -> String {
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| r.iter().map(|c| escape(c).into_owned()).collect())
-        .collect();
-    let rows = rows.as_slice();
-    let n = header.len();
-    let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in rows {
-        for (i, c) in r.iter().enumerate().take(n) {
-            width[i] = width[i].max(c.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let mut line = |cells: &mut dyn Iterator<Item = &str>| {
-        let mut l = String::new();
-        for (i, c) in cells.enumerate() {
-            if i + 1 < n {
-                l.push_str(c);
-                l.extend(std::iter::repeat_n(' ', width[i] - c.chars().count() + 2));
-            } else {
-                l.push_str(c);
-            }
-        }
-        out.push_str(l.trim_end());
-        out.push('\n');
-    };
-    line(&mut header.iter().copied());
-    for r in rows {
-        line(&mut r.iter().map(String::as_str));
-    }
-    out
 }
 
 /// The database folder: `explicit`, else `$KUBEWARD_CACHE_DIR/osv`, else the user's cache.

@@ -4,10 +4,11 @@
 //! (`$XDG_CACHE_HOME` or `~/.cache` on Linux, `~/Library/Caches` on macOS,
 //! `%LOCALAPPDATA%` on Windows) + `kubeward/osv`.
 
-use super::common::{columns, db_dir};
+use super::common::db_dir;
 use super::error::{Error, Exit, Result};
 use clap::{Args, Subcommand};
 use kubeward_inventory::db::{self, Event, Outcome, UpdateOptions};
+use kubeward_report::table::columns;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 

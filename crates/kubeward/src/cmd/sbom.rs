@@ -1,10 +1,9 @@
 //! `kubeward sbom SOURCE`: the packages of an image or root filesystem as CycloneDX 1.6,
 //! SPDX 2.3, kubeward's JSON catalog, or a table.
 
-use super::common::{columns, emit, print_warnings, read_catalog, Input, RegistryArgs};
+use super::common::{emit, print_warnings, read_catalog, Input, RegistryArgs};
 use super::error::{Error, Exit, Result};
 use clap::{Args, ValueEnum};
-use kubeward_image::catalog::Catalog;
 use kubeward_image::image::Source;
 use kubeward_image::sbom::{self, SbomOptions};
 use kubeward_io::terminal::escape_multiline;
@@ -66,7 +65,9 @@ pub fn run(args: SbomArgs) -> Result {
             serde_json::to_string_pretty(&catalog).map_err(|e| Error::Output(e.to_string()))?
         }
         // text for people: the whole table through the one escaping function
-        SbomFormat::Table => escape_multiline(&table(&catalog)).into_owned(),
+        SbomFormat::Table => {
+            escape_multiline(&kubeward_report::packages::table(&catalog)).into_owned()
+        }
     };
     let mut bytes = text.into_bytes();
     if !bytes.ends_with(b"\n") {
@@ -74,46 +75,4 @@ pub fn run(args: SbomArgs) -> Result {
     }
     emit(args.output.as_deref(), &bytes)?;
     Ok(Exit::Clean)
-}
-
-fn table(c: &Catalog) -> String {
-    let mut pkgs: Vec<_> = c.packages.iter().collect();
-    pkgs.sort_by(|a, b| {
-        (a.name.to_lowercase(), a.sort_key()).cmp(&(b.name.to_lowercase(), b.sort_key()))
-    });
-    let rows: Vec<Vec<String>> = pkgs
-        .iter()
-        .map(|p| {
-            let mut loc = p.locations.first().cloned().unwrap_or_default();
-            if p.owned_by_os_package {
-                loc.push_str(" (owned by an OS package)");
-            }
-            vec![
-                p.name.clone(),
-                p.version.clone(),
-                p.ecosystem.to_string(),
-                loc,
-            ]
-        })
-        .collect();
-    let mut s = columns(&["NAME", "VERSION", "TYPE", "LOCATION"], &rows);
-    let counts: Vec<String> = kubeward_image::catalog::counts(c)
-        .iter()
-        .map(|(e, n)| format!("{e} {n}"))
-        .collect();
-    let distro = c
-        .distro
-        .as_ref()
-        .map(|d| format!(" on {}", d.qualifier()))
-        .unwrap_or_default();
-    s.push_str(&format!(
-        "\n{} packages{distro}{}\n",
-        c.packages.len(),
-        if counts.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", counts.join(", "))
-        }
-    ));
-    s
 }
