@@ -7,6 +7,7 @@
 
 use clap::{Args, Subcommand, ValueEnum};
 use kubeward_image::catalog::{catalog_source, CatalogOptions};
+use kubeward_image::image::Source;
 use kubeward_inventory::store::{
     normalize_reference, sbom_subject_digest, Change, NewImage, RescanReport, Store, StoredMatch,
 };
@@ -55,7 +56,7 @@ pub struct StoreArg {
 }
 
 // Registry pulls live in `common` (sbom and vuln use them too); the old paths still work.
-use super::common::{load_for_matching, pull_and_catalog, RegistryArgs};
+use super::common::{load_for_matching, print_warnings, pull_and_catalog, RegistryArgs};
 
 /// Arguments of `inventory add`.
 #[derive(Args, Debug)]
@@ -163,39 +164,25 @@ pub fn run(cmd: InventoryCommand) -> ExitCode {
     }
 }
 
-/// Whether SOURCE names a registry image (and not an existing local path).
-fn is_registry_source(source: &str) -> bool {
-    if !source.starts_with("registry://") && Path::new(source).exists() {
-        return false;
-    }
-    #[cfg(feature = "registry")]
-    {
-        kubeward_image::image::registry::is_registry_reference(source)
-    }
-    #[cfg(not(feature = "registry"))]
-    {
-        source.starts_with("registry://")
-    }
-}
-
 fn add(a: AddArgs) -> Result<(), String> {
     let mut store = open_store(a.store.store.as_deref(), true)?;
     let src = a.source.as_str();
-    let (catalog, reference, digest, index_digest, what) = if is_registry_source(src) {
-        let p = pull_and_catalog(src, &a.registry)?;
-        let reference = a.name.clone().unwrap_or_else(|| p.reference.clone());
-        (
-            p.catalog,
-            reference,
-            Some(p.manifest_digest),
-            p.index_digest,
-            "image",
-        )
-    } else {
-        let path = Path::new(src);
-        let meta = std::fs::metadata(path).map_err(|e| format!("{src}: {e}"))?;
-        if meta.is_file() && starts_with_json_object(path) {
-            let data = std::fs::read(path).map_err(|e| format!("{src}: {e}"))?;
+    let source = Source::parse(src).map_err(|e| e.to_string())?;
+    let (catalog, reference, digest, index_digest, what) = match &source {
+        Source::Registry(r) => {
+            let p = pull_and_catalog(r, &a.registry)?;
+            let reference = a.name.clone().unwrap_or_else(|| p.reference.clone());
+            (
+                p.catalog,
+                reference,
+                Some(p.manifest_digest),
+                p.index_digest,
+                "image",
+            )
+        }
+        Source::Sbom(path) => {
+            let data = kubeward_io::read_capped(path, kubeward_io::limits::SBOM)
+                .map_err(|e| e.to_string())?;
             let catalog =
                 kubeward_image::sbom::read_sbom(&data).map_err(|e| format!("{src}: {e}"))?;
             let doc: serde_json::Value =
@@ -206,15 +193,11 @@ fn add(a: AddArgs) -> Result<(), String> {
                 .or_else(|| catalog.source_name.clone().filter(|n| !n.is_empty()))
                 .unwrap_or_else(|| src.to_string());
             (catalog, reference, sbom_subject_digest(&doc), None, "SBOM")
-        } else {
+        }
+        Source::Path(path) => {
             let catalog = catalog_source(path, &CatalogOptions::default())
                 .map_err(|e| format!("{src}: {e}"))?;
-            for w in &catalog.warnings {
-                eprintln!(
-                    "kubeward: warning: {}",
-                    kubeward_io::terminal::escape(&w.to_string())
-                );
-            }
+            print_warnings(&catalog);
             let reference = a
                 .name
                 .clone()
@@ -245,20 +228,6 @@ fn add(a: AddArgs) -> Result<(), String> {
     );
     println!("{}", kubeward_io::terminal::escape(&line));
     Ok(())
-}
-
-/// True when the first non-blank byte of the file is `{`.
-fn starts_with_json_object(path: &Path) -> bool {
-    use std::io::Read;
-    let mut buf = [0u8; 256];
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return false;
-    };
-    let n = f.read(&mut buf).unwrap_or(0);
-    let text = buf[..n].strip_prefix(b"\xef\xbb\xbf").unwrap_or(&buf[..n]);
-    text.iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .is_some_and(|b| *b == b'{')
 }
 
 fn rescan(a: RescanArgs) -> Result<(), String> {
