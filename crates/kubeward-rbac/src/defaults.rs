@@ -492,6 +492,7 @@ pub const ROLES: &[DefaultRole] = &[
                 &["configmaps", "namespaces", "secrets", "serviceaccounts"],
                 &["get"],
             ),
+            res(&[""], &["secrets", "serviceaccounts"], &["update"]),
             res(&[""], &["serviceaccounts/token"], &["create"]),
             res(&["*"], &["*"], &["list", "watch"]),
             res(&["authentication.k8s.io"], &["tokenreviews"], &["create"]),

@@ -171,6 +171,11 @@ impl Request {
         })
     }
 
+    /// Whether it asks for a non-resource URL.
+    pub fn target_is_url(&self) -> bool {
+        matches!(self.target, Target::Url { .. })
+    }
+
     /// The request for one named object.
     pub fn named(mut self, object: &str) -> Request {
         if let Target::Resource { name, .. } = &mut self.target {

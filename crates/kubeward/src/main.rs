@@ -39,6 +39,12 @@ enum Command {
         #[command(subcommand)]
         command: cmd::inventory::InventoryCommand,
     },
+    /// Who may make a request: subjects, with the binding, role and rule that grant it.
+    #[command(name = "who-can", after_help = cmd::who_can::AFTER_HELP)]
+    WhoCan(cmd::who_can::WhoCanArgs),
+    /// May one subject make a request (`--as system:serviceaccount:NS:NAME`), and why.
+    #[command(name = "can-i", after_help = cmd::can_i::AFTER_HELP)]
+    CanI(cmd::can_i::CanIArgs),
     /// Print a shell completion script: `kubeward completions bash > ~/.local/share/bash-completion/completions/kubeward`.
     Completions {
         /// The shell.
@@ -58,6 +64,8 @@ fn main() -> ExitCode {
         Command::Vuln(args) => cmd::vuln::run(args),
         Command::Db { command } => finish(cmd::db::run(command)),
         Command::Inventory { command } => cmd::inventory::run(command),
+        Command::WhoCan(args) => finish(cmd::who_can::run(args)),
+        Command::CanI(args) => finish(cmd::can_i::run(args)),
         Command::Completions { shell } => finish(cmd::completions::completions(
             shell,
             Cli::command(),

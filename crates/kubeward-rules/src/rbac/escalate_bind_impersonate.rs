@@ -19,10 +19,9 @@ declare_rule! {
     /// for any service account the role can see), which is reported by this rule as well;
     /// one step lower when `resourceNames` limits every matching rule (unless `bind` is
     /// limited to a role that itself reads Secrets, starts pods or binds roles, such as
-    /// `cluster-admin`, `admin` or `edit`). Cluster-scoped
-    /// targets (`escalate` on `clusterroles`, impersonating `users`, `groups`) listed in a
-    /// namespaced Role, or in a ClusterRole the input binds only through RoleBindings, grant
-    /// nothing and are ignored; `bind` on `clusterroles` is not one of them: the API server
+    /// `cluster-admin`, `admin` or `edit`). Cluster-scoped targets (`escalate` on
+    /// `clusterroles`, impersonating `users`, `groups`) listed in a namespaced Role, or in a
+    /// ClusterRole the input binds only through RoleBindings, grant nothing and are ignored; `bind` on `clusterroles` is not one of them: the API server
     /// checks it in the namespace of the RoleBinding being created, so a namespaced Role that
     /// may `bind` a ClusterRole and create RoleBindings lets its holder grant that
     /// ClusterRole's rights inside the namespace (the message says so).

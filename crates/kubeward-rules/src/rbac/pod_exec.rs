@@ -19,9 +19,9 @@ declare_rule! {
     /// Wildcards count as the API server reads them (`*`, `*/exec`; `pods/*` is not a
     /// pattern and grants nothing); `nodes/proxy` in a namespaced Role, or in a ClusterRole the
     /// input binds only through RoleBindings, grants nothing (nodes are cluster-scoped) and is
-    /// ignored. With `--kubernetes-version` 1.31 or
-    /// later, `get` on `pods/exec` and `pods/attach` is no longer reported. The rule judges the
-    /// role's effective rules (aggregated ClusterRoles included).
+    /// ignored. With `--kubernetes-version` 1.31 or later, `get` on `pods/exec` and
+    /// `pods/attach` is no longer reported. The rule judges the role's effective rules
+    /// (aggregated ClusterRoles included).
     ///
     /// ## Why it matters
     /// Exec into a pod gives its holder everything the pod has: its mounted Secrets and

@@ -16,3 +16,5 @@ pub mod sbom;
 pub mod scan;
 pub mod settings;
 pub mod vuln;
+pub mod who_can;
+pub mod can_i;
