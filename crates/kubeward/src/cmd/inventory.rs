@@ -19,7 +19,6 @@ use kubeward_rules::facts::{
 use kubeward_rules::{Finding, RuleMeta, Settings};
 use kubeward_vuln::osv::{CvssLevel, FixState};
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -56,7 +55,8 @@ pub struct StoreArg {
 }
 
 // Registry pulls live in `common` (sbom and vuln use them too); the old paths still work.
-use super::common::{load_for_matching, print_warnings, pull_and_catalog, RegistryArgs};
+use super::common::{load_for_matching, print, print_warnings, pull_and_catalog, RegistryArgs};
+use super::error::{finish, Error, Exit};
 
 /// Arguments of `inventory add`.
 #[derive(Args, Debug)]
@@ -151,17 +151,7 @@ pub fn run(cmd: InventoryCommand) -> ExitCode {
         InventoryCommand::Rescan(a) => rescan(a),
         InventoryCommand::List(a) => list(a),
     };
-    match res {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(msg) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "kubeward: {}",
-                kubeward_io::terminal::escape(&msg)
-            );
-            ExitCode::from(2)
-        }
-    }
+    finish(res.map(|()| Exit::Clean).map_err(Error::Input))
 }
 
 fn add(a: AddArgs) -> Result<(), String> {
@@ -245,7 +235,7 @@ fn rescan(a: RescanArgs) -> Result<(), String> {
             kubeward_io::terminal::escape_multiline(&rescan_text(&report)).into_owned()
         }
     };
-    print_out(&out)?;
+    print(&out)?;
     if !report.failed.is_empty() {
         return Err(format!(
             "{} stored images could not be rescanned (listed in the report); the others were",
@@ -253,16 +243,6 @@ fn rescan(a: RescanArgs) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-fn print_out(s: &str) -> Result<(), String> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(format!("cannot write output: {e}"))
-        }
-        _ => Ok(()),
-    }
 }
 
 fn change_line(c: &Change) -> String {
@@ -393,7 +373,7 @@ fn list(a: ListArgs) -> Result<(), String> {
             }
         }
     };
-    print_out(&out)
+    Ok(print(&out)?)
 }
 
 /// `inventory list --format json`: `{"images": [...]}`.
