@@ -208,7 +208,7 @@ impl VexDocument {
     }
 
     /// Splits `matches` into those kept and those suppressed by `not_affected` or `fixed`
-    /// statements.
+    /// statements (the decision of [`crate::report::vex_decision`]).
     pub fn filter(
         &self,
         matches: Vec<Match>,
@@ -217,17 +217,9 @@ impl VexDocument {
         let mut kept = Vec::new();
         let mut suppressed = Vec::new();
         for m in matches {
-            match self.decide(&m, image) {
-                Some(s) if matches!(s.status, VexStatus::NotAffected | VexStatus::Fixed) => {
-                    let reason = Suppression {
-                        status: s.status,
-                        justification: s.justification.clone(),
-                        note: s.note.clone(),
-                        document: self.id.clone(),
-                    };
-                    suppressed.push(Suppressed { matched: m, reason });
-                }
-                _ => kept.push(m),
+            match crate::report::vex_decision(std::slice::from_ref(self), &m, image) {
+                Some(reason) => suppressed.push(Suppressed { matched: m, reason }),
+                None => kept.push(m),
             }
         }
         (kept, suppressed)
