@@ -758,9 +758,22 @@ impl Engine {
     /// (transitively, as the aggregation controller converges: `admin` gets `edit`'s, which
     /// gets `view`'s).
     pub fn effective_rules(&self, key: &RoleKey) -> Vec<EffectiveRule<'_>> {
-        let Some(&i) = self.role_index.get(key) else {
-            return vec![];
-        };
+        match self.role_index.get(key) {
+            Some(&i) => self.effective_at(i),
+            None => vec![],
+        }
+    }
+
+    /// The effective rules of the role read from an object of the input (when several
+    /// objects share a name, e.g. in different files, each has its own).
+    pub fn effective_rules_of_object(&self, id: ObjectId) -> Vec<EffectiveRule<'_>> {
+        match self.by_object.get(&id) {
+            Some(&i) => self.effective_at(i),
+            None => vec![],
+        }
+    }
+
+    fn effective_at(&self, i: usize) -> Vec<EffectiveRule<'_>> {
         self.effective[i]
             .iter()
             .map(|&(r, index, aggregated)| EffectiveRule {

@@ -520,3 +520,48 @@ fn request_parsing() {
     assert!(Request::parse("get", "pods/", None).is_err());
     assert!(Request::parse("", "pods", None).is_err());
 }
+
+#[test]
+fn objects_of_one_name_keep_their_own_rules_and_invalid_subjects_are_ignored() {
+    let snap = load_str(
+        "test.yaml",
+        r#"
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: dup}
+rules:
+- {apiGroups: [""], resources: [pods], verbs: [list]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: dup}
+rules:
+- {apiGroups: [""], resources: [secrets], verbs: [get]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: b}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: dup}
+subjects:
+- {kind: ServiceAccount, name: no-namespace}
+- {kind: Robot, name: r2}
+- {kind: User, name: ""}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: role-in-crb}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: dup}
+subjects:
+- {kind: User, name: u}
+"#,
+    );
+    let e = Engine::new(&snap, Options { defaults: false });
+    let first = e.effective_rules_of_object(snap.objects[0].id);
+    let second = e.effective_rules_of_object(snap.objects[1].id);
+    assert_eq!(first[0].rule.resources, ["pods"]);
+    assert_eq!(second[0].rule.resources, ["secrets"]);
+    // a ServiceAccount without namespace in a ClusterRoleBinding, an unknown kind and an
+    // empty name name nobody; a ClusterRoleBinding cannot bind a Role
+    assert!(e.subjects().is_empty(), "{:?}", e.subjects());
+    assert_eq!(e.bindings().len(), 1);
+}

@@ -193,11 +193,8 @@ pub fn key(obj: &Object) -> RoleKey {
 pub fn find<'e>(engine: &'e Engine, role: &Object, probes: &[Probe]) -> Vec<Hit<'e>> {
     let key = key(role);
     let namespaced = key.kind == RoleKind::Role || bound_only_in_namespaces(engine, role);
-    // the engine's role of this object (a duplicate of another object's name has none)
-    let rules = match engine.role_of_object(role.id) {
-        Some(r) if r.key == key => engine.effective_rules(&key),
-        _ => vec![],
-    };
+    // this object's rules (objects of the same name in several files each have theirs)
+    let rules = engine.effective_rules_of_object(role.id);
     let mut out = Vec::new();
     for er in &rules {
         for p in probes {
