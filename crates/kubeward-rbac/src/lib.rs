@@ -509,7 +509,8 @@ pub struct WhoCan {
     pub request: Request,
     /// Direct grants, by subject.
     pub grants: Vec<Grant>,
-    /// Subjects that can give themselves the right through `bind` or `escalate`.
+    /// Subjects that can give themselves the right through `bind` or `escalate` (one way
+    /// each).
     pub obtainable: Vec<Obtainable>,
 }
 
@@ -923,18 +924,28 @@ impl Engine {
             .filter(|g| g.resource_names.is_empty())
             .map(|g| &g.subject)
             .collect();
+        // one way per subject (a subject that may bind any role has one per role): binding
+        // cluster-admin first, then writing roles, then the first other role
+        let privileges = self.privileges(&|_| true);
         let mut obtainable = Vec::new();
         for s in self.subjects() {
-            if direct.contains(&s) {
+            if direct.contains(&s) || !privileges.may_have(&s) {
                 continue;
             }
-            for c in self.capabilities(&s) {
-                if self.capability_grants(&c, req) {
-                    obtainable.push(Obtainable {
-                        subject: s.clone(),
-                        capability: c,
-                    });
-                }
+            if let Some(c) = self
+                .capabilities_with(&s, &privileges)
+                .into_iter()
+                .filter(|c| self.capability_grants(c, req))
+                .min_by_key(|c| match c {
+                    Capability::Bind { role, .. } if role.name == "cluster-admin" => 0,
+                    Capability::Escalate { .. } => 1,
+                    Capability::Bind { .. } => 2,
+                })
+            {
+                obtainable.push(Obtainable {
+                    subject: s.clone(),
+                    capability: c,
+                });
             }
         }
         WhoCan {
@@ -1048,22 +1059,42 @@ impl Engine {
     ///   bind it in that namespace (a namespaced Role can hold `bind` on `clusterroles`);
     /// - `escalate` and `create`/`update`/`patch` on roles (clusterroles): write any rule.
     pub fn capabilities(&self, who: &Subject) -> Vec<Capability> {
-        let keep = |s: &Subject| s.covers(who);
-        let rbac = |verb: &str, resource: &str| {
-            self.grants(
-                &Request {
-                    verb: verb.into(),
-                    target: Target::Resource {
-                        group: RBAC_GROUP.into(),
-                        resource: resource.into(),
-                        subresource: None,
-                        name: None,
-                    },
-                    namespace: None,
+        let privileges = self.privileges(&|s: &Subject| s.covers(who));
+        self.capabilities_with(who, &privileges)
+    }
+
+    /// The grants of the RBAC verbs [`Engine::capabilities`] looks at, to the subjects `keep`
+    /// accepts.
+    fn privileges(&self, keep: &dyn Fn(&Subject) -> bool) -> Privileges {
+        let mut map = HashMap::new();
+        for (verb, resource) in PRIVILEGES {
+            let req = Request {
+                verb: verb.to_string(),
+                target: Target::Resource {
+                    group: RBAC_GROUP.into(),
+                    resource: resource.to_string(),
+                    subresource: None,
+                    name: None,
                 },
-                true,
-                &keep,
-            )
+                namespace: None,
+            };
+            map.insert((*verb, *resource), self.grants(&req, true, keep));
+        }
+        Privileges(map)
+    }
+
+    fn capabilities_with(&self, who: &Subject, privileges: &Privileges) -> Vec<Capability> {
+        let rbac = |verb: &'static str, resource: &'static str| -> Vec<Grant> {
+            privileges
+                .0
+                .get(&(verb, resource))
+                .map(|gs| {
+                    gs.iter()
+                        .filter(|g| g.subject.covers(who))
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default()
         };
         let mut out: Vec<Capability> = Vec::new();
         let mut seen: BTreeSet<(String, String, Option<String>)> = BTreeSet::new();
@@ -1181,6 +1212,42 @@ impl Engine {
             }
         }
         out
+    }
+}
+
+/// The RBAC rights behind `bind` and `escalate`.
+const PRIVILEGES: &[(&str, &str)] = &[
+    ("create", "clusterrolebindings"),
+    ("create", "rolebindings"),
+    ("bind", "clusterroles"),
+    ("bind", "roles"),
+    ("escalate", "clusterroles"),
+    ("escalate", "roles"),
+    ("create", "clusterroles"),
+    ("update", "clusterroles"),
+    ("patch", "clusterroles"),
+    ("create", "roles"),
+    ("update", "roles"),
+    ("patch", "roles"),
+];
+
+/// Grants of [`PRIVILEGES`], by (verb, resource).
+struct Privileges(HashMap<(&'static str, &'static str), Vec<Grant>>);
+
+impl Privileges {
+    /// Whether any grant of the creating or escalating rights covers `who` (else it has no
+    /// capability).
+    fn may_have(&self, who: &Subject) -> bool {
+        [
+            ("create", "clusterrolebindings"),
+            ("create", "rolebindings"),
+            ("escalate", "clusterroles"),
+            ("escalate", "roles"),
+        ]
+        .iter()
+        .filter_map(|k| self.0.get(k))
+        .flatten()
+        .any(|g| g.subject.covers(who))
     }
 }
 

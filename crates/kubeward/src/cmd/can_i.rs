@@ -11,6 +11,9 @@ use kubeward_rbac::Subject;
 /// Exit codes of `can-i`.
 pub const AFTER_HELP: &str = "Exit codes:\n  0  yes\n  1  no (even if it can obtain the right through bind or escalate: that is printed)\n  2  usage or input errors (the answer is printed but may be incomplete)";
 
+/// Ways to obtain a right shown in text (a subject that may bind any role has one per role).
+const SHOWN: usize = 5;
+
 /// Arguments of `kubeward can-i`.
 #[derive(Args, Debug)]
 pub struct CanIArgs {
@@ -61,9 +64,16 @@ pub fn run(args: CanIArgs) -> Result {
                 let rows: Vec<Vec<String>> = answer
                     .obtainable
                     .iter()
+                    .take(SHOWN)
                     .map(|c| vec![c.explain()])
                     .collect();
                 s.push_str(&table(&rows, "  "));
+                if answer.obtainable.len() > SHOWN {
+                    s.push_str(&format!(
+                        "  and {} more ways (--format json lists them)\n",
+                        answer.obtainable.len() - SHOWN
+                    ));
+                }
             }
             s
         }

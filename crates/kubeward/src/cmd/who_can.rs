@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 /// Exit codes of `who-can`.
 pub const AFTER_HELP: &str = "Exit codes:\n  0  the answer was printed (even when nobody can)\n  2  usage or input errors (the answer is printed but may be incomplete)";
 
+/// Input errors printed before the count of the others.
+const SHOWN_ERRORS: usize = 5;
+
 /// Output format of the RBAC queries.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum QueryFormat {
@@ -72,9 +75,17 @@ impl QueryArgs {
     /// (the second value: whether there were any).
     pub fn engine(&self) -> Result<(Engine, bool)> {
         let snapshot = load(&self.paths)?;
+        // the first errors, then a count: the answer only needs the RBAC objects
         let mut err = std::io::stderr().lock();
-        for e in &snapshot.errors {
+        for e in snapshot.errors.iter().take(SHOWN_ERRORS) {
             let _ = writeln!(err, "kubeward: {}", escape(&e.to_string()));
+        }
+        if snapshot.errors.len() > SHOWN_ERRORS {
+            let _ = writeln!(
+                err,
+                "kubeward: and {} more input errors (`kubeward scan` lists them); the answer may be incomplete",
+                snapshot.errors.len() - SHOWN_ERRORS
+            );
         }
         let engine = Engine::new(
             &snapshot,
