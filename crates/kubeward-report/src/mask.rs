@@ -314,6 +314,9 @@ pub struct Masked<'r, 'a> {
     lines: RefCell<LineMasks>,
     /// Indices of `Snapshot::duplicates` by object (built on first use).
     dups: std::cell::OnceCell<HashMap<u32, Vec<usize>>>,
+    /// The byte ranges repeated keys hide, per object: sorted, disjoint, merged (built once
+    /// per object, so 10^5 repeats cost one pass, not one pass per reported line).
+    hidden: RefCell<HashMap<u32, std::rc::Rc<Vec<Range<usize>>>>>,
 }
 
 impl<'r, 'a> Masked<'r, 'a> {
@@ -357,6 +360,7 @@ impl<'r, 'a> Masked<'r, 'a> {
             by_source: RefCell::new(None),
             lines: RefCell::new(HashMap::new()),
             dups: std::cell::OnceCell::new(),
+            hidden: RefCell::new(HashMap::new()),
         };
         let errors = &result.snapshot.errors;
         let changed = (errors.iter().enumerate())
@@ -498,7 +502,24 @@ impl<'r, 'a> Masked<'r, 'a> {
                 m
             });
             if let Some(ids) = dups.get(&obj.id) {
-                hidden_values(self.result.snapshot, ids, src, &mut out);
+                let merged = self
+                    .hidden
+                    .borrow_mut()
+                    .entry(obj.id)
+                    .or_insert_with(|| {
+                        let mut v = Vec::new();
+                        hidden_values(self.result.snapshot, ids, src, &mut v);
+                        std::rc::Rc::new(merge_ranges(v))
+                    })
+                    .clone();
+                // only the merged ranges that reach this line
+                let from = merged.partition_point(|r| r.end <= line_start);
+                out.extend(
+                    merged[from..]
+                        .iter()
+                        .take_while(|r| r.start < line_end)
+                        .cloned(),
+                );
             }
         }
         let mut rel: Vec<Range<usize>> = out
@@ -566,6 +587,19 @@ fn hidden_values(snap: &Snapshot, ids: &[usize], src: &Source, out: &mut Vec<Ran
             .map_or(first, |i| first + i + 1);
         out.push(key_end..second);
     }
+}
+
+/// Sorts ranges and merges the overlapping or touching ones.
+fn merge_ranges(mut v: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    v.sort_by_key(|r| r.start);
+    let mut out: Vec<Range<usize>> = Vec::with_capacity(v.len());
+    for r in v {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
 }
 
 /// `items` with the masked ones replaced; borrowed when none changes. Large slices are
@@ -1037,5 +1071,19 @@ mod tests {
         assert_eq!(&s[k.unwrap()..], "x");
         let (_, k) = apply("a: secret", &[3..9, 4..6], Some(5));
         assert_eq!(k, Some(3));
+    }
+}
+
+#[cfg(test)]
+mod merge_tests {
+    use super::merge_ranges;
+
+    #[test]
+    fn overlapping_and_touching_ranges_merge() {
+        assert_eq!(
+            merge_ranges(vec![5..9, 0..3, 2..4, 9..10, 20..25, 21..22]),
+            vec![0..4, 5..10, 20..25]
+        );
+        assert!(merge_ranges(Vec::new()).is_empty());
     }
 }
