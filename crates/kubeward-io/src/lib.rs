@@ -83,7 +83,17 @@ pub fn human_size(bytes: u64) -> String {
 
 /// Reads at most `limit` bytes from any reader; more is [`ReadError::TooLarge`] (named `path`).
 pub fn read_all_capped(reader: impl Read, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
-    let mut buf = Vec::new();
+    read_into(reader, Vec::new(), path, limit)
+}
+
+/// Appends at most `limit + 1` bytes of `reader` to `buf`; more than `limit` in all is
+/// [`ReadError::TooLarge`]. The one capped read body of [`read_all_capped`] and [`read_capped`].
+fn read_into(
+    reader: impl Read,
+    mut buf: Vec<u8>,
+    path: &Path,
+    limit: u64,
+) -> Result<Vec<u8>, ReadError> {
     reader
         .take(limit.saturating_add(1))
         .read_to_end(&mut buf)
@@ -121,19 +131,7 @@ pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
             buf.reserve_exact(m.len() as usize + 1);
         }
     }
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut buf)
-        .map_err(|source| ReadError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    if buf.len() as u64 > limit {
-        return Err(ReadError::TooLarge {
-            path: path.to_path_buf(),
-            limit,
-        });
-    }
-    Ok(buf)
+    read_into(file, buf, path, limit)
 }
 
 /// [`read_capped`], then UTF-8 (a leading BOM is kept; callers strip it where they parse).
@@ -155,6 +153,9 @@ pub mod limits {
     pub const SBOM: u64 = 256 * 1024 * 1024;
     /// One OSV record (a JSON file of a feed or folder).
     pub const OSV_RECORD: u64 = 16 * 1024 * 1024;
+    /// Metadata files kubeward writes beside its own data (the vulnerability database's
+    /// manifest, a download's part record).
+    pub const METADATA: u64 = 4 * 1024 * 1024;
 }
 
 #[cfg(test)]

@@ -327,10 +327,20 @@ pub fn export_url(base: &str, ecosystem: &str) -> String {
 /// Reads the manifest of `dir`; `Ok(None)` when there is none.
 pub fn read_manifest(dir: &Path) -> Result<Option<Manifest>, DbError> {
     let path = dir.join(MANIFEST);
-    let text = match fs::read(&path) {
+    let text = match kubeward_io::read_capped(&path, kubeward_io::limits::METADATA) {
         Ok(t) => t,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io_err(&path)(e)),
+        Err(kubeward_io::ReadError::Io { source, .. })
+            if source.kind() == io::ErrorKind::NotFound =>
+        {
+            return Ok(None)
+        }
+        Err(kubeward_io::ReadError::Io { source, .. }) => return Err(io_err(&path)(source)),
+        Err(e) => {
+            return Err(DbError::Manifest {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })
+        }
     };
     let m: Manifest = serde_json::from_slice(&text).map_err(|e| DbError::Manifest {
         path: path.display().to_string(),
@@ -565,10 +575,11 @@ fn update_one(
     let current = current.filter(|c| c.url == url && final_path.is_file());
 
     // a part from an earlier run, with the validators it belongs to
-    let mut meta: Option<PartMeta> = fs::read(&meta_path)
-        .ok()
-        .and_then(|b| serde_json::from_slice::<PartMeta>(&b).ok())
-        .filter(|m| m.url == url && (m.etag.is_some() || m.last_modified.is_some()));
+    let mut meta: Option<PartMeta> =
+        kubeward_io::read_capped(&meta_path, kubeward_io::limits::METADATA)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<PartMeta>(&b).ok())
+            .filter(|m| m.url == url && (m.etag.is_some() || m.last_modified.is_some()));
     let mut offset = match (&meta, fs::metadata(&part_path)) {
         (Some(_), Ok(md)) if md.is_file() => md.len(),
         _ => 0,

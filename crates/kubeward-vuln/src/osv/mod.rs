@@ -14,9 +14,6 @@ pub mod matcher;
 pub mod model;
 pub mod vex;
 
-/// The former name of [`CvssLevel`], kept while its users move to the new name.
-#[doc(hidden)]
-pub use cvss::CvssLevel as Level;
 pub use cvss::{CvssLevel, Severity};
 pub use db::{normalize_name, Database, LoadError, OsvName};
 pub use matcher::{FixState, Match, MatchError, MatchReport, MatchedPackage, PackageQuery};
