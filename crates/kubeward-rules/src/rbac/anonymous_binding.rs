@@ -2,7 +2,8 @@ use super::grants;
 use crate::declare_rule;
 use crate::finding::{Finding, Severity};
 use crate::rule::{Context, Rule, RuleMeta};
-use kubeward_model::{effective_namespace, FieldPath, Node, Object};
+use kubeward_model::{effective_namespace, FieldPath, Object};
+use kubeward_rbac::{Binding, BindingKind, RoleKind, Subject};
 
 declare_rule! {
     /// ## What it does
@@ -63,8 +64,13 @@ const DEFAULT_PUBLIC_ROLES: &[&str] = &[
 ];
 
 /// Who a subject is, when it is one of the everyone-subjects: (label, is it unauthenticated).
-fn everyone(subject: &Node) -> Option<(&'static str, bool)> {
-    match (subject.str_at("kind")?, subject.str_at("name")?) {
+fn everyone(subject: &Subject) -> Option<(&'static str, bool)> {
+    let (kind, name) = match subject {
+        Subject::User { name } => ("User", name.as_str()),
+        Subject::Group { name } => ("Group", name.as_str()),
+        Subject::ServiceAccount { .. } => return None,
+    };
+    match (kind, name) {
         ("User", "system:anonymous") => Some((
             "User system:anonymous (any request without credentials)",
             true,
@@ -82,18 +88,19 @@ fn everyone(subject: &Node) -> Option<(&'static str, bool)> {
 }
 
 impl RbacAnonymousBinding {
-    fn check_binding(&self, cx: &Context<'_>, b: &Object, out: &mut Vec<Finding>) {
-        let Some(role_ref) = b.root.get("roleRef") else {
-            return;
-        };
-        let role_kind = role_ref.str_at("kind").unwrap_or("Role");
-        let Some(role_name) = role_ref.str_at("name") else {
-            return;
-        };
-        if role_kind == "ClusterRole" && DEFAULT_PUBLIC_ROLES.contains(&role_name) {
+    fn check_binding(
+        &self,
+        cx: &Context<'_>,
+        binding: &Binding,
+        b: &Object,
+        out: &mut Vec<Finding>,
+    ) {
+        let role_kind = binding.role.kind.as_str();
+        let role_name = binding.role.name.as_str();
+        if binding.role.kind == RoleKind::ClusterRole && DEFAULT_PUBLIC_ROLES.contains(&role_name) {
             return;
         }
-        let cluster = b.kind() == "ClusterRoleBinding";
+        let cluster = binding.kind == BindingKind::ClusterRoleBinding;
         let scope = if cluster {
             "on the whole cluster".to_string()
         } else {
@@ -102,8 +109,7 @@ impl RbacAnonymousBinding {
                 effective_namespace(b).unwrap_or("default")
             )
         };
-        let subjects = b.root.get("subjects").map(Node::items).unwrap_or(&[]);
-        for (i, s) in subjects.iter().enumerate() {
+        for (i, s) in &binding.subjects {
             let Some((who, unauthenticated)) = everyone(s) else {
                 continue;
             };
@@ -117,7 +123,7 @@ impl RbacAnonymousBinding {
                 severity,
                 cx.snapshot,
                 b,
-                &FieldPath::root().key("subjects").index(i),
+                &FieldPath::root().key("subjects").index(*i),
                 format!(
                     "{} grants {role_kind} \"{role_name}\" {scope} to {who}",
                     b.kind()
@@ -134,8 +140,11 @@ impl Rule for RbacAnonymousBinding {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for b in grants::bindings(cx) {
-            self.check_binding(cx, b, out);
+        // the bindings as the engine reads them (roleRef and subjects resolved)
+        let engine = grants::engine(cx);
+        for binding in engine.bindings() {
+            let Some(id) = binding.object else { continue };
+            self.check_binding(cx, binding, cx.snapshot.object(id), out);
         }
     }
 }

@@ -3,7 +3,7 @@ use crate::declare_rule;
 use crate::finding::{Finding, Severity};
 use crate::rule::{Context, Rule, RuleMeta};
 use kubeward_model::{effective_namespace, FieldPath, Object, ObjectRef};
-use kubeward_rbac::{Engine, RoleKey, Subject};
+use kubeward_rbac::{Binding, Engine, RoleKey, RoleKind, Subject};
 
 declare_rule! {
     /// ## What it does
@@ -69,10 +69,7 @@ fn is_admin_role(engine: &Engine, name: &str) -> bool {
 
 /// The binding's subjects as the engine reads them (a ServiceAccount without namespace is
 /// in the binding's namespace), without `system:masters`.
-fn subject_texts(engine: &Engine, b: &Object) -> Vec<String> {
-    let Some(binding) = engine.bindings().iter().find(|x| x.object == Some(b.id)) else {
-        return vec![];
-    };
+fn subject_texts(binding: &Binding) -> Vec<String> {
     binding
         .subjects
         .iter()
@@ -82,20 +79,22 @@ fn subject_texts(engine: &Engine, b: &Object) -> Vec<String> {
 }
 
 impl RbacClusterAdminBinding {
-    fn check_binding(&self, cx: &Context<'_>, engine: &Engine, b: &Object, out: &mut Vec<Finding>) {
-        let Some(role_ref) = b.root.get("roleRef") else {
-            return;
-        };
-        if role_ref.str_at("kind") != Some("ClusterRole") {
+    fn check_binding(
+        &self,
+        cx: &Context<'_>,
+        engine: &Engine,
+        binding: &Binding,
+        b: &Object,
+        out: &mut Vec<Finding>,
+    ) {
+        if binding.role.kind != RoleKind::ClusterRole {
             return;
         }
-        let Some(role_name) = role_ref.str_at("name") else {
-            return;
-        };
+        let role_name = binding.role.name.as_str();
         if !is_admin_role(engine, role_name) {
             return;
         }
-        let subjects = subject_texts(engine, b);
+        let subjects = subject_texts(binding);
         if subjects.is_empty() {
             return;
         }
@@ -150,8 +149,9 @@ impl Rule for RbacClusterAdminBinding {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let engine = grants::engine(cx);
-        for b in grants::bindings(cx) {
-            self.check_binding(cx, &engine, b, out);
+        for binding in engine.bindings() {
+            let Some(id) = binding.object else { continue };
+            self.check_binding(cx, &engine, binding, cx.snapshot.object(id), out);
         }
     }
 }

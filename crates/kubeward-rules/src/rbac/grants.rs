@@ -94,15 +94,6 @@ pub fn roles<'s>(cx: &crate::rule::Context<'s>) -> impl Iterator<Item = &'s Obje
         .filter(|o| is_role(o))
 }
 
-/// Every ClusterRoleBinding and RoleBinding of the RBAC API group in the input.
-pub fn bindings<'s>(cx: &crate::rule::Context<'s>) -> impl Iterator<Item = &'s Object> + 's {
-    let index = cx.index;
-    index
-        .of_kind("ClusterRoleBinding")
-        .chain(index.of_kind("RoleBinding"))
-        .filter(|b| b.oref.group() == RBAC_GROUP)
-}
-
 /// `ClusterRole "x"` / `Role "ns/x"` for messages.
 pub fn describe(obj: &Object) -> String {
     match obj.kind() {
