@@ -134,7 +134,7 @@ impl<'a> Report<'a> {
                 .iter()
                 .map(|s| JsonSuppressed {
                     finding: JsonFinding::new(&s.finding),
-                    reason: &s.reason,
+                    reason: s.reason.to_string(),
                 })
                 .collect()
         });
@@ -201,7 +201,7 @@ impl<'a> JsonFinding<'a> {
 struct JsonSuppressed<'a> {
     #[serde(flatten)]
     finding: JsonFinding<'a>,
-    reason: &'a str,
+    reason: String,
 }
 
 #[derive(Serialize)]
@@ -268,7 +268,7 @@ mod tests {
         assert!(findings.len() > 3);
         let suppressed = [crate::Suppressed {
             finding: findings[0].clone(),
-            reason: "baseline".into(),
+            reason: kubeward_rules::filter::SuppressionReason::Baseline,
         }];
         let result = ScanResult {
             snapshot: &snap,

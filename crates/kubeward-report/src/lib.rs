@@ -16,6 +16,7 @@
 //! ```
 
 use kubeward_model::{Object, Snapshot};
+use kubeward_rules::filter::SuppressionReason;
 use kubeward_rules::{Finding, Severity};
 
 pub mod catalog;
@@ -77,15 +78,16 @@ impl std::fmt::Display for Format {
 #[derive(Clone, Debug)]
 pub struct Suppressed {
     pub finding: Finding,
-    /// `annotation: <reason>`, `baseline`, `config: ignore`, ...
-    pub reason: String,
+    /// Why (its `Display` is the text reports show: `annotation kubeward.io/ignore: ...`,
+    /// `baseline`, `config: namespace ... excluded`).
+    pub reason: SuppressionReason,
 }
 
 impl Suppressed {
     /// Whether the suppression was written in the manifest itself (the `kubeward.io/ignore`
     /// annotation) rather than outside it (baseline, configuration, flags).
     pub fn in_source(&self) -> bool {
-        self.reason.starts_with("annotation")
+        self.reason.in_source()
     }
 }
 

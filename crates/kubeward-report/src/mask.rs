@@ -20,6 +20,7 @@
 
 use crate::{ScanResult, Suppressed};
 use kubeward_model::{LoadError, Node, Object, Snapshot, Source, Value};
+use kubeward_rules::filter::SuppressionReason;
 use kubeward_rules::secrets::detect;
 use kubeward_rules::Finding;
 use std::borrow::Cow;
@@ -45,6 +46,30 @@ pub fn mask_text(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     Cow::Owned(apply(text, &ranges, None).0)
+}
+
+/// A suppression reason with [`mask_text`] applied to the text it carries from the input
+/// (the `ignore-reason` annotation, a namespace name); `None` when nothing is masked.
+fn mask_reason(reason: &SuppressionReason) -> Option<SuppressionReason> {
+    let masked = |t: &str| match mask_text(t) {
+        Cow::Owned(m) => Some(m),
+        Cow::Borrowed(_) => None,
+    };
+    match reason {
+        SuppressionReason::Annotation { reason: Some(r) } => {
+            masked(r).map(|r| SuppressionReason::Annotation { reason: Some(r) })
+        }
+        SuppressionReason::ExcludedNamespace(ns) => {
+            masked(ns).map(SuppressionReason::ExcludedNamespace)
+        }
+        SuppressionReason::Merged { reason, primary } => {
+            mask_reason(reason).map(|r| SuppressionReason::Merged {
+                reason: Box::new(r),
+                primary,
+            })
+        }
+        SuppressionReason::Annotation { reason: None } | SuppressionReason::Baseline => None,
+    }
 }
 
 /// Byte ranges of `text` that [`mask_text`] masks (unsorted, may overlap).
@@ -343,13 +368,13 @@ impl<'r, 'a> Masked<'r, 'a> {
         let findings = masked_slice(result.findings, |f| finding(f));
         let suppressed = masked_slice(result.suppressed, |s| {
             let f = finding(&s.finding);
-            let reason = mask_text(&s.reason);
-            if f.is_none() && matches!(reason, Cow::Borrowed(_)) {
+            let reason = mask_reason(&s.reason);
+            if f.is_none() && reason.is_none() {
                 return None;
             }
             Some(Suppressed {
                 finding: f.unwrap_or_else(|| s.finding.clone()),
-                reason: reason.into_owned(),
+                reason: reason.unwrap_or_else(|| s.reason.clone()),
             })
         });
         let mut m = Masked {

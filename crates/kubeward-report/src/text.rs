@@ -194,7 +194,7 @@ fn render(m: &Masked<'_, '_>, color: bool, layout: &Layout, s: &mut String) {
                 clean(f.rule),
                 clean(&f.object.display()),
                 location(f),
-                clean(&sup.reason)
+                clean(&sup.reason.to_string())
             );
         }
         s.push('\n');

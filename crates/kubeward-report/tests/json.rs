@@ -72,7 +72,10 @@ fn suppressed_are_listed_with_their_reason() {
     assert_eq!(sup.len(), 1);
     assert_eq!(sup[0]["rule"], "rbac-wildcard");
     assert_eq!(sup[0]["object"]["namespace"], Value::Null);
-    assert_eq!(sup[0]["reason"], "annotation: built-in role");
+    assert_eq!(
+        sup[0]["reason"],
+        "annotation kubeward.io/ignore: built-in role"
+    );
     assert_eq!(v["summary"]["suppressed"], 1);
 }
 

@@ -125,7 +125,8 @@ fn suppressed_are_skipped_cases_and_a_clean_scan_passes() {
     let fx = Fixture::new();
     let (tags, _) = parse(&render(Format::Junit, &fx.result(true), false));
     let skipped = tags.iter().find(|t| t.0 == "skipped").unwrap();
-    assert!(attr(skipped, "message").starts_with("suppressed (annotation: built-in role)"));
+    assert!(attr(skipped, "message")
+        .starts_with("suppressed (annotation kubeward.io/ignore: built-in role)"));
     assert_eq!(attr(&tags[0], "skipped"), "1");
 
     let snapshot = kubeward_model::load_str(

@@ -154,7 +154,10 @@ fn suppressed_findings_carry_suppressions_on_request() {
     assert_eq!(results.len(), 5);
     let s = &results[4]["suppressions"][0];
     assert_eq!(s["kind"], "inSource");
-    assert_eq!(s["justification"], "annotation: built-in role");
+    assert_eq!(
+        s["justification"],
+        "annotation kubeward.io/ignore: built-in role"
+    );
 }
 
 #[test]

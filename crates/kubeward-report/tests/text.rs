@@ -71,7 +71,7 @@ fn suppressed_are_listed_on_request() {
     let fx = Fixture::new();
     let out = render(Format::Text, &fx.result(true), false);
     assert!(
-        out.contains("suppressed:\n  info     rbac-wildcard  ClusterRole/admin  examples/cluster.yaml:5:1  (annotation: built-in role)"),
+        out.contains("suppressed:\n  info     rbac-wildcard  ClusterRole/admin  examples/cluster.yaml:5:1  (annotation kubeward.io/ignore: built-in role)"),
         "{out}"
     );
 }

@@ -125,7 +125,9 @@ impl Fixture {
                 "ClusterRole admin grants everything",
                 "",
             ),
-            reason: "annotation: built-in role".into(),
+            reason: kubeward_rules::filter::SuppressionReason::Annotation {
+                reason: Some("built-in role".into()),
+            },
         }];
         Fixture {
             snapshot,

@@ -52,10 +52,7 @@ pub fn run(args: ScanArgs) -> Result {
     let suppressed: Vec<Suppressed> = filtered
         .suppressed
         .into_iter()
-        .map(|(finding, reason)| Suppressed {
-            finding,
-            reason: reason.to_string(),
-        })
+        .map(|(finding, reason)| Suppressed { finding, reason })
         .collect();
     // the display threshold hides findings from the report, not from the exit code
     let threshold = s.show_from.unwrap_or(kubeward_rules::Severity::Info);
