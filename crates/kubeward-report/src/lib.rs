@@ -20,6 +20,7 @@ use kubeward_rules::filter::SuppressionReason;
 use kubeward_rules::{Finding, Severity};
 
 pub mod catalog;
+pub mod inventory;
 pub mod json;
 pub mod junit;
 pub mod mask;

@@ -9,9 +9,11 @@ use clap::{Args, Subcommand, ValueEnum};
 use kubeward_image::catalog::{catalog_source, CatalogOptions};
 use kubeward_image::image::Source;
 use kubeward_inventory::store::{
-    normalize_reference, sbom_subject_digest, Change, NewImage, RescanReport, Store, StoredMatch,
+    normalize_reference, sbom_subject_digest, Change, ImageSummary, NewImage, RescanReport, Store,
+    StoredMatch,
 };
 use kubeward_model::{LoadError, Snapshot};
+use kubeward_report::inventory as report;
 use kubeward_rules::engine;
 use kubeward_rules::facts::{
     ImageFacts, ImageVulnerabilities, ImageVulnerability, VulnerabilityLevel,
@@ -225,168 +227,87 @@ fn rescan(a: RescanArgs) -> Result<(), String> {
     // standard error
     let db = load_for_matching(a.db.as_deref())?;
     let mut store = open_store(a.store.store.as_deref(), false)?;
-    let report = store.rescan(&db).map_err(|e| e.to_string())?;
+    let found = store.rescan(&db).map_err(|e| e.to_string())?;
     let out = match a.format {
-        OutputFormat::Json => {
-            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
-        }
+        OutputFormat::Json => report::to_json(&found).map_err(|e| e.to_string())?,
         // text for people: through the one escaping function
         OutputFormat::Text => {
-            kubeward_io::terminal::escape_multiline(&rescan_text(&report)).into_owned()
+            kubeward_io::terminal::escape_multiline(&report::rescan_text(&rescan_view(&found)))
+                .into_owned()
         }
     };
     print(&out)?;
-    if !report.failed.is_empty() {
+    if !found.failed.is_empty() {
         return Err(format!(
             "{} stored images could not be rescanned (listed in the report); the others were",
-            report.failed.len()
+            found.failed.len()
         ));
     }
     Ok(())
 }
 
-fn change_line(c: &Change) -> String {
+/// A change of the store's rescan report as the report crate's view of it.
+fn change_view(c: &Change) -> report::ChangeView<'_> {
     let v = &c.vulnerability;
-    let fix = match (v.state, &v.fixed_in) {
-        (FixState::Fixed, Some(f)) => format!("fixed in {f}"),
-        _ => "no fix".to_string(),
-    };
-    format!(
-        "  {:<8} {:<22} {} {} ({}; {fix})  {}\n",
-        v.severity.map_or("unknown", CvssLevel::as_str),
-        v.id,
-        v.package,
-        v.version,
-        v.ecosystem,
-        if c.images.is_empty() {
-            c.digest.clone()
-        } else {
-            c.images.join(", ")
-        }
-    )
+    report::ChangeView {
+        severity: v.severity,
+        id: &v.id,
+        package: &v.package,
+        version: &v.version,
+        ecosystem: &v.ecosystem,
+        fixed_in: v.fixed_in.as_deref().filter(|_| v.state == FixState::Fixed),
+        images: &c.images,
+        digest: &c.digest,
+    }
 }
 
-fn rescan_text(r: &RescanReport) -> String {
-    let mut s = format!(
-        "Matched {} images ({} packages) against database {}: {} vulnerabilities.\n",
-        r.images, r.packages, r.db_fingerprint, r.total
-    );
-    s.push_str(&format!(
-        "Since the last match: {} newly vulnerable, {} no longer matching, {} unchanged.\n",
-        r.newly_vulnerable.len(),
-        r.newly_fixed.len(),
-        r.unchanged
-    ));
-    if !r.newly_vulnerable.is_empty() {
-        s.push_str("\nNewly vulnerable:\n");
-        for c in &r.newly_vulnerable {
-            s.push_str(&change_line(c));
-        }
+/// The store's rescan report as the report crate's view of it.
+fn rescan_view(r: &RescanReport) -> report::RescanView<'_> {
+    report::RescanView {
+        db_fingerprint: &r.db_fingerprint,
+        images: r.images,
+        packages: r.packages,
+        total: r.total,
+        newly_vulnerable: r.newly_vulnerable.iter().map(change_view).collect(),
+        newly_fixed: r.newly_fixed.iter().map(change_view).collect(),
+        unchanged: r.unchanged,
+        failed: (r.failed.iter())
+            .map(|f| report::FailedView {
+                images: &f.images,
+                digest: &f.digest,
+                message: &f.message,
+            })
+            .collect(),
+        errors: &r.errors,
     }
-    if !r.newly_fixed.is_empty() {
-        s.push_str("\nNo longer matching (fixed or withdrawn):\n");
-        for c in &r.newly_fixed {
-            s.push_str(&change_line(c));
-        }
+}
+
+/// A stored image as a row of the report crate's list.
+fn image_row(i: &ImageSummary) -> report::ImageRow<'_> {
+    let m = &i.matches;
+    report::ImageRow {
+        reference: &i.reference,
+        digest: &i.digest,
+        packages: i.packages,
+        matched_at: i.matched_at.as_deref(),
+        matches: report::Counts {
+            critical: m.critical,
+            high: m.high,
+            medium: m.medium,
+            low: m.low,
+            unknown: m.unknown,
+        },
     }
-    if !r.failed.is_empty() {
-        s.push_str(&format!(
-            "\n{} images could not be rescanned (their previous results are kept):\n",
-            r.failed.len()
-        ));
-        for f in &r.failed {
-            s.push_str(&format!(
-                "  {}: {}\n",
-                if f.images.is_empty() {
-                    f.digest.clone()
-                } else {
-                    f.images.join(", ")
-                },
-                f.message
-            ));
-        }
-    }
-    if !r.errors.is_empty() {
-        s.push_str(&format!(
-            "\n{} versions could not be compared (may be affected):\n",
-            r.errors.len()
-        ));
-        for e in r.errors.iter().take(20) {
-            s.push_str(&format!("  {e}\n"));
-        }
-    }
-    s
 }
 
 fn list(a: ListArgs) -> Result<(), String> {
     let store = open_store_read_only(a.store.store.as_deref())?;
     let images = store.images().map_err(|e| e.to_string())?;
     let out = match a.format {
-        OutputFormat::Json => {
-            // keys in alphabetical order (through a `Value`), as this output always had them
-            serde_json::to_value(ImageList { images: &images })
-                .and_then(|v| serde_json::to_string_pretty(&v))
-                .map_err(|e| e.to_string())?
-                + "\n"
-        }
-        OutputFormat::Text => {
-            if images.is_empty() {
-                "no images in the inventory\n".to_string()
-            } else {
-                let header = [
-                    "REFERENCE",
-                    "DIGEST",
-                    "PACKAGES",
-                    "CRITICAL",
-                    "HIGH",
-                    "MEDIUM",
-                    "LOW",
-                    "UNKNOWN",
-                    "MATCHED",
-                ];
-                let rows: Vec<Vec<String>> = images
-                    .iter()
-                    .map(|i| {
-                        let m = &i.matches;
-                        let matched = i.matched_at.is_some();
-                        let n = |x: usize| {
-                            if matched {
-                                x.to_string()
-                            } else {
-                                "-".into()
-                            }
-                        };
-                        vec![
-                            i.reference.clone(),
-                            short_digest(&i.digest),
-                            i.packages.to_string(),
-                            n(m.critical),
-                            n(m.high),
-                            n(m.medium),
-                            n(m.low),
-                            n(m.unknown),
-                            i.matched_at.clone().unwrap_or_else(|| "never".into()),
-                        ]
-                    })
-                    .collect();
-                kubeward_report::table::columns(&header, &rows)
-            }
-        }
+        OutputFormat::Json => report::list_json(&images).map_err(|e| e.to_string())?,
+        OutputFormat::Text => report::list_text(&images.iter().map(image_row).collect::<Vec<_>>()),
     };
     Ok(print(&out)?)
-}
-
-/// `inventory list --format json`: `{"images": [...]}`.
-#[derive(serde::Serialize)]
-struct ImageList<'a> {
-    images: &'a [kubeward_inventory::store::ImageSummary],
-}
-
-fn short_digest(d: &str) -> String {
-    match d.split_once(':') {
-        Some((alg, hex)) if hex.len() > 12 => format!("{alg}:{}", &hex[..12]),
-        _ => d.to_string(),
-    }
 }
 
 // ---- kubeward scan --inventory ----
