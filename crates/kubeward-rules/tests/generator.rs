@@ -179,3 +179,41 @@ fn writes_the_rule_its_registration_fixtures_and_severity_row() {
         .expect("row");
     assert!(rows[at - 1].contains("| manifest |"), "{}", rows[at - 1]);
 }
+
+/// A domain folder with no rule file yet: the rule names the domain by its `Domain`
+/// variant (derived from the folder's name), never by a string.
+#[test]
+fn a_domain_without_rules_gets_its_enum_variant() {
+    let scratch =
+        std::env::temp_dir().join(format!("kubeward-new-rule-empty-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let src = "crates/kubeward-rules/src/manifest";
+    std::fs::create_dir_all(scratch.join(src)).unwrap();
+    std::fs::copy(
+        root().join(src).join("mod.rs"),
+        scratch.join(src).join("mod.rs"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(scratch.join("docs")).unwrap();
+    std::fs::copy(
+        root().join("docs/severity.md"),
+        scratch.join("docs/severity.md"),
+    )
+    .unwrap();
+    let Some(out) = new_rule(&[
+        "--root",
+        scratch.to_str().unwrap(),
+        "manifest",
+        "tab-indented-yaml",
+        "Manifest indents with tabs",
+        "low",
+    ]) else {
+        let _ = std::fs::remove_dir_all(&scratch);
+        return;
+    };
+    let rule =
+        std::fs::read_to_string(scratch.join(src).join("tab_indented_yaml.rs")).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(rule.contains("\n        domain: Manifest,\n"), "{rule}");
+}
