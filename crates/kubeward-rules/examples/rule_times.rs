@@ -15,12 +15,7 @@ fn main() {
     let index = Index::new(&snap);
     println!("index {:?}", t.elapsed());
     let settings = Settings::default();
-    let cx = Context {
-        snapshot: &snap,
-        index: &index,
-        settings: &settings,
-        image_facts: None,
-    };
+    let cx = Context::new(&snap, &index, &settings, None);
     let mut rows = Vec::new();
     for r in registry::all() {
         let t = Instant::now();

@@ -45,12 +45,7 @@ fn run(
     image_facts: Option<&dyn ImageFacts>,
     select: &(dyn Fn(&RuleMeta) -> bool + Sync),
 ) -> Vec<Finding> {
-    let cx = Context {
-        snapshot,
-        index,
-        settings,
-        image_facts,
-    };
+    let cx = Context::new(snapshot, index, settings, image_facts);
     let rules: Vec<&'static dyn Rule> = crate::registry::all()
         .into_iter()
         .filter(|r| select(r.meta()))

@@ -177,6 +177,34 @@ pub struct Context<'s> {
     /// Facts about the container images (their known vulnerabilities), when the caller has
     /// them (`kubeward scan --inventory`); rules that need them are silent without.
     pub image_facts: Option<&'s dyn crate::facts::ImageFacts>,
+    /// The RBAC engine of the snapshot, built once on first use and shared by every RBAC
+    /// rule (see [`Context::rbac`]).
+    rbac: std::sync::OnceLock<kubeward_rbac::Engine>,
+}
+
+impl<'s> Context<'s> {
+    /// What rules see of one scan.
+    pub fn new(
+        snapshot: &'s Snapshot,
+        index: &'s Index<'s>,
+        settings: &'s Settings,
+        image_facts: Option<&'s dyn crate::facts::ImageFacts>,
+    ) -> Self {
+        Context {
+            snapshot,
+            index,
+            settings,
+            image_facts,
+            rbac: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The effective-permission engine of the input's Roles, ClusterRoles and bindings (with
+    /// Kubernetes' default roles), built by the first rule that asks.
+    pub fn rbac(&self) -> &kubeward_rbac::Engine {
+        self.rbac
+            .get_or_init(|| crate::rbac::grants::engine_of(self.index))
+    }
 }
 
 /// A rule of the catalogue.

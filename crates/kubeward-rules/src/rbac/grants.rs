@@ -11,11 +11,17 @@ use kubeward_rbac::{is_cluster_scoped, BindingKind, Engine, PolicyRule, Role, Ro
 /// The RBAC API group.
 pub use kubeward_rbac::RBAC_GROUP;
 
-/// The engine of the input's RBAC objects, with Kubernetes' default roles and bindings.
-pub fn engine(cx: &crate::rule::Context<'_>) -> Engine {
+/// The engine of the input's RBAC objects, with Kubernetes' default roles and bindings:
+/// built once per scan and shared by the RBAC rules ([`crate::rule::Context::rbac`]).
+pub fn engine<'c>(cx: &'c crate::rule::Context<'_>) -> &'c Engine {
+    cx.rbac()
+}
+
+/// Builds the engine of an index's RBAC objects.
+pub(crate) fn engine_of(index: &kubeward_model::Index<'_>) -> Engine {
     let objects: Vec<&Object> = ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]
         .iter()
-        .flat_map(|k| cx.index.of_kind(k))
+        .flat_map(|k| index.of_kind(k))
         .collect();
     Engine::from_objects(&objects, kubeward_rbac::Options::default())
 }
