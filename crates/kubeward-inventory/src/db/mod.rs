@@ -335,6 +335,12 @@ pub fn read_manifest(dir: &Path) -> Result<Option<Manifest>, DbError> {
             return Ok(None)
         }
         Err(kubeward_io::ReadError::Io { source, .. }) => return Err(io_err(&path)(source)),
+        Err(kubeward_io::ReadError::TooLarge { limit, .. }) => {
+            return Err(DbError::Manifest {
+                path: path.display().to_string(),
+                message: format!("larger than the {} limit", kubeward_io::human_size(limit)),
+            })
+        }
         Err(e) => {
             return Err(DbError::Manifest {
                 path: path.display().to_string(),

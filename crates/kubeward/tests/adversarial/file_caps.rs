@@ -86,3 +86,63 @@ fn an_oversized_configuration_file_is_refused() {
         "{stderr}"
     );
 }
+
+/// The build-stage inputs: a VEX document, an SBOM and the database's manifest are read
+/// through the capped reader too, so none of them can be made to eat the machine.
+#[cfg(unix)]
+#[test]
+fn vex_sbom_and_database_inputs_from_dev_zero_fail_fast() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "app.cdx.json",
+        r#"{"bomFormat":"CycloneDX","specVersion":"1.5","components":[]}"#,
+    );
+    std::os::unix::fs::symlink("/dev/zero", d.join("vex.json")).expect("symlink");
+    let out = kubeward_capped(d, &["vuln", "app.cdx.json", "--vex", "vex.json"]);
+    let (_, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("vex.json: larger than the 64 MiB limit"),
+        "{stderr}"
+    );
+
+    // an SBOM input that is a symlink to /dev/zero: not a regular file, so it is handed to
+    // the image readers, which refuse it without reading it whole
+    std::os::unix::fs::symlink("/dev/zero", d.join("zero.cdx.json")).expect("symlink");
+    for args in [
+        &["vuln", "zero.cdx.json"][..],
+        &["sbom", "zero.cdx.json"][..],
+        &["inventory", "add", "zero.cdx.json", "--store", "inv.db"][..],
+    ] {
+        let out = kubeward_capped(d, args);
+        let (stdout, stderr) = texts(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+    }
+
+    // an SBOM file over the cap (sparse: no disk used) is refused from its size
+    let big = std::fs::File::create(d.join("big.cdx.json")).expect("create");
+    std::io::Write::write_all(&mut &big, b"{").expect("write");
+    big.set_len(300 * 1024 * 1024).expect("set_len");
+    drop(big);
+    let out = kubeward_capped(d, &["vuln", "big.cdx.json"]);
+    let (_, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("big.cdx.json: larger than the 256 MiB limit"),
+        "{stderr}"
+    );
+
+    // the database's manifest
+    std::fs::create_dir(d.join("db")).expect("mkdir");
+    std::os::unix::fs::symlink("/dev/zero", d.join("db/manifest.json")).expect("symlink");
+    let out = kubeward_capped(d, &["db", "status", "--db-dir", "db"]);
+    let (_, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("manifest.json: invalid manifest: larger than the 4 MiB limit"),
+        "{stderr}"
+    );
+}
