@@ -151,7 +151,7 @@ impl Rule for RbacClusterAdminBinding {
         let engine = grants::engine(cx);
         for binding in engine.bindings() {
             let Some(id) = binding.object else { continue };
-            self.check_binding(cx, &engine, binding, cx.snapshot.object(id), out);
+            self.check_binding(cx, engine, binding, cx.snapshot.object(id), out);
         }
     }
 }

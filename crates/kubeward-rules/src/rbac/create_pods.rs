@@ -104,12 +104,12 @@ impl Rule for RbacCreatePods {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let engine = grants::engine(cx);
         for role in grants::roles(cx) {
-            let hits = grants::find(&engine, role, PROBES);
+            let hits = grants::find(engine, role, PROBES);
             let Some(first) = hits.first() else { continue };
             let message = format!(
                 "{} can start pods with any spec {}: {}{}",
                 grants::describe(role),
-                grants::scope(&engine, role),
+                grants::scope(engine, role),
                 grants::summarize(&hits),
                 grants::wildcard_note(&hits)
             );

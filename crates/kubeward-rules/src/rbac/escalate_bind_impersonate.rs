@@ -117,11 +117,11 @@ impl Rule for RbacEscalateBindImpersonate {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let engine = grants::engine(cx);
         for role in grants::roles(cx) {
-            let mut hits = grants::find(&engine, role, CRITICAL);
+            let mut hits = grants::find(engine, role, CRITICAL);
             let mut severity = Self::META.severity;
             let mut what = "can escalate its privileges";
             if hits.is_empty() {
-                hits = grants::find(&engine, role, HIGH);
+                hits = grants::find(engine, role, HIGH);
                 severity = Severity::High;
                 what = "can mint tokens for service accounts";
             }
@@ -141,7 +141,7 @@ impl Rule for RbacEscalateBindImpersonate {
                         } else {
                             RoleKey::namespaced(role.namespace().unwrap_or("default"), n)
                         };
-                        powerful(&engine, &key)
+                        powerful(engine, &key)
                     })
             });
             if named && !binds_powerful {
@@ -154,10 +154,10 @@ impl Rule for RbacEscalateBindImpersonate {
             let message = format!(
                 "{} {what} {}: {}{}{limit}{}",
                 grants::describe(role),
-                grants::scope(&engine, role),
+                grants::scope(engine, role),
                 grants::summarize(&hits),
                 grants::wildcard_note(&hits),
-                binding_note(&engine, role, &hits)
+                binding_note(engine, role, &hits)
             );
             out.push(Finding::new(
                 Self::META.name,

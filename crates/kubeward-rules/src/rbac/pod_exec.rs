@@ -97,13 +97,13 @@ impl Rule for RbacPodExec {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let engine = grants::engine(cx);
         for role in grants::roles(cx) {
-            let mut hits = grants::find(&engine, role, HIGH);
+            let mut hits = grants::find(engine, role, HIGH);
             // From Kubernetes 1.31 WebSocket exec/attach need `create` too.
             if cx.settings.kubernetes_minor.is_some_and(|m| m >= 31) {
                 hits.retain(|h| !(h.verb == "get" && h.resource.starts_with("pods/")));
             }
             let severity = if hits.is_empty() {
-                hits = grants::find(&engine, role, MEDIUM);
+                hits = grants::find(engine, role, MEDIUM);
                 Severity::Medium
             } else {
                 Self::META.severity
@@ -127,7 +127,7 @@ impl Rule for RbacPodExec {
             let message = format!(
                 "{} {what} {}: {}{}{note}",
                 grants::describe(role),
-                grants::scope(&engine, role),
+                grants::scope(engine, role),
                 grants::summarize(&hits),
                 grants::wildcard_note(&hits)
             );

@@ -65,7 +65,7 @@ impl Rule for RbacSecretsAccess {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let engine = grants::engine(cx);
         for role in grants::roles(cx) {
-            let hits = grants::find(&engine, role, PROBES);
+            let hits = grants::find(engine, role, PROBES);
             let Some(first) = hits.first() else { continue };
             let named = hits.iter().all(|h| h.restricted_by_name());
             let severity = if named {
@@ -81,7 +81,7 @@ impl Rule for RbacSecretsAccess {
             let message = format!(
                 "{} can read {which} {}: {}{}",
                 grants::describe(role),
-                grants::scope(&engine, role),
+                grants::scope(engine, role),
                 grants::summarize(&hits),
                 grants::wildcard_note(&hits)
             );

@@ -154,7 +154,7 @@ impl Rule for RbacWildcardPermissions {
             let message = format!(
                 "{} grants {text} {}{more}",
                 grants::describe(role),
-                grants::scope(&engine, role)
+                grants::scope(engine, role)
             );
             out.push(Finding::new(
                 Self::META.name,
