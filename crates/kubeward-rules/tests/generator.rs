@@ -107,20 +107,37 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// The real run, on a copy of the `manifest` domain (its `rules()` is one line) and of
-/// docs/severity.md; `cargo check` of a generated rule is done by hand (CONTRIBUTING.md).
-#[test]
-fn writes_the_rule_its_registration_fixtures_and_severity_row() {
-    let scratch = std::env::temp_dir().join(format!("kubeward-new-rule-{}", std::process::id()));
+/// A scratch repository for a real run: the `manifest` domain's `mod.rs` (and, with
+/// `rules`, its rule files) and docs/severity.md.
+fn scratch(name: &str, rules: bool) -> PathBuf {
+    let scratch =
+        std::env::temp_dir().join(format!("kubeward-new-rule-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
     let src = "crates/kubeward-rules/src/manifest";
-    copy_dir(&root().join(src), &scratch.join(src));
+    if rules {
+        copy_dir(&root().join(src), &scratch.join(src));
+    } else {
+        std::fs::create_dir_all(scratch.join(src)).unwrap();
+        std::fs::copy(
+            root().join(src).join("mod.rs"),
+            scratch.join(src).join("mod.rs"),
+        )
+        .unwrap();
+    }
     std::fs::create_dir_all(scratch.join("docs")).unwrap();
     std::fs::copy(
         root().join("docs/severity.md"),
         scratch.join("docs/severity.md"),
     )
     .unwrap();
+    scratch
+}
+
+/// The real run, on a copy of the `manifest` domain (its `rules()` is one line) and of
+/// docs/severity.md; `cargo check` of a generated rule is done by hand (CONTRIBUTING.md).
+#[test]
+fn writes_the_rule_its_registration_fixtures_and_severity_row() {
+    let scratch = scratch("full", true);
     let Some(out) = new_rule(&[
         "--root",
         scratch.to_str().unwrap(),
@@ -184,22 +201,8 @@ fn writes_the_rule_its_registration_fixtures_and_severity_row() {
 /// variant (derived from the folder's name), never by a string.
 #[test]
 fn a_domain_without_rules_gets_its_enum_variant() {
-    let scratch =
-        std::env::temp_dir().join(format!("kubeward-new-rule-empty-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&scratch);
+    let scratch = scratch("empty", false);
     let src = "crates/kubeward-rules/src/manifest";
-    std::fs::create_dir_all(scratch.join(src)).unwrap();
-    std::fs::copy(
-        root().join(src).join("mod.rs"),
-        scratch.join(src).join("mod.rs"),
-    )
-    .unwrap();
-    std::fs::create_dir_all(scratch.join("docs")).unwrap();
-    std::fs::copy(
-        root().join("docs/severity.md"),
-        scratch.join("docs/severity.md"),
-    )
-    .unwrap();
     let Some(out) = new_rule(&[
         "--root",
         scratch.to_str().unwrap(),

@@ -5,9 +5,11 @@
 //! deliberate change (a new field, a new component) is re-recorded and reviewed
 //! (`INSTA_UPDATE=always cargo test -p kubeward --test build_stage_snapshots`).
 
+mod support;
+
 use assert_cmd::Command;
-use serde_json::json;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use support::{debian_root, osv_db, osv_records, SBOM, WEB_MANIFESTS as MANIFESTS};
 
 fn kubeward() -> Command {
     let mut c = Command::cargo_bin("kubeward").expect("binary");
@@ -17,110 +19,6 @@ fn kubeward() -> Command {
         .env("CLICOLOR", "0");
     c
 }
-
-fn write(root: &Path, rel: &str, data: &[u8]) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-    std::fs::write(p, data).expect("write");
-}
-
-/// A Debian 12 root: two dpkg packages (one owning a Python dist-info), Flask from pip,
-/// minimist from npm.
-fn debian_root(dir: &Path) -> PathBuf {
-    let root = dir.join("root");
-    write(
-        &root,
-        "etc/os-release",
-        b"ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n",
-    );
-    write(
-        &root,
-        "var/lib/dpkg/status",
-        b"Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 3.0.11-1~deb12u2\n\nPackage: python3-six\nStatus: install ok installed\nArchitecture: all\nSource: six\nVersion: 1.16.0-4\n",
-    );
-    let six = "usr/lib/python3/dist-packages/six-1.16.0.dist-info";
-    write(
-        &root,
-        "var/lib/dpkg/info/python3-six.list",
-        format!("/.\n/usr\n/{six}\n/{six}/METADATA\n").as_bytes(),
-    );
-    write(
-        &root,
-        &format!("{six}/METADATA"),
-        b"Name: six\nVersion: 1.16.0\n",
-    );
-    write(
-        &root,
-        "usr/local/lib/python3.11/site-packages/Flask-2.0.0.dist-info/METADATA",
-        b"Name: Flask\nVersion: 2.0.0\n",
-    );
-    write(
-        &root,
-        "app/node_modules/minimist/package.json",
-        br#"{"name": "minimist", "version": "1.2.5"}"#,
-    );
-    root
-}
-
-fn osv_db(dir: &Path) -> PathBuf {
-    let db = dir.join("osv");
-    let records = [
-        json!({"id": "KWTEST-PY-1", "aliases": ["CVE-2099-0001"], "summary": "Flask test issue",
-               "modified": "2024-01-01T00:00:00Z",
-               "affected": [{"package": {"ecosystem": "PyPI", "name": "flask"},
-                             "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.2.5"}]}]}],
-               "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"}]}),
-        json!({"id": "KWTEST-DEB-1", "modified": "2024-01-01T00:00:00Z",
-               "affected": [{"package": {"ecosystem": "Debian:12", "name": "openssl"},
-                             "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.11-1~deb12u3"}]}]}]}),
-        json!({"id": "KWTEST-NPM-1", "modified": "2024-01-01T00:00:00Z",
-               "affected": [{"package": {"ecosystem": "npm", "name": "minimist"},
-                             "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}]}]}],
-               "database_specific": {"severity": "LOW"}}),
-    ];
-    for r in &records {
-        write(
-            &db,
-            &format!("{}.json", r["id"].as_str().expect("id")),
-            serde_json::to_string_pretty(r).expect("json").as_bytes(),
-        );
-    }
-    db
-}
-
-const SBOM: &str = r#"{
-  "bomFormat": "CycloneDX",
-  "specVersion": "1.5",
-  "version": 1,
-  "metadata": {"component": {"type": "container", "name": "registry.example/shop/web:1.0"}},
-  "components": [
-    {"type": "library", "name": "lodash", "version": "4.17.15", "purl": "pkg:npm/lodash@4.17.15"},
-    {"type": "library", "name": "smallvec", "version": "1.6.0", "purl": "pkg:cargo/smallvec@1.6.0"},
-    {"type": "library", "name": "left-pad", "version": "1.3.0", "purl": "pkg:npm/left-pad@1.3.0"}
-  ]
-}"#;
-
-const MANIFESTS: &str = r#"
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: web
-        image: registry.example/shop/web:1.0
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: shop}
-spec:
-  type: LoadBalancer
-  selector: {app: web}
-  ports: [{port: 80}]
-"#;
 
 /// Runs kubeward; the output with the temporary folder and timestamps replaced.
 fn run(tmp: &Path, args: &[&str]) -> String {
@@ -171,7 +69,7 @@ fn run(tmp: &Path, args: &[&str]) -> String {
 #[test]
 fn sbom_formats() {
     let dir = tempfile::tempdir().expect("tmp");
-    debian_root(dir.path());
+    debian_root(dir.path(), false);
     // relative paths: SBOM serial numbers derive from the content and the source's name
     let root = "root";
     for format in ["cyclonedx", "spdx", "json", "table"] {
@@ -185,8 +83,8 @@ fn sbom_formats() {
 #[test]
 fn vuln_formats() {
     let dir = tempfile::tempdir().expect("tmp");
-    debian_root(dir.path());
-    osv_db(dir.path());
+    debian_root(dir.path(), false);
+    osv_db(dir.path(), &osv_records());
     let (root, db) = ("root", "osv");
     for format in ["text", "json", "sarif", "cyclonedx"] {
         insta::assert_snapshot!(

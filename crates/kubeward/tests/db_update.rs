@@ -5,10 +5,13 @@
 
 use assert_cmd::Command;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+mod support;
+
+use std::io::Write;
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use support::http;
 
 /// What the server serves and what it saw.
 #[derive(Default)]
@@ -29,21 +32,8 @@ struct Server {
 }
 
 fn serve_one(mut s: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
-    let mut reader = BufReader::new(s.try_clone()?);
-    let mut head = String::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 || line == "\r\n" {
-            break;
-        }
-        head.push_str(&line);
-    }
-    let header = |name: &str| {
-        head.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
-        })
-    };
+    let head = http::read_head(&s)?;
+    let header = |name: &str| http::header(&head, name);
     let mut st = state.lock().expect("lock");
     st.requests.push(head.clone());
     let path = head.split_whitespace().nth(1).unwrap_or("").to_string();
@@ -66,11 +56,7 @@ fn serve_one(mut s: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     let mut start = 0;
     let mut status = "200 OK".to_string();
     if let Some(r) = header("Range") {
-        let from: usize = r
-            .strip_prefix("bytes=")
-            .and_then(|x| x.strip_suffix('-'))
-            .and_then(|x| x.parse().ok())
-            .unwrap_or(0);
+        let from = http::range_start(&r).unwrap_or(0);
         let if_range_ok = header("If-Range").is_none_or(|v| v == etag);
         if if_range_ok {
             if from >= len {
@@ -107,15 +93,10 @@ fn serve_one(mut s: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
 }
 
 fn server() -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
     let state = Arc::new(Mutex::new(State::default()));
     let st = Arc::clone(&state);
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(conn) = conn else { continue };
-            let _ = serve_one(conn, &st);
-        }
+    let url = http::loopback(move |conn| {
+        let _ = serve_one(conn, &st);
     });
     Server { url, state }
 }
@@ -403,16 +384,7 @@ fn corrupt_downloads_never_replace_the_good_database() {
         assert!(err.contains("rejected"), "{what}: {err}");
         assert!(err.contains(what), "{what}: {err}");
         assert!(err.contains("previous database is unchanged"), "{err}");
-        assert_eq!(
-            std::fs::read(dir.join("PyPI/all.zip")).expect("zip"),
-            good,
-            "{what}"
-        );
-        assert_eq!(
-            std::fs::read(dir.join("manifest.json")).expect("manifest"),
-            manifest_before,
-            "{what}"
-        );
+        support::assert_database_unchanged(&dir, &good, &manifest_before, what);
         assert!(!dir.join("PyPI/all.zip.part").exists(), "{what}");
     }
     // the old database still works

@@ -2,9 +2,12 @@
 //! SBOM and the OSV corpus, then `kubeward scan --inventory` attaching the matches to the
 //! workloads that run the image.
 
+mod support;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use support::{SBOM, WEB_MANIFESTS};
 
 fn kubeward() -> Command {
     let mut c = Command::cargo_bin("kubeward").expect("binary");
@@ -35,41 +38,9 @@ fn json(args: &[&str]) -> Value {
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
 }
 
-/// A CycloneDX SBOM as another tool would write it: lodash 4.17.15 (GHSA-p6mc-m468-83gw,
-/// high) and smallvec 1.6.0 (RUSTSEC-2021-0003), plus a package no record names.
-const SBOM: &str = r#"{
-  "bomFormat": "CycloneDX",
-  "specVersion": "1.5",
-  "version": 1,
-  "metadata": {"component": {"type": "container", "name": "registry.example/shop/web:1.0"}},
-  "components": [
-    {"type": "library", "name": "lodash", "version": "4.17.15", "purl": "pkg:npm/lodash@4.17.15"},
-    {"type": "library", "name": "smallvec", "version": "1.6.0", "purl": "pkg:cargo/smallvec@1.6.0"},
-    {"type": "library", "name": "left-pad", "version": "1.3.0", "purl": "pkg:npm/left-pad@1.3.0"}
-  ]
-}"#;
-
-const MANIFESTS: &str = r#"
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: web
-        image: registry.example/shop/web:1.0
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: shop}
-spec:
-  type: LoadBalancer
-  selector: {app: web}
-  ports: [{port: 80}]
----
+/// Appended to `support::WEB_MANIFESTS`: two more workloads running the same image (one
+/// privileged), and an image not in the inventory.
+const MORE_MANIFESTS: &str = r#"---
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: worker, namespace: shop}
@@ -172,7 +143,7 @@ fn add_rescan_list_and_scan() {
 
     // scan: the three Deployments run the image
     let m = dir.path().join("shop.yaml");
-    std::fs::write(&m, MANIFESTS).unwrap();
+    std::fs::write(&m, format!("{WEB_MANIFESTS}{MORE_MANIFESTS}")).unwrap();
     let out = kubeward()
         .args([
             "scan",

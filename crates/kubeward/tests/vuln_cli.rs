@@ -4,9 +4,12 @@
 //! the CycloneDX, SARIF and OpenVEX outputs (validated against their schemas when the validators are
 //! installed).
 
+mod support;
+
 use assert_cmd::Command;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
+use support::debian_root;
 
 fn kubeward() -> Command {
     let mut c = Command::cargo_bin("kubeward").expect("binary");
@@ -16,72 +19,11 @@ fn kubeward() -> Command {
     c
 }
 
-fn write(root: &Path, rel: &str, data: &[u8]) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-    std::fs::write(p, data).expect("write");
-}
-
-const STATUS: &str = "Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 3.0.11-1~deb12u2\n\nPackage: python3-six\nStatus: install ok installed\nArchitecture: all\nSource: six\nVersion: 1.16.0-4\n";
-
-/// A Debian 12 root: libssl3 (source openssl), python3-six which owns the `six` dist-info,
-/// Flask from pip, minimist from npm; with `weird`, a Python package whose version does not
-/// parse.
-fn debian_root(dir: &Path, weird: bool) -> PathBuf {
-    let root = dir.join(if weird { "root-weird" } else { "root" });
-    write(
-        &root,
-        "etc/os-release",
-        b"ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n",
-    );
-    write(&root, "var/lib/dpkg/status", STATUS.as_bytes());
-    let six = "usr/lib/python3/dist-packages/six-1.16.0.dist-info";
-    write(
-        &root,
-        "var/lib/dpkg/info/python3-six.list",
-        format!("/.\n/usr\n/{six}\n/{six}/METADATA\n").as_bytes(),
-    );
-    write(
-        &root,
-        &format!("{six}/METADATA"),
-        b"Name: six\nVersion: 1.16.0\n",
-    );
-    write(
-        &root,
-        "usr/local/lib/python3.11/site-packages/Flask-2.0.0.dist-info/METADATA",
-        b"Name: Flask\nVersion: 2.0.0\n",
-    );
-    write(
-        &root,
-        "app/node_modules/minimist/package.json",
-        br#"{"name": "minimist", "version": "1.2.5"}"#,
-    );
-    if weird {
-        write(
-            &root,
-            "usr/local/lib/python3.11/site-packages/weird-1.0.dist-info/METADATA",
-            b"Name: weird\nVersion: 1.0-bad!!\n",
-        );
-    }
-    root
-}
-
-/// OSV records written for this test (synthetic ids, real schema).
+/// OSV records written for this test (synthetic ids, real schema): the shared ones and a
+/// critical six 1.16.0, an unparseable-version target, an openssl record fixed long ago.
 fn osv_db(dir: &Path) -> PathBuf {
-    let db = dir.join("osv");
-    let records = [
-        json!({"id": "KWTEST-PY-1", "aliases": ["CVE-2099-0001"], "summary": "Flask test issue",
-               "modified": "2024-01-01T00:00:00Z",
-               "affected": [{"package": {"ecosystem": "PyPI", "name": "flask"},
-                             "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.2.5"}]}]}],
-               "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"}]}),
-        json!({"id": "KWTEST-DEB-1", "modified": "2024-01-01T00:00:00Z",
-               "affected": [{"package": {"ecosystem": "Debian:12", "name": "openssl"},
-                             "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.11-1~deb12u3"}]}]}]}),
-        json!({"id": "KWTEST-NPM-1", "modified": "2024-01-01T00:00:00Z",
-               "affected": [{"package": {"ecosystem": "npm", "name": "minimist"},
-                             "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}]}]}],
-               "database_specific": {"severity": "LOW"}}),
+    let mut records = support::osv_records();
+    records.extend([
         json!({"id": "KWTEST-PY-2", "modified": "2024-01-01T00:00:00Z",
                "affected": [{"package": {"ecosystem": "PyPI", "name": "six"}, "versions": ["1.16.0"]}],
                "database_specific": {"severity": "CRITICAL"}}),
@@ -91,15 +33,8 @@ fn osv_db(dir: &Path) -> PathBuf {
         json!({"id": "KWTEST-DEB-2", "modified": "2024-01-01T00:00:00Z",
                "affected": [{"package": {"ecosystem": "Debian:12", "name": "openssl"},
                              "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.0-1"}]}]}]}),
-    ];
-    for r in &records {
-        write(
-            &db,
-            &format!("{}.json", r["id"].as_str().expect("id")),
-            serde_json::to_string_pretty(r).expect("json").as_bytes(),
-        );
-    }
-    db
+    ]);
+    support::osv_db(dir, &records)
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use assert_cmd::Command;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 /// The `kubeward` binary with colour off and no inherited `NO_COLOR` decisions.
@@ -36,4 +37,25 @@ pub fn has_raw_control(s: &str) -> bool {
         (c.is_control() && c != '\n' && c != '\t')
             || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
     })
+}
+
+/// A Pod in namespace `shop` running `registry.example/app:1`.
+pub const APP_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: app, namespace: shop}\nspec:\n  containers:\n  - name: app\n    image: registry.example/app:1\n";
+
+/// Runs `kubeward ARGS` without the user's cache and data folders (the build-stage
+/// subcommands would use them): exit code (-1 when killed), standard output and error.
+pub fn run_build_stage(args: &[&OsStr]) -> (i32, String, String) {
+    let out = kubeward()
+        .env_remove("KUBEWARD_CACHE_DIR")
+        .env_remove("KUBEWARD_DATA_DIR")
+        .args(args)
+        .output()
+        .expect("run");
+    let (o, e) = texts(&out);
+    (out.status.code().unwrap_or(-1), o, e)
+}
+
+/// `s` as an argument beside paths.
+pub fn os(s: &str) -> &OsStr {
+    s.as_ref()
 }

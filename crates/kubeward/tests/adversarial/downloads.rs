@@ -5,8 +5,9 @@
 //! resumes, a corrupt download never replaces the good database.
 
 use super::common::texts;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use crate::support::{assert_database_unchanged, http};
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
@@ -32,20 +33,16 @@ pub(crate) enum Reply {
 pub(crate) fn server(
     reply: impl Fn(&str) -> Reply + Send + Sync + 'static,
 ) -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
     let seen = Arc::new(Mutex::new(Vec::new()));
     let seen2 = Arc::clone(&seen);
     let reply = Arc::new(reply);
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(conn) = conn else { continue };
-            let reply = Arc::clone(&reply);
-            let seen = Arc::clone(&seen2);
-            std::thread::spawn(move || {
-                let _ = serve_one(conn, &*reply, &seen);
-            });
-        }
+    // one thread per connection: a stalled answer must not hold up the next request
+    let url = http::loopback(move |conn| {
+        let reply = Arc::clone(&reply);
+        let seen = Arc::clone(&seen2);
+        std::thread::spawn(move || {
+            let _ = serve_one(conn, &*reply, &seen);
+        });
     });
     (url, seen)
 }
@@ -55,25 +52,9 @@ fn serve_one(
     reply: &dyn Fn(&str) -> Reply,
     seen: &Mutex<Vec<String>>,
 ) -> std::io::Result<()> {
-    let mut reader = BufReader::new(s.try_clone()?);
-    let mut head = String::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 || line == "\r\n" {
-            break;
-        }
-        head.push_str(&line);
-    }
+    let head = http::read_head(&s)?;
     seen.lock().expect("lock").push(head.clone());
-    let range_from = head.lines().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.eq_ignore_ascii_case("range").then(|| {
-            v.trim()
-                .strip_prefix("bytes=")
-                .and_then(|x| x.strip_suffix('-'))
-                .and_then(|x| x.parse::<usize>().ok())
-        })?
-    });
+    let range_from = http::header(&head, "range").and_then(|v| http::range_start(&v));
     let ok = |len: usize| {
         format!(
             "HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nETag: \"t1\"\r\nConnection: close\r\n\r\n"
@@ -366,11 +347,7 @@ fn overlapping_zip_entries_are_refused_at_once() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("rejected"), "{err}");
     assert!(err.contains("overlap"), "{err}");
-    assert_eq!(std::fs::read(dir.join("PyPI/all.zip")).expect("zip"), good);
-    assert_eq!(
-        std::fs::read(dir.join("manifest.json")).expect("manifest"),
-        manifest
-    );
+    assert_database_unchanged(&dir, &good, &manifest, "bomb");
     // the same archive given to `vuln --db` is refused too, not inflated
     let zip = tmp.path().join("bomb.zip");
     std::fs::write(&zip, &bomb).expect("write");
@@ -439,16 +416,7 @@ fn a_feed_of_entries_that_are_not_osv_records_keeps_the_previous_database() {
             "{what}: {err}"
         );
         assert!(!err.contains("updated"), "{what}: {err}");
-        assert_eq!(
-            std::fs::read(dir.join("PyPI/all.zip")).expect("zip"),
-            good,
-            "{what}"
-        );
-        assert_eq!(
-            std::fs::read(dir.join("manifest.json")).expect("manifest"),
-            manifest,
-            "{what}"
-        );
+        assert_database_unchanged(&dir, &good, &manifest, what);
     }
 }
 
@@ -515,11 +483,7 @@ fn a_download_with_a_bad_checksum_keeps_the_old_database() {
     let (code, err) = update(&url, &dir, &[]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("previous database is unchanged"), "{err}");
-    assert_eq!(std::fs::read(dir.join("PyPI/all.zip")).expect("zip"), good);
-    assert_eq!(
-        std::fs::read(dir.join("manifest.json")).expect("manifest"),
-        manifest
-    );
+    assert_database_unchanged(&dir, &good, &manifest, "bad checksum");
     assert!(!dir.join("PyPI/all.zip.part").exists());
 }
 

@@ -2,7 +2,7 @@
 //! load, is an error (exit 2, on standard error), never "0 vulnerabilities" with exit 0; a
 //! rescan against it does not wipe the stored matches that `scan --inventory` reports.
 
-use super::common::{kubeward, texts, write};
+use super::common::{os, run_build_stage as run, write, APP_POD as MANIFEST};
 use std::path::Path;
 
 fn record(id: &str) -> String {
@@ -14,23 +14,6 @@ fn record(id: &str) -> String {
 const SBOM: &str = r#"{"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
   "metadata": {"component": {"type": "container", "name": "registry.example/app:1"}},
   "components": [{"type": "library", "name": "flask", "version": "2.0.0", "purl": "pkg:pypi/flask@2.0.0"}]}"#;
-
-const MANIFEST: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: app, namespace: shop}\nspec:\n  containers:\n  - name: app\n    image: registry.example/app:1\n";
-
-fn run(args: &[&std::ffi::OsStr]) -> (i32, String, String) {
-    let out = kubeward()
-        .env_remove("KUBEWARD_CACHE_DIR")
-        .env_remove("KUBEWARD_DATA_DIR")
-        .args(args)
-        .output()
-        .expect("run");
-    let (o, e) = texts(&out);
-    (out.status.code().unwrap_or(-1), o, e)
-}
-
-fn os(s: &str) -> &std::ffi::OsStr {
-    s.as_ref()
-}
 
 /// Databases that hold nothing a match could use: an empty folder, a folder of broken
 /// records, a zip with no record, a record file that is not JSON.

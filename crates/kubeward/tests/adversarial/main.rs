@@ -13,4 +13,6 @@ mod image_blobs;
 mod loader_bounds;
 mod secret_masking;
 mod store;
+#[path = "../support/mod.rs"]
+mod support;
 mod terminal_escape;

@@ -3,8 +3,8 @@
 //! kubeward store is refused and left untouched; one corrupt stored SBOM does not stop a
 //! rescan of the others.
 
-use super::common::{kubeward, texts, write};
-use std::ffi::{OsStr, OsString};
+use super::common::{os, run_build_stage as run, write, APP_POD as MANIFEST};
+use std::ffi::OsString;
 use std::path::Path;
 
 fn record(id: &str, name: &str) -> String {
@@ -19,23 +19,6 @@ fn sbom(image: &str, package: &str) -> String {
   "metadata": {{"component": {{"type": "container", "name": "{image}"}}}},
   "components": [{{"type": "library", "name": "{package}", "version": "1.0", "purl": "pkg:pypi/{package}@1.0"}}]}}"#
     )
-}
-
-const MANIFEST: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: app, namespace: shop}\nspec:\n  containers:\n  - name: app\n    image: registry.example/app:1\n";
-
-fn run(args: &[&OsStr]) -> (i32, String, String) {
-    let out = kubeward()
-        .env_remove("KUBEWARD_CACHE_DIR")
-        .env_remove("KUBEWARD_DATA_DIR")
-        .args(args)
-        .output()
-        .expect("run");
-    let (o, e) = texts(&out);
-    (out.status.code().unwrap_or(-1), o, e)
-}
-
-fn os(s: &str) -> &OsStr {
-    s.as_ref()
 }
 
 /// A store with `registry.example/app:1` (flask) and `registry.example/other:1` (jinja2),
