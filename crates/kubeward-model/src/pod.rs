@@ -205,10 +205,15 @@ impl<'a> PodTemplate<'a> {
             return vec![Self::at(object, meta, spec)];
         }
         let group = object.oref.group();
-        if NOT_PODS
-            .iter()
-            .any(|g| group == *g || group.ends_with(&format!(".{g}")))
-        {
+        // Built-in kinds without a pod template (ConfigMaps, Services, RBAC...) are not
+        // searched: only custom resources embed templates in places no list names.
+        let policy_group = |g: &&str| {
+            group == *g
+                || group
+                    .strip_suffix(*g)
+                    .is_some_and(|rest| rest.ends_with('.'))
+        };
+        if crate::index::BUILTIN_API_GROUPS.contains(&group) || NOT_PODS.iter().any(policy_group) {
             return Vec::new();
         }
         let family = if group == "argoproj.io" {

@@ -536,6 +536,9 @@ pub struct Engine {
     /// Per role: (role, rule index) of its effective rules.
     effective: Vec<Vec<(usize, usize, bool)>>,
     bindings: Vec<Binding>,
+    /// Indices into `bindings` by the role they bind (a role is looked up per role and per
+    /// request: a scan over every binding made the RBAC rules quadratic).
+    bindings_by_role: HashMap<RoleKey, Vec<usize>>,
     by_object: HashMap<ObjectId, usize>,
 }
 
@@ -727,11 +730,16 @@ impl Engine {
         let effective = (0..roles.len())
             .map(|i| effective_rules_of(&roles, i))
             .collect();
+        let mut bindings_by_role: HashMap<RoleKey, Vec<usize>> = HashMap::new();
+        for (i, b) in bindings.iter().enumerate() {
+            bindings_by_role.entry(b.role.clone()).or_default().push(i);
+        }
         Engine {
             roles,
             role_index,
             effective,
             bindings,
+            bindings_by_role,
             by_object,
         }
     }
@@ -788,7 +796,12 @@ impl Engine {
 
     /// The bindings that bind `key`.
     pub fn bindings_of<'a>(&'a self, key: &'a RoleKey) -> impl Iterator<Item = &'a Binding> + 'a {
-        self.bindings.iter().filter(move |b| b.role == *key)
+        self.bindings_by_role
+            .get(key)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .map(|&i| &self.bindings[i])
     }
 
     /// Every grant of one binding's role that matches the request, for each subject `keep`

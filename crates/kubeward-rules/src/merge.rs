@@ -57,27 +57,55 @@ pub const MERGES: &[Merge] = &[
 
 /// The anchor of a finding path: the pod spec path of the template it lies in, or the role
 /// entry `rules[N]`.
-fn anchor_of(snapshot: &Snapshot, object_id: u32, path: &str, anchor: Anchor) -> String {
+/// The pod spec paths of each object's templates, computed once per object.
+type SpecPaths = std::cell::RefCell<HashMap<u32, std::rc::Rc<Vec<String>>>>;
+
+fn anchor_of(
+    snapshot: &Snapshot,
+    cache: &SpecPaths,
+    object_id: u32,
+    path: &str,
+    anchor: Anchor,
+) -> String {
     match anchor {
         Anchor::RoleRule => match path.find(']') {
             Some(end) if path.starts_with("rules[") => path[..=end].to_string(),
             _ => String::new(),
         },
         Anchor::PodTemplate => {
-            let Some(obj) = snapshot.objects.get(object_id as usize) else {
+            let paths = cache
+                .borrow_mut()
+                .entry(object_id)
+                .or_insert_with(|| {
+                    std::rc::Rc::new(
+                        snapshot
+                            .objects
+                            .get(object_id as usize)
+                            .map(|obj| {
+                                PodTemplate::all(obj)
+                                    .into_iter()
+                                    .map(|t| t.spec_path.to_string())
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                    )
+                })
+                .clone();
+            // one template (the usual case): the object is the anchor
+            if paths.len() <= 1 {
                 return String::new();
-            };
-            PodTemplate::all(obj)
-                .into_iter()
-                .map(|t| t.spec_path.to_string())
+            }
+            paths
+                .iter()
                 .filter(|sp| {
                     sp.is_empty()
-                        || path == sp
+                        || path == sp.as_str()
                         || path
                             .strip_prefix(sp.as_str())
                             .is_some_and(|rest| rest.starts_with(['.', '[']))
                 })
-                .max_by_key(String::len)
+                .max_by_key(|sp| sp.len())
+                .cloned()
                 .unwrap_or_default()
         }
     }
@@ -104,11 +132,12 @@ pub fn merge(snapshot: &Snapshot, out: &mut Filtered) {
         return; // no facet to fold
     }
     type Key = (usize, u32, String);
+    let cache = SpecPaths::default();
     let key = |i: usize, f: &crate::finding::Finding| -> Key {
         (
             i,
             f.object_id,
-            anchor_of(snapshot, f.object_id, &f.path, MERGES[i].anchor),
+            anchor_of(snapshot, &cache, f.object_id, &f.path, MERGES[i].anchor),
         )
     };
     let mut kept: HashMap<Key, usize> = HashMap::new();
@@ -196,10 +225,22 @@ mod tests {
     fn role_rule_anchor() {
         let s = Snapshot::default();
         assert_eq!(
-            anchor_of(&s, 0, "rules[3].verbs", Anchor::RoleRule),
+            anchor_of(
+                &s,
+                &SpecPaths::default(),
+                0,
+                "rules[3].verbs",
+                Anchor::RoleRule
+            ),
             "rules[3]"
         );
-        assert_eq!(anchor_of(&s, 0, "rules[12]", Anchor::RoleRule), "rules[12]");
-        assert_eq!(anchor_of(&s, 0, "metadata", Anchor::RoleRule), "");
+        assert_eq!(
+            anchor_of(&s, &SpecPaths::default(), 0, "rules[12]", Anchor::RoleRule),
+            "rules[12]"
+        );
+        assert_eq!(
+            anchor_of(&s, &SpecPaths::default(), 0, "metadata", Anchor::RoleRule),
+            ""
+        );
     }
 }

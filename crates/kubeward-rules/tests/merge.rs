@@ -169,3 +169,44 @@ fn a_facet_without_its_primary_stands_alone() {
     let out = apply(&snap, findings, &Filters::default());
     assert_eq!(rules(&out), vec!["default-service-account"]);
 }
+
+#[test]
+fn facets_merge_within_their_own_pod_template() {
+    // two templates in one custom resource: each keeps its own merged finding
+    let ray = r#"
+apiVersion: ray.io/v1
+kind: RayCluster
+metadata: {name: rc, namespace: ml}
+spec:
+  headGroupSpec:
+    template:
+      spec:
+        containers: [{name: head, image: "rayproject/ray:2.9.0"}]
+  workerGroupSpecs:
+  - groupName: w
+    template:
+      spec:
+        containers: [{name: worker, image: "rayproject/ray:2.9.0"}]
+"#;
+    let out = run(ray, &Filters::default());
+    let merged: Vec<_> = out
+        .findings
+        .iter()
+        .filter(|f| f.rule == "service-account-token-automount")
+        .collect();
+    assert_eq!(merged.len(), 2, "{:#?}", out.findings);
+    for f in &merged {
+        assert_eq!(f.facets.len(), 1, "{f:#?}");
+        let template = f.path.split(".spec.").next().unwrap_or("");
+        assert!(
+            f.facets[0].path.starts_with(template),
+            "{} / {}",
+            f.path,
+            f.facets[0].path
+        );
+    }
+    assert!(!out
+        .findings
+        .iter()
+        .any(|f| f.rule == "default-service-account"));
+}
