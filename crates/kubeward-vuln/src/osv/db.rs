@@ -595,16 +595,13 @@ fn sort_events(scheme: Scheme, r: &mut Range) {
     });
 }
 
+/// A record file, through the one capped reader ([`MAX_RECORD_BYTES`]).
 fn read_limited(path: &Path) -> Result<Vec<u8>, LoadError> {
-    let f = std::fs::File::open(path).map_err(|e| load_err(path.display(), e))?;
-    let mut buf = Vec::new();
-    f.take(MAX_RECORD_BYTES + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| load_err(path.display(), e))?;
-    if buf.len() as u64 > MAX_RECORD_BYTES {
-        return Err(load_err(path.display(), "file too large"));
-    }
-    Ok(buf)
+    kubeward_io::read_capped(path, MAX_RECORD_BYTES).map_err(|e| match e {
+        kubeward_io::ReadError::TooLarge { .. } => load_err(path.display(), "file too large"),
+        kubeward_io::ReadError::Io { source, .. } => load_err(path.display(), source),
+        other => load_err(path.display(), other),
+    })
 }
 
 #[cfg(test)]
