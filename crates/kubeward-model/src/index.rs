@@ -63,7 +63,57 @@ pub const BUILTIN_API_GROUPS: &[&str] = &[
 ];
 
 pub fn is_cluster_scoped(kind: &str) -> bool {
-    CLUSTER_SCOPED.contains(&kind)
+    // a match compiles to a switch on length, then one comparison: this runs for every
+    // template of every rule
+    matches!(
+        kind,
+        "Namespace"
+            | "Node"
+            | "PersistentVolume"
+            | "StorageClass"
+            | "ClusterRole"
+            | "ClusterRoleBinding"
+            | "CustomResourceDefinition"
+            | "APIService"
+            | "ValidatingWebhookConfiguration"
+            | "MutatingWebhookConfiguration"
+            | "ValidatingAdmissionPolicy"
+            | "ValidatingAdmissionPolicyBinding"
+            | "PriorityClass"
+            | "IngressClass"
+            | "RuntimeClass"
+            | "PodSecurityPolicy"
+            | "CSIDriver"
+            | "CSINode"
+            | "VolumeSnapshotClass"
+            | "ClusterIssuer"
+            | "GatewayClass"
+            | "SecurityContextConstraints"
+            | "ClusterPolicy"
+            | "MutatingAdmissionPolicy"
+            | "MutatingAdmissionPolicyBinding"
+    )
+}
+
+#[cfg(test)]
+mod scope_tests {
+    #[test]
+    fn the_match_and_the_list_agree() {
+        for k in super::CLUSTER_SCOPED {
+            assert!(super::is_cluster_scoped(k), "{k}");
+        }
+        for k in [
+            "Pod",
+            "Deployment",
+            "Role",
+            "RoleBinding",
+            "Service",
+            "Namespaces",
+            "",
+        ] {
+            assert!(!super::is_cluster_scoped(k), "{k}");
+        }
+    }
 }
 
 /// The namespace an object lives in (`default` when a namespaced object names none).

@@ -461,44 +461,61 @@ const HELM_WORDS: &[&str] = &[
     "tpl ",
 ];
 
-/// Each `{{ ... }}` action outside `#` comment lines, in order: (line, column, action text).
-/// Found with a SIMD substring search over the whole text, so a large dump without
-/// templates costs one fast pass; line numbers are counted only up to each hit.
-fn actions(text: &str) -> impl Iterator<Item = (u32, u32, &str)> {
+/// Each `{{ ... }}` action outside `#` comment lines, in order: (line, byte offset of its
+/// line, byte offset of the action, action text). Found with a SIMD substring search over
+/// the whole text, so a large dump without templates costs one fast pass; each line's bounds
+/// are found once however many actions it holds (a one-line JSON dashboard can hold
+/// thousands), and line numbers are counted only up to each new line.
+fn actions(text: &str) -> impl Iterator<Item = (u32, usize, usize, &str)> {
     let bytes = text.as_bytes();
     let mut line = 1u32;
     let mut counted = 0usize;
+    // the current line: [start, end) and whether it is a comment
+    let mut cur: Option<(usize, usize, bool)> = None;
+    let mut after = 0usize;
     memchr::memmem::find_iter(bytes, b"{{").filter_map(move |start| {
-        let line_start = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |i| i + 1);
-        if start < counted {
+        if start < after {
             return None; // inside the previous action (`{{{`)
         }
-        line += memchr::memchr_iter(b'\n', &bytes[counted..line_start]).count() as u32;
-        counted = line_start.max(counted);
-        let line_text = &text[line_start..];
-        let line_text = &line_text[..line_text.find('\n').unwrap_or(line_text.len())];
-        if line_text.trim_start().starts_with('#') {
+        let (line_start, line_end, comment) = match cur {
+            Some(c) if start < c.1 => c,
+            _ => {
+                let ls = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |i| i + 1);
+                let le = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+                line += memchr::memchr_iter(b'\n', &bytes[counted..ls]).count() as u32;
+                counted = ls;
+                let comment = text[ls..le].trim_start().starts_with('#');
+                cur = Some((ls, le, comment));
+                (ls, le, comment)
+            }
+        };
+        if comment {
             return None;
         }
-        let rel = start - line_start;
-        let end = line_text[rel..]
-            .find("}}")
-            .map_or(line_text.len(), |e| rel + e + 2);
-        let column = line_text[..rel].chars().count() as u32 + 1;
-        Some((line, column, &line_text[rel..end]))
+        let end = memchr::memmem::find(&bytes[start..line_end], b"}}")
+            .map_or(line_end, |e| start + e + 2);
+        after = end;
+        Some((line, line_start, start, &text[start..end]))
     })
+}
+
+/// 1-based column of byte offset `at` on the line starting at `line_start`.
+fn column(text: &str, line_start: usize, at: usize) -> u32 {
+    text[line_start..at].chars().count() as u32 + 1
 }
 
 /// The position of the first action that only a chart renderer resolves.
 fn helm_marker(text: &str) -> Option<(u32, u32)> {
     actions(text)
-        .find(|(_, _, a)| HELM_WORDS.iter().any(|w| a.contains(w)))
-        .map(|(l, c, _)| (l, c))
+        .find(|(_, _, _, a)| HELM_WORDS.iter().any(|w| a.contains(w)))
+        .map(|(l, ls, at, _)| (l, column(text, ls, at)))
 }
 
 /// The position of the first template action.
 fn first_action(text: &str) -> Option<(u32, u32)> {
-    actions(text).next().map(|(l, c, _)| (l, c))
+    actions(text)
+        .next()
+        .map(|(l, ls, at, _)| (l, column(text, ls, at)))
 }
 
 fn helm_error(file: &str, line: u32, column: u32) -> LoadError {
@@ -675,7 +692,9 @@ mod action_scan_tests {
     #[test]
     fn actions_have_their_line_and_column() {
         let t = "a: 1\n# {{ .Values.no }}\nb: x {{ one }} y {{ two }}\n\nc: é{{ three }}\n";
-        let found: Vec<_> = actions(t).collect();
+        let found: Vec<_> = actions(t)
+            .map(|(l, ls, at, a)| (l, column(t, ls, at), a))
+            .collect();
         assert_eq!(
             found,
             vec![
@@ -686,5 +705,17 @@ mod action_scan_tests {
         );
         assert_eq!(helm_marker(t), None);
         assert_eq!(helm_marker("x: 1\ny: {{ .Values.y }}\n"), Some((2, 4)));
+    }
+
+    #[test]
+    fn many_actions_on_one_line_cost_one_pass() {
+        // a one-line JSON dashboard with 200,000 legend templates: each action used to look
+        // for its line's end from the line's start (quadratic)
+        let line = "{{ legend }} ".repeat(200_000);
+        let t = format!("a: 1\nb: \"{line}\"\n");
+        assert_eq!(actions(&t).count(), 200_000);
+        assert_eq!(helm_marker(&t), None);
+        let last = actions(&t).last().map(|(l, ls, at, _)| (l, column(&t, ls, at)));
+        assert_eq!(last, Some((2, 5 + 13 * 199_999)));
     }
 }
