@@ -715,7 +715,9 @@ mod action_scan_tests {
         let t = format!("a: 1\nb: \"{line}\"\n");
         assert_eq!(actions(&t).count(), 200_000);
         assert_eq!(helm_marker(&t), None);
-        let last = actions(&t).last().map(|(l, ls, at, _)| (l, column(&t, ls, at)));
+        let last = actions(&t)
+            .last()
+            .map(|(l, ls, at, _)| (l, column(&t, ls, at)));
         assert_eq!(last, Some((2, 5 + 13 * 199_999)));
     }
 }

@@ -5,6 +5,7 @@
 //! (image sources, the vulnerability database, output, tables) and imports no subcommand, so
 //! the imports between these modules have no cycle.
 
+pub mod can_i;
 pub mod common;
 pub mod completions;
 pub mod db;
@@ -17,4 +18,3 @@ pub mod scan;
 pub mod settings;
 pub mod vuln;
 pub mod who_can;
-pub mod can_i;
