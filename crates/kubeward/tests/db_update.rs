@@ -2,6 +2,7 @@
 //! download, "up to date" through ETag, an interrupted transfer resumed with a Range request,
 //! a corrupt zip and a wrong CRC32C rejected without touching the previous database, and
 //! `kubeward vuln` reading the cache by default.
+#![cfg(feature = "download")]
 
 use assert_cmd::Command;
 use serde_json::{json, Value};

@@ -6,9 +6,14 @@
 
 use super::common::db_dir;
 use super::error::{Error, Exit, Result};
-use clap::{Args, Subcommand};
-use kubeward_inventory::db::{self, Event, Outcome, UpdateOptions};
+#[cfg(feature = "download")]
+use clap::Args;
+use clap::Subcommand;
+use kubeward_inventory::db;
+#[cfg(feature = "download")]
+use kubeward_inventory::db::{Event, Outcome, UpdateOptions};
 use kubeward_report::table::columns;
+#[cfg(feature = "download")]
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -19,6 +24,7 @@ pub enum DbCommand {
     #[command(
         after_help = "Exit codes:\n  0  every ecosystem is up to date\n  2  a download failed or was rejected (the previous data of that ecosystem is kept)"
     )]
+    #[cfg(feature = "download")]
     Update(UpdateArgs),
     /// Show the database folder and what it holds.
     Status {
@@ -29,6 +35,7 @@ pub enum DbCommand {
 }
 
 /// Arguments of `kubeward db update`.
+#[cfg(feature = "download")]
 #[derive(Args, Debug)]
 pub struct UpdateArgs {
     /// osv.dev ecosystem to fetch (repeatable): PyPI, npm, crates.io, Go, Maven, Debian,
@@ -59,6 +66,7 @@ pub struct UpdateArgs {
 }
 
 /// The proxy for `url` from the usual variables, unless the host is loopback or in NO_PROXY.
+#[cfg(feature = "download")]
 fn proxy_for(url: &str) -> Option<String> {
     let var = |names: &[&str]| {
         names
@@ -97,11 +105,13 @@ fn proxy_for(url: &str) -> Option<String> {
 /// Runs `kubeward db ...`.
 pub fn run(cmd: DbCommand) -> Result {
     match cmd {
+        #[cfg(feature = "download")]
         DbCommand::Update(a) => update(a),
         DbCommand::Status { db_dir } => status(db_dir),
     }
 }
 
+#[cfg(feature = "download")]
 fn update(a: UpdateArgs) -> Result {
     let dir = db_dir(a.db_dir.as_deref())?;
     let mut ecosystems = a.ecosystems.clone();
