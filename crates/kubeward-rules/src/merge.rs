@@ -49,6 +49,7 @@ pub const MERGES: &[Merge] = &[
             "rbac-secrets-access",
             "rbac-pod-exec",
             "rbac-create-pods",
+            "rbac-patch-pods",
             "rbac-escalate-bind-impersonate",
         ],
         anchor: Anchor::RoleRule,

@@ -10,7 +10,9 @@ mod cluster_admin_binding;
 mod create_pods;
 mod escalate_bind_impersonate;
 pub mod grants;
+mod patch_pods;
 mod pod_exec;
+mod risky;
 mod secrets_access;
 mod wildcard_permissions;
 
@@ -18,6 +20,7 @@ pub use anonymous_binding::RbacAnonymousBinding;
 pub use cluster_admin_binding::RbacClusterAdminBinding;
 pub use create_pods::RbacCreatePods;
 pub use escalate_bind_impersonate::RbacEscalateBindImpersonate;
+pub use patch_pods::RbacPatchPods;
 pub use pod_exec::RbacPodExec;
 pub use secrets_access::RbacSecretsAccess;
 pub use wildcard_permissions::RbacWildcardPermissions;
@@ -30,6 +33,7 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &RbacWildcardPermissions,
         &RbacSecretsAccess,
         &RbacCreatePods,
+        &RbacPatchPods,
         &RbacPodExec,
         &RbacEscalateBindImpersonate,
         &RbacClusterAdminBinding,

@@ -1,0 +1,67 @@
+//! What the risky-permission rules share: who holds a role (its bindings and their
+//! subjects, for messages) and one finding per role that grants a risky right.
+
+use super::grants::{self, Hit};
+use crate::finding::{Finding, Severity};
+use crate::rule::{Context, RuleMeta};
+use kubeward_model::Object;
+use kubeward_rbac::Engine;
+
+/// How many subjects a message names before `and N more`.
+const SUBJECTS_SHOWN: usize = 3;
+
+/// `; bound to ServiceAccount shop/ci through RoleBinding/shop/ci` (the input's bindings of
+/// the role, and Kubernetes' default ones), or `; not bound in the input`.
+pub(super) fn holders(engine: &Engine, role: &Object) -> String {
+    let key = grants::key(role);
+    let mut named: Vec<String> = Vec::new();
+    let mut total = 0usize;
+    for b in engine.bindings_of(&key) {
+        for (_, subject) in &b.subjects {
+            total += 1;
+            if named.len() < SUBJECTS_SHOWN {
+                named.push(format!("{} through {}", subject.display(), b.display()));
+            }
+        }
+    }
+    if total == 0 {
+        return "; not bound in the input".to_string();
+    }
+    let more = if total > named.len() {
+        format!(" and {} more", total - named.len())
+    } else {
+        String::new()
+    };
+    format!("; bound to {}{more}", named.join(", "))
+}
+
+/// One finding on `role` at its first hit: `<role> <what> <scope>: <rights><notes>; bound to …`.
+pub(super) fn report(
+    cx: &Context<'_>,
+    meta: &'static RuleMeta,
+    severity: Severity,
+    role: &Object,
+    hits: &[Hit<'_>],
+    (what, fix): (&str, &str),
+    out: &mut Vec<Finding>,
+) {
+    let Some(first) = hits.first() else { return };
+    let engine = grants::engine(cx);
+    let message = format!(
+        "{} {what} {}: {}{}{}",
+        grants::describe(role),
+        grants::scope(engine, role),
+        grants::summarize(hits),
+        grants::wildcard_note(hits),
+        holders(engine, role)
+    );
+    out.push(Finding::new(
+        meta.name,
+        severity,
+        cx.snapshot,
+        role,
+        &first.path(),
+        message,
+        fix,
+    ));
+}
