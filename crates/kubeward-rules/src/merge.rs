@@ -51,6 +51,7 @@ pub const MERGES: &[Merge] = &[
             "rbac-create-pods",
             "rbac-patch-pods",
             "rbac-escalate-bind-impersonate",
+            "rbac-webhook-configuration",
         ],
         anchor: Anchor::RoleRule,
     },

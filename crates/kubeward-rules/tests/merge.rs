@@ -31,6 +31,7 @@ const STAR_FACETS: &[&str] = &[
     "rbac-patch-pods",
     "rbac-pod-exec",
     "rbac-secrets-access",
+    "rbac-webhook-configuration",
 ];
 
 fn run(yaml: &str, filters: &Filters) -> kubeward_rules::filter::Filtered {

@@ -14,6 +14,7 @@ mod patch_pods;
 mod pod_exec;
 mod risky;
 mod secrets_access;
+mod webhook_configuration;
 mod wildcard_permissions;
 
 pub use anonymous_binding::RbacAnonymousBinding;
@@ -23,6 +24,7 @@ pub use escalate_bind_impersonate::RbacEscalateBindImpersonate;
 pub use patch_pods::RbacPatchPods;
 pub use pod_exec::RbacPodExec;
 pub use secrets_access::RbacSecretsAccess;
+pub use webhook_configuration::RbacWebhookConfiguration;
 pub use wildcard_permissions::RbacWildcardPermissions;
 
 use crate::rule::Rule;
@@ -36,6 +38,7 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &RbacPatchPods,
         &RbacPodExec,
         &RbacEscalateBindImpersonate,
+        &RbacWebhookConfiguration,
         &RbacClusterAdminBinding,
         &RbacAnonymousBinding,
     ]

@@ -51,7 +51,7 @@ pub(super) fn report(
         "{} {what} {}: {}{}{}",
         grants::describe(role),
         grants::scope(engine, role),
-        grants::summarize(hits),
+        summarize(hits),
         grants::wildcard_note(hits),
         holders(engine, role)
     );
@@ -64,4 +64,32 @@ pub(super) fn report(
         message,
         fix,
     ));
+}
+
+/// `create, update, delete mutatingwebhookconfigurations; get pods`: the verbs that share the
+/// same resources, together.
+pub(super) fn summarize(hits: &[Hit<'_>]) -> String {
+    let mut by_verb: Vec<(&str, Vec<&str>)> = Vec::new();
+    for h in hits {
+        match by_verb.iter_mut().find(|(v, _)| *v == h.verb) {
+            Some((_, res)) => {
+                if !res.contains(&h.resource) {
+                    res.push(h.resource)
+                }
+            }
+            None => by_verb.push((h.verb, vec![h.resource])),
+        }
+    }
+    let mut groups: Vec<(Vec<&str>, &Vec<&str>)> = Vec::new();
+    for (verb, res) in &by_verb {
+        match groups.iter_mut().find(|(_, r)| *r == res) {
+            Some((verbs, _)) => verbs.push(verb),
+            None => groups.push((vec![verb], res)),
+        }
+    }
+    groups
+        .iter()
+        .map(|(verbs, res)| format!("{} {}", verbs.join(", "), res.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
