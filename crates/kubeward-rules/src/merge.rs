@@ -52,6 +52,7 @@ pub const MERGES: &[Merge] = &[
             "rbac-patch-pods",
             "rbac-escalate-bind-impersonate",
             "rbac-webhook-configuration",
+            "rbac-csr-approval",
         ],
         anchor: Anchor::RoleRule,
     },

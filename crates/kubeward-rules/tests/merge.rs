@@ -27,6 +27,7 @@ rules:
 /// The facets of a `*/*/*` ClusterRole, sorted.
 const STAR_FACETS: &[&str] = &[
     "rbac-create-pods",
+    "rbac-csr-approval",
     "rbac-escalate-bind-impersonate",
     "rbac-patch-pods",
     "rbac-pod-exec",

@@ -8,6 +8,7 @@
 mod anonymous_binding;
 mod cluster_admin_binding;
 mod create_pods;
+mod csr_approval;
 mod escalate_bind_impersonate;
 pub mod grants;
 mod patch_pods;
@@ -20,6 +21,7 @@ mod wildcard_permissions;
 pub use anonymous_binding::RbacAnonymousBinding;
 pub use cluster_admin_binding::RbacClusterAdminBinding;
 pub use create_pods::RbacCreatePods;
+pub use csr_approval::RbacCsrApproval;
 pub use escalate_bind_impersonate::RbacEscalateBindImpersonate;
 pub use patch_pods::RbacPatchPods;
 pub use pod_exec::RbacPodExec;
@@ -39,6 +41,7 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &RbacPodExec,
         &RbacEscalateBindImpersonate,
         &RbacWebhookConfiguration,
+        &RbacCsrApproval,
         &RbacClusterAdminBinding,
         &RbacAnonymousBinding,
     ]
