@@ -53,6 +53,7 @@ pub const MERGES: &[Merge] = &[
             "rbac-escalate-bind-impersonate",
             "rbac-webhook-configuration",
             "rbac-csr-approval",
+            "rbac-persistent-volumes",
         ],
         anchor: Anchor::RoleRule,
     },

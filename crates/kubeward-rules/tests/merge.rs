@@ -30,6 +30,7 @@ const STAR_FACETS: &[&str] = &[
     "rbac-csr-approval",
     "rbac-escalate-bind-impersonate",
     "rbac-patch-pods",
+    "rbac-persistent-volumes",
     "rbac-pod-exec",
     "rbac-secrets-access",
     "rbac-webhook-configuration",

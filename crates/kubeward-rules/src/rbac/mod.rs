@@ -12,6 +12,7 @@ mod csr_approval;
 mod escalate_bind_impersonate;
 pub mod grants;
 mod patch_pods;
+mod persistent_volumes;
 mod pod_exec;
 mod risky;
 mod secrets_access;
@@ -24,6 +25,7 @@ pub use create_pods::RbacCreatePods;
 pub use csr_approval::RbacCsrApproval;
 pub use escalate_bind_impersonate::RbacEscalateBindImpersonate;
 pub use patch_pods::RbacPatchPods;
+pub use persistent_volumes::RbacPersistentVolumes;
 pub use pod_exec::RbacPodExec;
 pub use secrets_access::RbacSecretsAccess;
 pub use webhook_configuration::RbacWebhookConfiguration;
@@ -42,6 +44,7 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &RbacEscalateBindImpersonate,
         &RbacWebhookConfiguration,
         &RbacCsrApproval,
+        &RbacPersistentVolumes,
         &RbacClusterAdminBinding,
         &RbacAnonymousBinding,
     ]
