@@ -1,0 +1,993 @@
+//! Building the graph: one pass per family of edges (see the crate documentation).
+
+use crate::{Confidence, Edge, Evidence, Graph, Vertex, VertexKind};
+use kubeward_model::{
+    effective_namespace, Container, FieldPath, Index, Node, Object, PodTemplate, Selector, Snapshot,
+};
+use kubeward_rbac::{Capability, Engine, Grant, Request, Subject, Target};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Weight (difficulty) and ATT&CK technique of each attack.
+fn attack_info(attack: &str) -> (u32, &'static str) {
+    match attack {
+        "EXPOSURE" => (1, "T1133"),
+        "SERVICE_ROUTE" => (0, "T1133"),
+        "ENDPOINT_EXPLOIT" => (3, "T1190"),
+        "TOKEN_STEAL" => (1, "T1528"),
+        "PERMISSION_DISCOVER" => (1, "T1613"),
+        "ROLE_BIND" => (2, "T1098"),
+        "ROLE_ESCALATE" => (2, "T1098"),
+        "POD_CREATE" => (3, "T1610"),
+        "IDENTITY_ASSUME" => (2, "T1078.004"),
+        "POD_EXEC" => (1, "T1609"),
+        "SECRET_READ" => (1, "T1552.007"),
+        "TOKEN_REQUEST" => (1, "T1528"),
+        "NODES_PROXY" => (2, "T1609"),
+        "CE_NSENTER" => (1, "T1611"),
+        "CE_PRIV_MOUNT" => (2, "T1611"),
+        "CE_RUNTIME_SOCKET" => (1, "T1611"),
+        "EXPLOIT_HOST_WRITE" => (2, "T1611"),
+        "EXPLOIT_HOST_READ" => (5, "T1611"),
+        "CE_MODULE_LOAD" => (3, "T1611"),
+        "CE_SYS_PTRACE" => (3, "T1611"),
+        "CE_SYS_ADMIN" => (4, "T1611"),
+        _ => (5, ""),
+    }
+}
+
+/// The one node vertex: every pod template is assumed schedulable on it.
+pub(crate) const NODE: &str = "any";
+
+struct Builder<'a> {
+    snapshot: &'a Snapshot,
+    vertices: BTreeMap<String, Vertex>,
+    edges: Vec<Edge>,
+}
+
+impl<'a> Builder<'a> {
+    fn vertex(&mut self, kind: VertexKind, ns: Option<&str>, name: &str) -> String {
+        let v = Vertex::new(kind, ns, name);
+        let id = v.id.clone();
+        self.vertices.entry(id.clone()).or_insert(v);
+        id
+    }
+
+    fn evidence(&self, obj: &Object, path: &FieldPath) -> Evidence {
+        let (file, pos) = self.snapshot.location(obj, path);
+        Evidence {
+            file,
+            line: pos.line,
+            col: pos.col,
+            object: obj.oref.display(),
+            path: path.to_string(),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn edge(
+        &mut self,
+        attack: &'static str,
+        from: &str,
+        to: &str,
+        evidence: Vec<Evidence>,
+        confidence: Confidence,
+        fix: String,
+        conditions: Vec<String>,
+        extra_weight: u32,
+    ) {
+        let (weight, technique) = attack_info(attack);
+        self.edges.push(Edge {
+            attack,
+            from: from.to_string(),
+            to: to.to_string(),
+            evidence,
+            weight: weight + extra_weight,
+            confidence,
+            technique,
+            fix,
+            conditions,
+        });
+    }
+}
+
+fn ns_of(obj: &Object) -> &str {
+    effective_namespace(obj).unwrap_or("default")
+}
+
+fn workload_id(b: &mut Builder<'_>, t: &PodTemplate<'_>) -> String {
+    let o = t.object;
+    b.vertex(
+        VertexKind::Workload,
+        Some(ns_of(o)),
+        &format!("{}/{}", o.kind(), o.name()),
+    )
+}
+
+fn container_id(b: &mut Builder<'_>, t: &PodTemplate<'_>, c: &Container<'_>) -> String {
+    let o = t.object;
+    b.vertex(
+        VertexKind::Container,
+        Some(ns_of(o)),
+        &format!("{}/{}/{}", o.kind(), o.name(), c.name),
+    )
+}
+
+/// Builds the attack graph (no paths yet: see [`Graph::analyse`]).
+pub fn build(snapshot: &Snapshot, index: &Index<'_>, rbac: &Engine) -> Graph {
+    let mut b = Builder {
+        snapshot,
+        vertices: BTreeMap::new(),
+        edges: Vec::new(),
+    };
+    let internet = b.vertex(VertexKind::Internet, None, "internet");
+    exposure(&mut b, index, &internet);
+    containers(&mut b, index);
+    identities(&mut b, index, rbac);
+    let mut edges = b.edges;
+    // deterministic order, one edge per (from, to, attack): the first built keeps its evidence
+    edges.sort_by(|x, y| (&x.from, &x.to, x.attack).cmp(&(&y.from, &y.to, y.attack)));
+    edges.dedup_by(|x, y| x.from == y.from && x.to == y.to && x.attack == y.attack);
+    Graph {
+        vertices: b.vertices.into_values().collect(),
+        edges,
+        paths: vec![],
+        choke_points: vec![],
+    }
+}
+
+/// Pod templates a Service selects (a Service without selector has manual endpoints: none).
+fn selected<'s, 'i>(index: &'i Index<'s>, svc: &'s Object) -> Vec<&'i PodTemplate<'s>> {
+    let Some(sel) = svc.spec().get("selector") else {
+        return vec![];
+    };
+    let selector = Selector::from_map(sel);
+    if selector.is_empty() {
+        return vec![];
+    }
+    let ns = ns_of(svc);
+    index
+        .pod_templates_in(Some(ns))
+        .filter(|t| selector.matches(|k| t.labels().find(|(key, _)| *key == k).map(|(_, v)| v)))
+        .collect()
+}
+
+fn route(
+    b: &mut Builder<'_>,
+    index: &Index<'_>,
+    endpoint: &str,
+    svc: &Object,
+    via: Option<Evidence>,
+) {
+    let sel = FieldPath::parse("spec.selector");
+    for t in selected(index, svc) {
+        let w = workload_id(b, t);
+        let mut ev: Vec<Evidence> = via.iter().cloned().collect();
+        ev.push(b.evidence(svc, &sel));
+        b.edge(
+            "SERVICE_ROUTE",
+            endpoint,
+            &w,
+            ev,
+            Confidence::High,
+            String::new(),
+            vec![],
+            0,
+        );
+    }
+}
+
+/// internet → endpoint → workload.
+fn exposure(b: &mut Builder<'_>, index: &Index<'_>, internet: &str) {
+    for svc in index.of_kind("Service") {
+        let ns = ns_of(svc);
+        let spec = svc.spec();
+        let ty = spec.str_at("type").unwrap_or("ClusterIP");
+        let mut why = Vec::new();
+        if matches!(ty, "LoadBalancer" | "NodePort") {
+            why.push((
+                FieldPath::parse("spec.type"),
+                format!("make Service {} type ClusterIP (it is {ty})", svc.name()),
+            ));
+        }
+        if spec
+            .get("externalIPs")
+            .is_some_and(|n| !n.items().is_empty())
+        {
+            why.push((
+                FieldPath::parse("spec.externalIPs"),
+                format!("remove the externalIPs of Service {}", svc.name()),
+            ));
+        }
+        if why.is_empty() {
+            continue;
+        }
+        let ep = b.vertex(
+            VertexKind::Endpoint,
+            Some(ns),
+            &format!("Service/{}", svc.name()),
+        );
+        for (path, fix) in why {
+            let ev = vec![b.evidence(svc, &path)];
+            b.edge(
+                "EXPOSURE",
+                internet,
+                &ep,
+                ev,
+                Confidence::High,
+                fix,
+                vec![],
+                0,
+            );
+        }
+        route(b, index, &ep, svc, None);
+    }
+    for ing in index.of_kind("Ingress") {
+        let ns = ns_of(ing);
+        let mut backends: Vec<(FieldPath, &str)> = Vec::new();
+        let spec = ing.spec();
+        fn backend_service(backend: &Node) -> Option<&str> {
+            backend
+                .at(&["service", "name"])
+                .or_else(|| backend.get("serviceName"))
+                .and_then(Node::as_str)
+        }
+        let mut push = |path: FieldPath, backend| {
+            if let Some(n) = backend_service(backend) {
+                backends.push((path, n));
+            }
+        };
+        if let Some(d) = spec.get("defaultBackend").or_else(|| spec.get("backend")) {
+            let key = if spec.get("defaultBackend").is_some() {
+                "defaultBackend"
+            } else {
+                "backend"
+            };
+            push(FieldPath::root().key("spec").key(key), d);
+        }
+        for (i, rule) in spec
+            .get("rules")
+            .map(Node::items)
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+        {
+            let paths = rule.at(&["http", "paths"]).map(Node::items).unwrap_or(&[]);
+            for (j, p) in paths.iter().enumerate() {
+                if let Some(backend) = p.get("backend") {
+                    let fp = FieldPath::parse("spec.rules")
+                        .index(i)
+                        .key("http")
+                        .key("paths")
+                        .index(j)
+                        .key("backend");
+                    push(fp, backend);
+                }
+            }
+        }
+        if backends.is_empty() {
+            continue;
+        }
+        let ep = b.vertex(
+            VertexKind::Endpoint,
+            Some(ns),
+            &format!("Ingress/{}", ing.name()),
+        );
+        let ev = vec![b.evidence(ing, &backends[0].0)];
+        let fix = format!(
+            "remove Ingress {} or put authentication in front of it",
+            ing.name()
+        );
+        b.edge(
+            "EXPOSURE",
+            internet,
+            &ep,
+            ev,
+            Confidence::High,
+            fix,
+            vec![],
+            0,
+        );
+        for (path, name) in backends {
+            if let Some(svc) = index.get("Service", Some(ns), name) {
+                let via = b.evidence(ing, &path);
+                route(b, index, &ep, svc, Some(via));
+            }
+        }
+    }
+    for t in index.pod_templates() {
+        let o = t.object;
+        let ns = ns_of(o);
+        let base = format!("{}/{}", o.kind(), o.name());
+        if t.host_network() {
+            let ep = b.vertex(
+                VertexKind::Endpoint,
+                Some(ns),
+                &format!("{base}/hostNetwork"),
+            );
+            let path = t.path(&FieldPath::root().key("hostNetwork"));
+            let ev = vec![b.evidence(o, &path)];
+            let fix = format!("remove hostNetwork from {}", o.oref.display());
+            let cond = vec!["the node's addresses are reachable from the internet".to_string()];
+            b.edge(
+                "EXPOSURE",
+                internet,
+                &ep,
+                ev.clone(),
+                Confidence::Medium,
+                fix,
+                cond,
+                0,
+            );
+            let w = workload_id(b, t);
+            b.edge(
+                "SERVICE_ROUTE",
+                &ep,
+                &w,
+                ev,
+                Confidence::High,
+                String::new(),
+                vec![],
+                0,
+            );
+            // with hostNetwork every port is on the node already
+            continue;
+        }
+        for c in t.containers() {
+            for (k, port) in c
+                .node
+                .get("ports")
+                .map(Node::items)
+                .unwrap_or(&[])
+                .iter()
+                .enumerate()
+            {
+                let Some(hp) = t.host_port(port) else {
+                    continue;
+                };
+                let ep = b.vertex(
+                    VertexKind::Endpoint,
+                    Some(ns),
+                    &format!("{base}/hostPort/{hp}"),
+                );
+                let path = t.path(&c.rel_path().key("ports").index(k).key("hostPort"));
+                let ev = vec![b.evidence(o, &path)];
+                let fix = format!("remove hostPort {hp} from {}", o.oref.display());
+                let cond = vec!["the node's addresses are reachable from the internet".to_string()];
+                b.edge(
+                    "EXPOSURE",
+                    internet,
+                    &ep,
+                    ev.clone(),
+                    Confidence::Medium,
+                    fix,
+                    cond,
+                    0,
+                );
+                let w = workload_id(b, t);
+                b.edge(
+                    "SERVICE_ROUTE",
+                    &ep,
+                    &w,
+                    ev,
+                    Confidence::High,
+                    String::new(),
+                    vec![],
+                    0,
+                );
+            }
+        }
+    }
+}
+
+/// Whether the pods of a template get their service-account token, and the field deciding it.
+fn automount<'s>(
+    index: &Index<'s>,
+    t: &PodTemplate<'s>,
+) -> (bool, Option<(&'s Object, FieldPath)>) {
+    let key = "automountServiceAccountToken";
+    if let Some(v) = t.spec.bool_at(key) {
+        return (v, Some((t.object, t.path(&FieldPath::root().key(key)))));
+    }
+    let ns = ns_of(t.object);
+    if let Some(sa) = index.get("ServiceAccount", Some(ns), t.service_account()) {
+        if let Some(v) = sa.root.bool_at(key) {
+            return (v, Some((sa, FieldPath::root().key(key))));
+        }
+    }
+    (true, None)
+}
+
+fn sa_field(t: &PodTemplate<'_>) -> FieldPath {
+    if t.spec.get("serviceAccountName").is_some() {
+        t.path(&FieldPath::root().key("serviceAccountName"))
+    } else if t.spec.get("serviceAccount").is_some() {
+        t.path(&FieldPath::root().key("serviceAccount"))
+    } else {
+        t.spec_path.clone()
+    }
+}
+
+/// The evidence and fix of a token edge, `None` when the token is not mounted.
+fn token_evidence(
+    b: &Builder<'_>,
+    index: &Index<'_>,
+    t: &PodTemplate<'_>,
+) -> Option<(Vec<Evidence>, String)> {
+    let (mounted, field) = automount(index, t);
+    if !mounted {
+        return None;
+    }
+    let o = t.object;
+    let mut ev = Vec::new();
+    match field {
+        Some((obj, path)) => ev.push(b.evidence(obj, &path)),
+        None => ev.push(b.evidence(
+            o,
+            &t.path(&FieldPath::root().key("automountServiceAccountToken")),
+        )),
+    }
+    ev.push(b.evidence(o, &sa_field(t)));
+    let fix = format!(
+        "set automountServiceAccountToken: false in {} (or mount a token only where the API is needed)",
+        o.oref.display()
+    );
+    Some((ev, fix))
+}
+
+fn cap_added(c: &Container<'_>, cap: &str) -> Option<usize> {
+    c.security_context()
+        .at(&["capabilities", "add"])
+        .map(Node::items)
+        .unwrap_or(&[])
+        .iter()
+        .position(|n| {
+            n.as_str().is_some_and(|s| {
+                let s = s.to_ascii_uppercase();
+                s == cap || s.strip_prefix("CAP_") == Some(cap) || s == "ALL"
+            })
+        })
+}
+
+/// Host directories whose write (or read) gives the node: kubelet and runtime state,
+/// configuration, credentials, binaries, logs (CE_VAR_LOG_SYMLINK), kernel interfaces.
+const SENSITIVE: &[&str] = &[
+    "/etc",
+    "/root",
+    "/home",
+    "/var/lib/kubelet",
+    "/var/lib/docker",
+    "/var/lib/containerd",
+    "/var/run",
+    "/run",
+    "/var/log",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/boot",
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib64",
+    "/opt/cni",
+];
+
+/// Runtime sockets, by the host path they live at.
+const SOCKETS: &[&str] = &[
+    "/run/containerd/containerd.sock",
+    "/var/run/containerd/containerd.sock",
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/var/run/crio/crio.sock",
+    "/run/crio/crio.sock",
+    "/var/run/cri-dockerd.sock",
+    "/run/cri-dockerd.sock",
+];
+
+fn normalize(path: &str) -> String {
+    let t = path.trim_end_matches('/');
+    if t.is_empty() {
+        "/".into()
+    } else {
+        t.into()
+    }
+}
+
+/// `a` is `b` or one of its parents.
+fn covers(a: &str, b: &str) -> bool {
+    a == "/" || a == b || b.strip_prefix(a).is_some_and(|r| r.starts_with('/'))
+}
+
+pub(crate) fn host_path_is_sensitive(path: &str) -> bool {
+    let p = normalize(path);
+    SENSITIVE.iter().any(|s| covers(&p, s) || covers(s, &p))
+}
+
+pub(crate) fn host_path_has_socket(path: &str) -> bool {
+    let p = normalize(path);
+    p.ends_with(".sock") && (p.contains("docker") || p.contains("containerd") || p.contains("crio"))
+        || SOCKETS.iter().any(|s| covers(&p, s))
+}
+
+/// workload → container, container → serviceaccount, container → node, node → serviceaccount.
+fn containers(b: &mut Builder<'_>, index: &Index<'_>) {
+    let node = b.vertex(VertexKind::Node, None, NODE);
+    for t in index.pod_templates() {
+        let o = t.object;
+        let ns = ns_of(o);
+        let w = workload_id(b, t);
+        let sa = b.vertex(VertexKind::Serviceaccount, Some(ns), t.service_account());
+        let token = token_evidence(b, index, t);
+        if let Some((ev, fix)) = &token {
+            let conf = if o.kind() == "DaemonSet" {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            };
+            b.edge(
+                "TOKEN_STEAL",
+                &node,
+                &sa,
+                ev.clone(),
+                conf,
+                fix.clone(),
+                vec![],
+                1,
+            );
+        }
+        let host_pid = t.spec.bool_at("hostPID") == Some(true);
+        let pid_path = t.path(&FieldPath::root().key("hostPID"));
+        let volumes = t.volumes();
+        for c in t.containers() {
+            let cid = container_id(b, t, &c);
+            let ev = vec![b.evidence(o, &t.path(&c.rel_path()))];
+            b.edge(
+                "ENDPOINT_EXPLOIT",
+                &w,
+                &cid,
+                ev,
+                Confidence::Medium,
+                String::new(),
+                vec![],
+                0,
+            );
+            if let Some((ev, fix)) = &token {
+                b.edge(
+                    "TOKEN_STEAL",
+                    &cid,
+                    &sa,
+                    ev.clone(),
+                    Confidence::High,
+                    fix.clone(),
+                    vec![],
+                    0,
+                );
+            }
+            let sc = c.rel_path().key("securityContext");
+            let disp = o.oref.display();
+            if c.security_context().bool_at("privileged") == Some(true) {
+                let p = t.path(&sc.key("privileged"));
+                let fix = format!(
+                    "remove privileged: true from container {} of {disp}",
+                    c.name
+                );
+                let ev = vec![b.evidence(o, &p)];
+                b.edge(
+                    "CE_PRIV_MOUNT",
+                    &cid,
+                    &node,
+                    ev.clone(),
+                    Confidence::High,
+                    fix.clone(),
+                    vec![],
+                    0,
+                );
+                if host_pid {
+                    let mut ev = ev;
+                    ev.push(b.evidence(o, &pid_path));
+                    b.edge(
+                        "CE_NSENTER",
+                        &cid,
+                        &node,
+                        ev,
+                        Confidence::High,
+                        fix,
+                        vec![],
+                        0,
+                    );
+                }
+            }
+            let caps: [(&str, &'static str, bool); 3] = [
+                ("SYS_MODULE", "CE_MODULE_LOAD", true),
+                ("SYS_PTRACE", "CE_SYS_PTRACE", host_pid),
+                ("SYS_ADMIN", "CE_SYS_ADMIN", true),
+            ];
+            for (cap, attack, applies) in caps {
+                if !applies {
+                    continue;
+                }
+                if let Some(i) = cap_added(&c, cap) {
+                    let p = t.path(&sc.key("capabilities").key("add").index(i));
+                    let mut ev = vec![b.evidence(o, &p)];
+                    if attack == "CE_SYS_PTRACE" {
+                        ev.push(b.evidence(o, &pid_path));
+                    }
+                    let fix = format!("drop capability {cap} from container {} of {disp}", c.name);
+                    let conf = if attack == "CE_SYS_ADMIN" {
+                        Confidence::Medium
+                    } else {
+                        Confidence::High
+                    };
+                    b.edge(attack, &cid, &node, ev, conf, fix, vec![], 0);
+                }
+            }
+            let mounts = c.node.get("volumeMounts").map(Node::items).unwrap_or(&[]);
+            for (m, mount) in mounts.iter().enumerate() {
+                let Some(v) = mount
+                    .str_at("name")
+                    .and_then(|n| volumes.iter().find(|v| v.name == n))
+                else {
+                    continue;
+                };
+                if v.source_type != "hostPath" {
+                    continue;
+                }
+                let Some(host) = v.source.and_then(|s| s.str_at("path")) else {
+                    continue;
+                };
+                let vpath = t.path(&v.rel_path().key("hostPath").key("path"));
+                let mpath = t.path(&c.rel_path().key("volumeMounts").index(m));
+                let ev = vec![b.evidence(o, &vpath), b.evidence(o, &mpath)];
+                let fix = format!("remove hostPath volume {} ({host}) from {disp}", v.name);
+                if host_path_has_socket(host) {
+                    b.edge(
+                        "CE_RUNTIME_SOCKET",
+                        &cid,
+                        &node,
+                        ev.clone(),
+                        Confidence::High,
+                        fix.clone(),
+                        vec![],
+                        0,
+                    );
+                }
+                if host_path_is_sensitive(host) {
+                    if mount.bool_at("readOnly") == Some(true) {
+                        b.edge(
+                            "EXPLOIT_HOST_READ",
+                            &cid,
+                            &node,
+                            ev,
+                            Confidence::Medium,
+                            fix,
+                            vec![],
+                            0,
+                        );
+                    } else {
+                        b.edge(
+                            "EXPLOIT_HOST_WRITE",
+                            &cid,
+                            &node,
+                            ev,
+                            Confidence::High,
+                            fix,
+                            vec![],
+                            0,
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The rights the graph follows: name, requests (any one suffices), namespaced.
+/// A right the graph follows: its name, the requests granting it (any one), namespaced.
+type Right = (&'static str, &'static [(&'static str, &'static str)], bool);
+
+const RIGHTS: &[Right] = &[
+    (
+        "create-pods",
+        &[
+            ("create", "pods"),
+            ("create", "deployments"),
+            ("create", "daemonsets"),
+            ("create", "statefulsets"),
+            ("create", "replicasets"),
+            ("create", "jobs"),
+            ("create", "cronjobs"),
+        ],
+        true,
+    ),
+    (
+        "exec-pods",
+        &[("create", "pods/exec"), ("get", "pods/exec")],
+        true,
+    ),
+    (
+        "read-secrets",
+        &[("get", "secrets"), ("list", "secrets")],
+        true,
+    ),
+    (
+        "request-tokens",
+        &[("create", "serviceaccounts/token")],
+        true,
+    ),
+    (
+        "nodes-proxy",
+        &[("get", "nodes/proxy"), ("create", "nodes/proxy")],
+        false,
+    ),
+];
+
+fn grant_evidence(b: &Builder<'_>, g: &Grant) -> Vec<Evidence> {
+    let mut ev = Vec::new();
+    if let (Some(id), Some(i)) = (g.binding.object, g.subject_index) {
+        let obj = b.snapshot.object(id);
+        ev.push(b.evidence(obj, &FieldPath::root().key("subjects").index(i)));
+    }
+    if let Some(id) = g.rule_role.object {
+        let obj = b.snapshot.object(id);
+        ev.push(b.evidence(obj, &FieldPath::root().key("rules").index(g.rule_index)));
+    }
+    ev
+}
+
+fn grant_fix(who: &Subject, g: &Grant) -> String {
+    if g.binding.object.is_none() && g.rule_role.object.is_none() {
+        // a Kubernetes default: nothing in the input to fix
+        return String::new();
+    }
+    format!(
+        "remove {} from {} or the rule from {}",
+        who.display(),
+        g.binding.display(),
+        g.rule_role.display()
+    )
+}
+
+/// How a subject holds a request: directly, or through bind/escalate.
+fn holds(
+    b: &Builder<'_>,
+    rbac: &Engine,
+    who: &Subject,
+    req: &Request,
+) -> Option<(&'static str, Vec<Evidence>, String)> {
+    let answer = rbac.can(who, req);
+    if let Some(g) = answer.grants.iter().find(|g| g.resource_names.is_empty()) {
+        return Some((
+            "PERMISSION_DISCOVER",
+            grant_evidence(b, g),
+            grant_fix(who, g),
+        ));
+    }
+    let c = answer.obtainable.first()?;
+    let (attack, g) = match c {
+        Capability::Bind { bind, .. } => ("ROLE_BIND", bind.as_ref()),
+        Capability::Escalate { escalate, .. } => ("ROLE_ESCALATE", escalate.as_ref()),
+    };
+    Some((attack, grant_evidence(b, g), grant_fix(who, g)))
+}
+
+fn everything() -> Request {
+    Request {
+        verb: "*".into(),
+        target: Target::Resource {
+            group: "*".into(),
+            resource: "*".into(),
+            subresource: None,
+            name: None,
+        },
+        namespace: None,
+    }
+}
+
+/// serviceaccount → grant / cluster-admin, and the edges out of grants.
+fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
+    let snapshot = b.snapshot;
+    let mut namespaces: BTreeSet<String> = BTreeSet::new();
+    let mut accounts: BTreeSet<(String, String)> = BTreeSet::new();
+    for o in &snapshot.objects {
+        if o.kind() == "Namespace" {
+            namespaces.insert(o.name().to_string());
+        } else if let Some(ns) = effective_namespace(o) {
+            namespaces.insert(ns.to_string());
+        }
+        if o.kind() == "ServiceAccount" {
+            accounts.insert((ns_of(o).to_string(), o.name().to_string()));
+        }
+    }
+    for t in index.pod_templates() {
+        accounts.insert((ns_of(t.object).to_string(), t.service_account().to_string()));
+    }
+    // the accounts of Kubernetes' default bindings (controllers of the control plane) run no
+    // pod of the input: they are left out unless the input names them
+    for bd in rbac.bindings().iter().filter(|bd| !bd.is_default()) {
+        for (_, s) in &bd.subjects {
+            if let Subject::ServiceAccount { namespace, name } = s {
+                accounts.insert((namespace.clone(), name.clone()));
+            }
+        }
+    }
+    for (ns, _) in &accounts {
+        namespaces.insert(ns.clone());
+    }
+    let admin = b.vertex(VertexKind::ClusterAdmin, None, "cluster-admin");
+    // grant vertex id → (right, namespace)
+    let mut grants: BTreeMap<String, (&'static str, Option<String>)> = BTreeMap::new();
+    for (ns, name) in &accounts {
+        let who = Subject::service_account(ns, name);
+        let sa = b.vertex(VertexKind::Serviceaccount, Some(ns), name);
+        if let Some((attack, ev, fix)) = holds(b, rbac, &who, &everything()) {
+            b.edge(attack, &sa, &admin, ev, Confidence::High, fix, vec![], 0);
+            continue;
+        }
+        for (right, reqs, namespaced) in RIGHTS {
+            let scopes: Vec<Option<&str>> = std::iter::once(None)
+                .chain(
+                    namespaces
+                        .iter()
+                        .map(|n| Some(n.as_str()))
+                        .filter(|_| *namespaced),
+                )
+                .collect();
+            for scope in scopes {
+                let found = reqs.iter().find_map(|(verb, res)| {
+                    holds(b, rbac, &who, &Request::resource(verb, res, scope))
+                });
+                let Some((attack, ev, fix)) = found else {
+                    continue;
+                };
+                let g = b.vertex(VertexKind::Grant, scope, right);
+                grants.insert(g.clone(), (right, scope.map(str::to_string)));
+                b.edge(attack, &sa, &g, ev, Confidence::High, fix, vec![], 0);
+                if scope.is_none() {
+                    // cluster-wide covers every namespace
+                    break;
+                }
+            }
+        }
+    }
+    let node = b.vertex(VertexKind::Node, None, NODE);
+    for (g, (right, scope)) in grants {
+        let in_scope = |n: &str| scope.as_deref().is_none_or(|s| s == n);
+        match right {
+            "create-pods" => {
+                let (extra, conf, cond) = psa_blocks(index, scope.as_deref());
+                b.edge(
+                    "POD_CREATE",
+                    &g,
+                    &node,
+                    vec![],
+                    conf,
+                    String::new(),
+                    cond,
+                    extra,
+                );
+                for (ns, name) in accounts.iter().filter(|(n, _)| in_scope(n)) {
+                    let sa = b.vertex(VertexKind::Serviceaccount, Some(ns), name);
+                    b.edge(
+                        "IDENTITY_ASSUME",
+                        &g,
+                        &sa,
+                        vec![],
+                        Confidence::High,
+                        String::new(),
+                        vec![],
+                        0,
+                    );
+                }
+            }
+            "request-tokens" => {
+                for (ns, name) in accounts.iter().filter(|(n, _)| in_scope(n)) {
+                    let sa = b.vertex(VertexKind::Serviceaccount, Some(ns), name);
+                    b.edge(
+                        "TOKEN_REQUEST",
+                        &g,
+                        &sa,
+                        vec![],
+                        Confidence::High,
+                        String::new(),
+                        vec![],
+                        0,
+                    );
+                }
+            }
+            "exec-pods" => {
+                for t in index.pod_templates() {
+                    if !in_scope(ns_of(t.object)) {
+                        continue;
+                    }
+                    for c in t.containers() {
+                        let cid = container_id(b, t, &c);
+                        b.edge(
+                            "POD_EXEC",
+                            &g,
+                            &cid,
+                            vec![],
+                            Confidence::High,
+                            String::new(),
+                            vec![],
+                            0,
+                        );
+                    }
+                }
+            }
+            "read-secrets" => {
+                let mut any = BTreeSet::new();
+                for s in index.of_kind("Secret").filter(|s| in_scope(ns_of(s))) {
+                    let sid = b.vertex(VertexKind::Secret, Some(ns_of(s)), s.name());
+                    any.insert(ns_of(s).to_string());
+                    b.edge(
+                        "SECRET_READ",
+                        &g,
+                        &sid,
+                        vec![],
+                        Confidence::High,
+                        String::new(),
+                        vec![],
+                        0,
+                    );
+                }
+                // the secrets the input does not hold: one vertex per namespace
+                for ns in namespaces
+                    .iter()
+                    .filter(|n| in_scope(n) && !any.contains(*n))
+                {
+                    let sid = b.vertex(VertexKind::Secret, Some(ns), "*");
+                    b.edge(
+                        "SECRET_READ",
+                        &g,
+                        &sid,
+                        vec![],
+                        Confidence::Medium,
+                        String::new(),
+                        vec![],
+                        0,
+                    );
+                }
+            }
+            "nodes-proxy" => {
+                b.edge(
+                    "NODES_PROXY",
+                    &g,
+                    &node,
+                    vec![],
+                    Confidence::High,
+                    String::new(),
+                    vec![],
+                    0,
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether Pod Security admission stops a privileged pod in the namespace: extra weight,
+/// confidence, conditions. Cluster-wide: every namespace, so not blocked.
+fn psa_blocks(index: &Index<'_>, ns: Option<&str>) -> (u32, Confidence, Vec<String>) {
+    let Some(ns) = ns else {
+        return (0, Confidence::High, vec![]);
+    };
+    let level = index.namespace(ns).and_then(|n| {
+        n.labels()
+            .find(|(k, _)| *k == "pod-security.kubernetes.io/enforce")
+            .map(|(_, v)| v.to_string())
+    });
+    match level.as_deref() {
+        Some(l @ ("baseline" | "restricted")) => (
+            15,
+            Confidence::Low,
+            vec![format!(
+                "Pod Security admission enforces {l} in namespace {ns}: a privileged pod is rejected unless admission is bypassed or the label changes"
+            )],
+        ),
+        _ => (
+            0,
+            Confidence::High,
+            vec![format!("no Pod Security enforcement known for namespace {ns}")],
+        ),
+    }
+}

@@ -1,0 +1,105 @@
+//! The intrusion story of the repository's `examples/` folder, end to end.
+
+use kubeward_model::{Index, Input, Loader};
+use kubeward_paths::{analyse, VertexKind};
+use kubeward_rbac::{Engine, Options};
+use std::path::PathBuf;
+
+fn examples() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+#[test]
+fn the_shop_story_reaches_the_node_and_has_a_choke_point() {
+    let loader = Loader::default();
+    let (files, errors) = loader.expand(&[examples()], &|_| false);
+    assert!(errors.is_empty(), "{errors:?}");
+    let snap = loader.load(files.into_iter().map(Input::Path).collect());
+    assert!(snap.errors.is_empty(), "{:?}", snap.errors);
+    assert!(snap.objects.len() > 10);
+    let index = Index::new(&snap);
+    let rbac = Engine::new(&snap, Options::default());
+    let g = analyse(&snap, &index, &rbac);
+
+    // every path starts at the internet and ends at a sink
+    assert!(!g.paths.is_empty());
+    for p in &g.paths {
+        assert_eq!(p.from, "internet");
+        assert_eq!(g.edges[p.edges[0]].from, "internet");
+        assert_eq!(g.edges[*p.edges.last().unwrap()].to, p.to);
+        for w in p.edges.windows(2) {
+            assert_eq!(g.edges[w[0]].to, g.edges[w[1]].from);
+        }
+        assert!(g.vertex(&p.to).unwrap().kind.is_sink());
+    }
+
+    // the frontend's way: LoadBalancer → frontend → its token → pod creation in shop → node
+    let front = g
+        .paths
+        .iter()
+        .find(|p| {
+            p.entry.as_deref() == Some("endpoint:shop/Service/frontend") && p.to == "node:any"
+        })
+        .expect("a path from the frontend's LoadBalancer to a node");
+    let hops: Vec<(&str, &str)> = front
+        .edges
+        .iter()
+        .map(|&i| (g.edges[i].attack, g.edges[i].to.as_str()))
+        .collect();
+    assert!(
+        hops.contains(&("TOKEN_STEAL", "serviceaccount:shop/frontend")),
+        "{hops:?}"
+    );
+    assert!(
+        hops.iter().any(|(a, _)| *a == "POD_CREATE"
+            || a.starts_with("CE_")
+            || a.starts_with("EXPLOIT_HOST")),
+        "{hops:?}"
+    );
+    // the token's rights: the namespace's secrets, pod creation
+    for (attack, to) in [
+        ("PERMISSION_DISCOVER", "grant:shop/read-secrets"),
+        ("PERMISSION_DISCOVER", "grant:shop/create-pods"),
+        ("PERMISSION_DISCOVER", "grant:shop/exec-pods"),
+    ] {
+        assert!(
+            g.edges.iter().any(|e| e.attack == attack
+                && e.from == "serviceaccount:shop/frontend"
+                && e.to == to),
+            "{attack} {to}"
+        );
+    }
+    // the privileged node agent owns the node
+    let agent = "container:monitoring/DaemonSet/node-agent/agent";
+    for attack in [
+        "CE_PRIV_MOUNT",
+        "CE_NSENTER",
+        "CE_RUNTIME_SOCKET",
+        "EXPLOIT_HOST_WRITE",
+    ] {
+        assert!(
+            g.edges
+                .iter()
+                .any(|e| e.attack == attack && e.from == agent && e.to == "node:any"),
+            "{attack}"
+        );
+    }
+    // the ClusterIP database is not an entry point
+    assert!(!g
+        .edges
+        .iter()
+        .any(|e| e.from == "internet" && e.to.contains("postgres")));
+
+    // choke points: the first cuts at least one path and names a field of the input
+    let c = g.choke_points.first().expect("a choke point");
+    assert!(c.paths_cut >= 1);
+    assert!(c.file.contains("examples"), "{c:?}");
+    let total: usize = g.choke_points.iter().map(|c| c.paths_cut).sum();
+    assert_eq!(total, g.paths.len(), "the ranked fixes cut every path");
+    assert!(g
+        .vertices
+        .iter()
+        .any(|v| v.kind == VertexKind::ClusterAdmin));
+    let json = serde_json::to_string_pretty(&g).unwrap();
+    println!("{json}");
+}
