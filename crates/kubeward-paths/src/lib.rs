@@ -192,8 +192,10 @@ pub struct ChokePoint {
     pub path: String,
     pub file: String,
     pub line: u32,
-    /// Paths that this fix cuts, among those the choke points ranked before it left.
+    /// Shortest paths this fix cuts, once the choke points ranked before it are applied.
     pub paths_cut: usize,
+    /// Shortest paths left (recomputed) once this fix and those before it are applied.
+    pub paths_left: usize,
     /// The edges that the fix removes.
     pub edges: Vec<usize>,
 }

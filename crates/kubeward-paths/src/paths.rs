@@ -4,6 +4,12 @@ use crate::{ChokePoint, Graph, Path};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
+/// How many equally good choke-point candidates are compared by the paths they leave.
+const LOOKAHEAD: usize = 16;
+
+/// A fixable field: (object, field path).
+type FieldKey = (String, String);
+
 /// Dijkstra from `source`: per vertex, the edge it is reached by on a shortest path. Ties
 /// keep the edge of the lowest index, so the result is deterministic.
 fn dijkstra(adj: &[Vec<(usize, usize)>], graph: &Graph, source: usize) -> Vec<Option<usize>> {
@@ -39,6 +45,11 @@ fn index_of(graph: &Graph, id: &str) -> Option<usize> {
 /// For every edge from the internet to an endpoint, the shortest path from that endpoint to
 /// every sink (cluster-admin, node) it reaches, prefixed with the exposure edge.
 pub fn shortest_paths(graph: &Graph) -> Vec<Path> {
+    shortest_paths_without(graph, &vec![false; graph.edges.len()])
+}
+
+/// [`shortest_paths`] in the graph less the edges marked in `removed`.
+fn shortest_paths_without(graph: &Graph, removed: &[bool]) -> Vec<Path> {
     let n = graph.vertices.len();
     let mut adj: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
     let mut ends = Vec::with_capacity(graph.edges.len());
@@ -47,6 +58,10 @@ pub fn shortest_paths(graph: &Graph) -> Vec<Path> {
             ends.push(None);
             continue;
         };
+        if removed[i] {
+            ends.push(None);
+            continue;
+        }
         adj[f].push((i, t));
         ends.push(Some((f, t)));
     }
@@ -56,7 +71,7 @@ pub fn shortest_paths(graph: &Graph) -> Vec<Path> {
     let mut out = Vec::new();
     let mut done: BTreeMap<usize, Vec<Option<usize>>> = BTreeMap::new();
     for (i, e) in graph.edges.iter().enumerate() {
-        if e.from != "internet" {
+        if e.from != "internet" || removed[i] {
             continue;
         }
         let Some((_, entry)) = ends[i] else { continue };
@@ -98,10 +113,13 @@ pub fn shortest_paths(graph: &Graph) -> Vec<Path> {
 }
 
 /// Choke points: the fixable fields (the first evidence of an edge that has a fix) ranked
-/// greedily: each round takes the field whose edges lie on the most paths not cut yet.
+/// greedily: each round takes the field whose edges lie on the most current shortest paths,
+/// removes its edges and recomputes the paths (the ones that went around it appear), until
+/// no path is left or no fixable field cuts one. Applying every choke point in order leaves
+/// `paths_left` of the last one.
 pub fn choke_points(graph: &Graph, paths: &[Path]) -> Vec<ChokePoint> {
     // (object, path) → edges fixed there
-    let mut fields: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    let mut fields: BTreeMap<FieldKey, Vec<usize>> = BTreeMap::new();
     for (i, e) in graph.edges.iter().enumerate() {
         if e.fix.is_empty() {
             continue;
@@ -113,27 +131,44 @@ pub fn choke_points(graph: &Graph, paths: &[Path]) -> Vec<ChokePoint> {
                 .push(i);
         }
     }
-    let mut alive = vec![true; paths.len()];
+    let mut removed = vec![false; graph.edges.len()];
+    let mut current = paths.to_vec();
     let mut out = Vec::new();
-    loop {
-        let mut best: Option<(&(String, String), usize)> = None;
-        for (key, edges) in &fields {
-            let cut = paths
-                .iter()
-                .zip(&alive)
-                .filter(|(p, &a)| a && p.edges.iter().any(|e| edges.contains(e)))
-                .count();
-            if cut > 0 && best.is_none_or(|(_, c)| cut > c) {
-                best = Some((key, cut));
+    while !current.is_empty() {
+        let mut cuts: Vec<(&FieldKey, usize)> = fields
+            .iter()
+            .map(|(key, edges)| {
+                let cut = current
+                    .iter()
+                    .filter(|p| p.edges.iter().any(|e| edges.contains(e)))
+                    .count();
+                (key, cut)
+            })
+            .filter(|&(_, cut)| cut > 0)
+            .collect();
+        let Some(max) = cuts.iter().map(|&(_, c)| c).max() else {
+            break;
+        };
+        cuts.retain(|&(_, c)| c == max);
+        // among the fields that cut as many, the one that leaves the fewest paths once the
+        // paths are recomputed (a fix whose paths go around it through the same workload
+        // ranks after one that closes the way); a few candidates are tried
+        let mut best: Option<(&FieldKey, Vec<bool>, Vec<Path>)> = None;
+        for &(key, _) in cuts.iter().take(LOOKAHEAD) {
+            let mut mask = removed.clone();
+            for &e in &fields[key] {
+                mask[e] = true;
+            }
+            let left = shortest_paths_without(graph, &mask);
+            if best.as_ref().is_none_or(|(_, _, l)| left.len() < l.len()) {
+                best = Some((key, mask, left));
             }
         }
-        let Some((key, cut)) = best else { break };
+        let Some((key, mask, left)) = best else { break };
+        let cut = max;
         let edges = fields[key].clone();
-        for (p, a) in paths.iter().zip(alive.iter_mut()) {
-            if p.edges.iter().any(|e| edges.contains(e)) {
-                *a = false;
-            }
-        }
+        removed = mask;
+        current = left;
         let first = &graph.edges[edges[0]];
         let ev = &first.evidence[0];
         out.push(ChokePoint {
@@ -143,6 +178,7 @@ pub fn choke_points(graph: &Graph, paths: &[Path]) -> Vec<ChokePoint> {
             file: ev.file.clone(),
             line: ev.line,
             paths_cut: cut,
+            paths_left: current.len(),
             edges,
         });
         let key = key.clone();

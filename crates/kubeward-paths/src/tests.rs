@@ -393,3 +393,29 @@ fn paths_and_choke_points() {
         serde_json::to_string(&g).unwrap()
     );
 }
+
+#[test]
+fn choke_points_are_recomputed_after_each_fix() {
+    // privileged and a runtime socket: removing privileged alone leaves the socket's way
+    let yaml = format!(
+        "{}{}",
+        WEB.replace(
+            "image: web:1",
+            "image: web:1\n        securityContext: {privileged: true}\n        volumeMounts: [{name: s, mountPath: /s}]\n      volumes: [{name: s, hostPath: {path: /var/run/docker.sock}}]"
+        ),
+        service("LoadBalancer")
+    );
+    let g = graph(&yaml);
+    assert_eq!(g.paths.len(), 1);
+    let c = &g.choke_points[0];
+    // the Service type closes the way; privileged would leave the socket open
+    assert_eq!(
+        (c.object.as_str(), c.path.as_str()),
+        ("Service/shop/web", "spec.type")
+    );
+    assert_eq!((c.paths_cut, c.paths_left), (1, 0));
+    assert_eq!(g.choke_points.len(), 1);
+    // without an exposure there is nothing to cut
+    let g = graph(&yaml.replace("LoadBalancer", "ClusterIP"));
+    assert!(g.paths.is_empty() && g.choke_points.is_empty());
+}
