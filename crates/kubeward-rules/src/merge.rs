@@ -54,6 +54,7 @@ pub const MERGES: &[Merge] = &[
             "rbac-webhook-configuration",
             "rbac-csr-approval",
             "rbac-persistent-volumes",
+            "rbac-namespace-relabel",
         ],
         anchor: Anchor::RoleRule,
     },

@@ -29,6 +29,7 @@ const STAR_FACETS: &[&str] = &[
     "rbac-create-pods",
     "rbac-csr-approval",
     "rbac-escalate-bind-impersonate",
+    "rbac-namespace-relabel",
     "rbac-patch-pods",
     "rbac-persistent-volumes",
     "rbac-pod-exec",

@@ -11,6 +11,7 @@ mod create_pods;
 mod csr_approval;
 mod escalate_bind_impersonate;
 pub mod grants;
+mod namespace_relabel;
 mod patch_pods;
 mod persistent_volumes;
 mod pod_exec;
@@ -24,6 +25,7 @@ pub use cluster_admin_binding::RbacClusterAdminBinding;
 pub use create_pods::RbacCreatePods;
 pub use csr_approval::RbacCsrApproval;
 pub use escalate_bind_impersonate::RbacEscalateBindImpersonate;
+pub use namespace_relabel::RbacNamespaceRelabel;
 pub use patch_pods::RbacPatchPods;
 pub use persistent_volumes::RbacPersistentVolumes;
 pub use pod_exec::RbacPodExec;
@@ -45,6 +47,7 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &RbacWebhookConfiguration,
         &RbacCsrApproval,
         &RbacPersistentVolumes,
+        &RbacNamespaceRelabel,
         &RbacClusterAdminBinding,
         &RbacAnonymousBinding,
     ]
