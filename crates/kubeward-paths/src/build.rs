@@ -819,6 +819,30 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
     for (ns, name) in &accounts {
         let who = Subject::service_account(ns, name);
         let sa = b.vertex(VertexKind::Serviceaccount, Some(ns), name);
+        // Only the bindings that cover the account are worth asking about: Kubernetes'
+        // default bindings give service accounts nothing the graph follows through their
+        // groups (discovery, basic-user), so those are left out unless they name the account.
+        let covering: Vec<&kubeward_rbac::Binding> = rbac
+            .bindings()
+            .iter()
+            .filter(|bd| {
+                bd.subjects.iter().any(|(_, s)| {
+                    s.covers(&who) && (!bd.is_default() || !matches!(s, Subject::Group { .. }))
+                })
+            })
+            .collect();
+        if covering.is_empty() {
+            continue;
+        }
+        // namespaced rights come from RoleBindings of their namespace, or from a
+        // ClusterRoleBinding (then every namespace may hold a bind/escalate right)
+        let wide = covering
+            .iter()
+            .any(|bd| bd.kind == kubeward_rbac::BindingKind::ClusterRoleBinding);
+        let own: BTreeSet<&str> = covering
+            .iter()
+            .filter_map(|bd| bd.namespace.as_deref())
+            .collect();
         if let Some((attack, ev, fix)) = holds(b, rbac, &who, &everything()) {
             b.edge(attack, &sa, &admin, ev, Confidence::High, fix, vec![], 0);
             continue;
@@ -828,8 +852,9 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
                 .chain(
                     namespaces
                         .iter()
-                        .map(|n| Some(n.as_str()))
-                        .filter(|_| *namespaced),
+                        .map(|n| n.as_str())
+                        .filter(|n| *namespaced && (wide || own.contains(n)))
+                        .map(Some),
                 )
                 .collect();
             for scope in scopes {

@@ -419,3 +419,48 @@ fn choke_points_are_recomputed_after_each_fix() {
     let g = graph(&yaml.replace("LoadBalancer", "ClusterIP"));
     assert!(g.paths.is_empty() && g.choke_points.is_empty());
 }
+
+#[test]
+fn cron_job_templates_two_levels_down_escape() {
+    let cj = "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: nightly, namespace: ops}\nspec:\n  schedule: '@daily'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n          - name: job\n            image: j\n            securityContext: {privileged: true}\n";
+    let g = graph(cj);
+    let e = edge(
+        &g,
+        "CE_PRIV_MOUNT",
+        "container:ops/CronJob/nightly/job",
+        "node:any",
+    );
+    assert_eq!(
+        e.evidence[0].path,
+        "spec.jobTemplate.spec.template.spec.containers[0].securityContext.privileged"
+    );
+    assert_eq!(e.evidence[0].line, 13);
+}
+
+#[test]
+fn aggregated_cluster_role_through_a_role_binding_is_scoped() {
+    let yaml = format!(
+        "{WEB}---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: agg}}\naggregationRule:\n  clusterRoleSelectors: [{{matchLabels: {{x: 'true'}}}}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: part, labels: {{x: 'true'}}}}\nrules: [{{apiGroups: [''], resources: [pods], verbs: [create]}}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {{name: b, namespace: other}}\nsubjects: [{{kind: ServiceAccount, name: web, namespace: shop}}]\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: agg}}\n"
+    );
+    let g = graph(&yaml);
+    let e = edge(&g, "PERMISSION_DISCOVER", SA, "grant:other/create-pods");
+    // the rule is written in the aggregated part
+    assert_eq!(e.evidence[1].object, "ClusterRole/part");
+    assert!(g.vertex("grant:shop/create-pods").is_none());
+    assert!(g.vertex("grant:create-pods").is_none());
+}
+
+#[test]
+fn a_group_binding_of_the_input_covers_the_accounts() {
+    let yaml = format!(
+        "{WEB}---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {{name: all}}\nsubjects: [{{kind: Group, name: 'system:serviceaccounts:shop'}}]\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}}\n"
+    );
+    let g = graph(&yaml);
+    // the default `edit` role creates pods and execs into them, cluster-wide here
+    assert!(has(&g, "PERMISSION_DISCOVER", SA, "grant:create-pods"));
+    assert!(has(&g, "PERMISSION_DISCOVER", SA, "grant:exec-pods"));
+    // a default binding's fix is not ours to make, this one is
+    assert!(!edge(&g, "PERMISSION_DISCOVER", SA, "grant:create-pods")
+        .fix
+        .is_empty());
+}
