@@ -6,6 +6,7 @@
 //! of its bindings. Findings stay on the role or binding that carries the right.
 
 mod anonymous_binding;
+mod cloud_iam_service_account;
 mod cluster_admin_binding;
 mod create_pods;
 mod csr_approval;
@@ -21,6 +22,7 @@ mod webhook_configuration;
 mod wildcard_permissions;
 
 pub use anonymous_binding::RbacAnonymousBinding;
+pub use cloud_iam_service_account::RbacCloudIamServiceAccount;
 pub use cluster_admin_binding::RbacClusterAdminBinding;
 pub use create_pods::RbacCreatePods;
 pub use csr_approval::RbacCsrApproval;
@@ -50,5 +52,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &RbacNamespaceRelabel,
         &RbacClusterAdminBinding,
         &RbacAnonymousBinding,
+        &RbacCloudIamServiceAccount,
     ]
 }
