@@ -748,21 +748,24 @@ fn grant_fix(who: &Subject, g: &Grant) -> String {
 }
 
 /// How a subject holds a request: directly, or through bind/escalate.
+/// `caps`: the subject's bind/escalate capabilities, computed on first use.
 fn holds(
     b: &Builder<'_>,
     rbac: &Engine,
     who: &Subject,
     req: &Request,
+    caps: &mut Option<Vec<Capability>>,
 ) -> Option<(&'static str, Vec<Evidence>, String)> {
-    let answer = rbac.can(who, req);
-    if let Some(g) = answer.grants.iter().find(|g| g.resource_names.is_empty()) {
+    let (grants, _) = rbac.grants_for(who, req);
+    if let Some(g) = grants.iter().find(|g| g.resource_names.is_empty()) {
         return Some((
             "PERMISSION_DISCOVER",
             grant_evidence(b, g),
             grant_fix(who, g),
         ));
     }
-    let c = answer.obtainable.first()?;
+    let caps = caps.get_or_insert_with(|| rbac.capabilities(who));
+    let c = caps.iter().find(|c| rbac.capability_grants(c, req))?;
     let (attack, g) = match c {
         Capability::Bind { bind, .. } => ("ROLE_BIND", bind.as_ref()),
         Capability::Escalate { escalate, .. } => ("ROLE_ESCALATE", escalate.as_ref()),
@@ -843,7 +846,8 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
             .iter()
             .filter_map(|bd| bd.namespace.as_deref())
             .collect();
-        if let Some((attack, ev, fix)) = holds(b, rbac, &who, &everything()) {
+        let mut caps = None;
+        if let Some((attack, ev, fix)) = holds(b, rbac, &who, &everything(), &mut caps) {
             b.edge(attack, &sa, &admin, ev, Confidence::High, fix, vec![], 0);
             continue;
         }
@@ -859,7 +863,13 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
                 .collect();
             for scope in scopes {
                 let found = reqs.iter().find_map(|(verb, res)| {
-                    holds(b, rbac, &who, &Request::resource(verb, res, scope))
+                    holds(
+                        b,
+                        rbac,
+                        &who,
+                        &Request::resource(verb, res, scope),
+                        &mut caps,
+                    )
                 });
                 let Some((attack, ev, fix)) = found else {
                     continue;

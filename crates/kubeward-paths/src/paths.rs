@@ -2,7 +2,7 @@
 
 use crate::{ChokePoint, Graph, Path};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 /// How many equally good choke-point candidates are compared by the paths they leave.
 const LOOKAHEAD: usize = 16;
@@ -10,29 +10,127 @@ const LOOKAHEAD: usize = 16;
 /// A fixable field: (object, field path).
 type FieldKey = (String, String);
 
-/// Dijkstra from `source`: per vertex, the edge it is reached by on a shortest path. Ties
-/// keep the edge of the lowest index, so the result is deterministic.
-fn dijkstra(adj: &[Vec<(usize, usize)>], graph: &Graph, source: usize) -> Vec<Option<usize>> {
-    let n = adj.len();
-    let mut dist = vec![u64::MAX; n];
-    let mut prev = vec![None; n];
-    let mut heap = BinaryHeap::new();
-    dist[source] = 0;
-    heap.push(Reverse((0u64, source)));
-    while let Some(Reverse((d, v))) = heap.pop() {
-        if d > dist[v] {
-            continue;
-        }
-        for &(e, to) in &adj[v] {
-            let nd = d + u64::from(graph.edges[e].weight);
-            if nd < dist[to] {
-                dist[to] = nd;
-                prev[to] = Some(e);
-                heap.push(Reverse((nd, to)));
+/// The graph as adjacency lists, built once.
+struct Net<'g> {
+    graph: &'g Graph,
+    /// Per vertex: (edge, head).
+    adj: Vec<Vec<(usize, usize)>>,
+    /// Per edge: (tail, head), `None` when a vertex is missing.
+    ends: Vec<Option<(usize, usize)>>,
+    sinks: Vec<usize>,
+}
+
+impl<'g> Net<'g> {
+    fn new(graph: &'g Graph) -> Net<'g> {
+        let n = graph.vertices.len();
+        let mut adj: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+        let mut ends = Vec::with_capacity(graph.edges.len());
+        for (i, e) in graph.edges.iter().enumerate() {
+            let end = index_of(graph, &e.from).zip(index_of(graph, &e.to));
+            if let Some((f, t)) = end {
+                adj[f].push((i, t));
             }
+            ends.push(end);
+        }
+        let sinks = (0..n)
+            .filter(|&i| graph.vertices[i].kind.is_sink())
+            .collect();
+        Net {
+            graph,
+            adj,
+            ends,
+            sinks,
         }
     }
-    prev
+
+    /// Dijkstra from `source` without the `removed` edges: per vertex, the edge it is
+    /// reached by on a shortest path. Ties keep the edge found first (lowest index from the
+    /// vertex settled first), so the result is deterministic.
+    fn dijkstra(&self, source: usize, removed: &[bool]) -> Vec<Option<usize>> {
+        let n = self.adj.len();
+        let mut dist = vec![u64::MAX; n];
+        let mut prev = vec![None; n];
+        let mut heap = BinaryHeap::new();
+        dist[source] = 0;
+        heap.push(Reverse((0u64, source)));
+        while let Some(Reverse((d, v))) = heap.pop() {
+            if d > dist[v] {
+                continue;
+            }
+            for &(e, to) in &self.adj[v] {
+                if removed[e] {
+                    continue;
+                }
+                let nd = d + u64::from(self.graph.edges[e].weight);
+                if nd < dist[to] {
+                    dist[to] = nd;
+                    prev[to] = Some(e);
+                    heap.push(Reverse((nd, to)));
+                }
+            }
+        }
+        prev
+    }
+
+    /// The shortest paths of the exposure edges `entries` (edge indices from the internet).
+    fn paths(&self, entries: &[usize], removed: &[bool]) -> Vec<Path> {
+        let graph = self.graph;
+        let mut out = Vec::new();
+        let mut done: BTreeMap<usize, Vec<Option<usize>>> = BTreeMap::new();
+        for &i in entries {
+            if removed[i] {
+                continue;
+            }
+            let Some((_, entry)) = self.ends[i] else {
+                continue;
+            };
+            let prev = done
+                .entry(entry)
+                .or_insert_with(|| self.dijkstra(entry, removed));
+            for &s in &self.sinks {
+                if s == entry {
+                    continue;
+                }
+                let mut hops = Vec::new();
+                let mut v = s;
+                while v != entry {
+                    let Some(e) = prev[v] else { break };
+                    hops.push(e);
+                    v = self.ends[e].map(|(f, _)| f).unwrap_or(entry);
+                }
+                if v != entry || hops.is_empty() {
+                    continue;
+                }
+                hops.push(i);
+                hops.reverse();
+                let weight = hops.iter().map(|&h| graph.edges[h].weight).sum();
+                out.push(Path {
+                    from: graph.edges[i].from.clone(),
+                    entry: Some(graph.edges[i].to.clone()),
+                    to: graph.vertices[s].id.clone(),
+                    edges: hops,
+                    weight,
+                });
+            }
+        }
+        sort_paths(&mut out);
+        out
+    }
+
+    fn entries(&self) -> Vec<usize> {
+        (0..self.graph.edges.len())
+            .filter(|&i| self.graph.edges[i].from == "internet")
+            .collect()
+    }
+}
+
+/// Sorted by (entry, sink), the lightest kept when several exposure edges lead to one
+/// endpoint.
+fn sort_paths(out: &mut Vec<Path>) {
+    out.sort_by(|a, b| {
+        (&a.entry, &a.to, a.weight, &a.edges).cmp(&(&b.entry, &b.to, b.weight, &b.edges))
+    });
+    out.dedup_by(|x, y| x.entry == y.entry && x.to == y.to);
 }
 
 fn index_of(graph: &Graph, id: &str) -> Option<usize> {
@@ -45,71 +143,37 @@ fn index_of(graph: &Graph, id: &str) -> Option<usize> {
 /// For every edge from the internet to an endpoint, the shortest path from that endpoint to
 /// every sink (cluster-admin, node) it reaches, prefixed with the exposure edge.
 pub fn shortest_paths(graph: &Graph) -> Vec<Path> {
-    shortest_paths_without(graph, &vec![false; graph.edges.len()])
+    let net = Net::new(graph);
+    net.paths(&net.entries(), &vec![false; graph.edges.len()])
 }
 
-/// [`shortest_paths`] in the graph less the edges marked in `removed`.
-fn shortest_paths_without(graph: &Graph, removed: &[bool]) -> Vec<Path> {
-    let n = graph.vertices.len();
-    let mut adj: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
-    let mut ends = Vec::with_capacity(graph.edges.len());
-    for (i, e) in graph.edges.iter().enumerate() {
-        let (Some(f), Some(t)) = (index_of(graph, &e.from), index_of(graph, &e.to)) else {
-            ends.push(None);
-            continue;
-        };
-        if removed[i] {
-            ends.push(None);
-            continue;
+/// The paths once the edges of `removed` are gone: a path that uses none of them stays
+/// shortest (removing edges only lengthens distances), the others are recomputed from their
+/// endpoint.
+fn paths_after(net: &Net<'_>, current: &[Path], removed: &[bool]) -> Vec<Path> {
+    let mut keep = Vec::new();
+    let mut redo = BTreeSet::new();
+    for p in current {
+        if p.edges.iter().any(|&e| removed[e]) {
+            redo.insert(p.entry.clone());
+        } else {
+            keep.push(p.clone());
         }
-        adj[f].push((i, t));
-        ends.push(Some((f, t)));
     }
-    let sinks: Vec<usize> = (0..n)
-        .filter(|&i| graph.vertices[i].kind.is_sink())
+    if redo.is_empty() {
+        return keep;
+    }
+    // entries whose paths changed: every exposure edge into those endpoints
+    let entries: Vec<usize> = net
+        .entries()
+        .into_iter()
+        .filter(|&i| redo.contains(&Some(net.graph.edges[i].to.clone())))
         .collect();
-    let mut out = Vec::new();
-    let mut done: BTreeMap<usize, Vec<Option<usize>>> = BTreeMap::new();
-    for (i, e) in graph.edges.iter().enumerate() {
-        if e.from != "internet" || removed[i] {
-            continue;
-        }
-        let Some((_, entry)) = ends[i] else { continue };
-        let prev = done
-            .entry(entry)
-            .or_insert_with(|| dijkstra(&adj, graph, entry));
-        for &s in &sinks {
-            if s == entry {
-                continue;
-            }
-            let mut hops = Vec::new();
-            let mut v = s;
-            while v != entry {
-                let Some(e) = prev[v] else { break };
-                hops.push(e);
-                v = ends[e].map(|(f, _)| f).unwrap_or(entry);
-            }
-            if v != entry || hops.is_empty() {
-                continue;
-            }
-            hops.push(i);
-            hops.reverse();
-            let weight = hops.iter().map(|&h| graph.edges[h].weight).sum();
-            out.push(Path {
-                from: e.from.clone(),
-                entry: Some(e.to.clone()),
-                to: graph.vertices[s].id.clone(),
-                edges: hops,
-                weight,
-            });
-        }
-    }
-    // several exposure edges into one endpoint: keep the lightest path per (entry, sink)
-    out.sort_by(|a, b| {
-        (&a.entry, &a.to, a.weight, &a.edges).cmp(&(&b.entry, &b.to, b.weight, &b.edges))
-    });
-    out.dedup_by(|x, y| x.entry == y.entry && x.to == y.to);
-    out
+    let fresh = net.paths(&entries, removed);
+    keep.retain(|p| !redo.contains(&p.entry));
+    keep.extend(fresh);
+    sort_paths(&mut keep);
+    keep
 }
 
 /// Choke points: the fixable fields (the first evidence of an edge that has a fix) ranked
@@ -131,6 +195,7 @@ pub fn choke_points(graph: &Graph, paths: &[Path]) -> Vec<ChokePoint> {
                 .push(i);
         }
     }
+    let net = Net::new(graph);
     let mut removed = vec![false; graph.edges.len()];
     let mut current = paths.to_vec();
     let mut out = Vec::new();
@@ -159,7 +224,7 @@ pub fn choke_points(graph: &Graph, paths: &[Path]) -> Vec<ChokePoint> {
             for &e in &fields[key] {
                 mask[e] = true;
             }
-            let left = shortest_paths_without(graph, &mask);
+            let left = paths_after(&net, &current, &mask);
             if best.as_ref().is_none_or(|(_, _, l)| left.len() < l.len()) {
                 best = Some((key, mask, left));
             }
