@@ -19,7 +19,8 @@ declare_rule! {
     /// Wildcards count as the API server reads them (`*`, `*/exec`; `pods/*` is not a
     /// pattern and grants nothing); `nodes/proxy` in a namespaced Role, or in a ClusterRole the
     /// input binds only through RoleBindings, grants nothing (nodes are cluster-scoped) and is
-    /// ignored. With `--kubernetes-version` 1.31 or later, `get` on `pods/exec` and
+    /// ignored; where it counts (a ClusterRole bound cluster-wide, or not bound in the input)
+    /// the finding is critical. With `--kubernetes-version` 1.31 or later, `get` on `pods/exec` and
     /// `pods/attach` is no longer reported. The rule judges the role's effective rules
     /// (aggregated ClusterRoles included).
     ///
@@ -50,7 +51,7 @@ declare_rule! {
     /// - CIS Kubernetes Benchmark 5.1 "RBAC and Service Accounts" (least privilege)
     /// - NSA/CISA Kubernetes Hardening Guide: "Authentication and authorization"
     /// - MITRE ATT&CK for Containers: T1609 Container Administration Command
-    /// - KubeHound: `POD_EXEC`, `POD_ATTACH` edges
+    /// - KubeHound: `POD_EXEC`, `POD_ATTACH` edges; kubeward's `NODES_PROXY`
     /// - Kubernetes advisory on `nodes/proxy` and WebSocket exec authorization (KEP-4006)
     pub struct RbacPodExec {
         name: "rbac-pod-exec",
@@ -105,6 +106,9 @@ impl Rule for RbacPodExec {
             let severity = if hits.is_empty() {
                 hits = grants::find(engine, role, MEDIUM);
                 Severity::Medium
+            } else if hits.iter().any(|h| h.resource == "nodes/proxy") {
+                // the kubelet API of every node: exec in every pod of the cluster
+                Severity::Critical
             } else {
                 Self::META.severity
             };
