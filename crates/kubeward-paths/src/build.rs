@@ -837,16 +837,20 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
         if covering.is_empty() {
             continue;
         }
-        // namespaced rights come from RoleBindings of their namespace, or from a
-        // ClusterRoleBinding (then every namespace may hold a bind/escalate right)
+        // namespaced rights come from RoleBindings of their namespace, from a
+        // ClusterRoleBinding (asked once, cluster-wide) or, for an account with bind or
+        // escalate rights, from a binding it may create in any namespace
+        let mut caps = None;
         let wide = covering
             .iter()
-            .any(|bd| bd.kind == kubeward_rbac::BindingKind::ClusterRoleBinding);
+            .any(|bd| bd.kind == kubeward_rbac::BindingKind::ClusterRoleBinding)
+            && !caps
+                .get_or_insert_with(|| rbac.capabilities(&who))
+                .is_empty();
         let own: BTreeSet<&str> = covering
             .iter()
             .filter_map(|bd| bd.namespace.as_deref())
             .collect();
-        let mut caps = None;
         if let Some((attack, ev, fix)) = holds(b, rbac, &who, &everything(), &mut caps) {
             b.edge(attack, &sa, &admin, ev, Confidence::High, fix, vec![], 0);
             continue;
