@@ -2,7 +2,7 @@ use super::grants::{self, Probe, RBAC_GROUP};
 use crate::declare_rule;
 use crate::finding::{Finding, Severity};
 use crate::rule::{Context, Rule, RuleMeta};
-use kubeward_rbac::{Engine, RoleKey};
+use kubeward_rbac::{BindingKind, Engine, RoleKey};
 
 declare_rule! {
     /// ## What it does
@@ -16,7 +16,9 @@ declare_rule! {
     ///   `system:masters` group.
     ///
     /// Severity is critical, and high for `create` on `serviceaccounts/token` (mint a token
-    /// for any service account the role can see), which is reported by this rule as well;
+    /// for any service account the role can see), which is reported by this rule as well,
+    /// and critical for that too in a ClusterRole a ClusterRoleBinding binds (every service
+    /// account of the cluster, `kube-system`'s controllers included);
     /// one step lower when `resourceNames` limits every matching rule (unless `bind` is
     /// limited to a role that itself reads Secrets, starts pods or binds roles, such as
     /// `cluster-admin`, `admin` or `edit`). Cluster-scoped targets (`escalate` on
@@ -124,6 +126,14 @@ impl Rule for RbacEscalateBindImpersonate {
                 hits = grants::find(engine, role, HIGH);
                 severity = Severity::High;
                 what = "can mint tokens for service accounts";
+                let cluster_wide = role.kind() == "ClusterRole"
+                    && engine
+                        .bindings_of(&grants::key(role))
+                        .any(|b| b.kind == BindingKind::ClusterRoleBinding);
+                if cluster_wide {
+                    severity = Severity::Critical;
+                    what = "can mint tokens for every service account of the cluster";
+                }
             }
             let Some(first) = hits.first() else { continue };
             let named = hits.iter().all(|h| h.restricted_by_name());
