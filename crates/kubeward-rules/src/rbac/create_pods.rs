@@ -107,11 +107,12 @@ impl Rule for RbacCreatePods {
             let hits = grants::find(engine, role, PROBES);
             let Some(first) = hits.first() else { continue };
             let message = format!(
-                "{} can start pods with any spec {}: {}{}",
+                "{} can start pods with any spec {}: {}{}{}",
                 grants::describe(role),
                 grants::scope(engine, role),
                 grants::summarize(&hits),
-                grants::wildcard_note(&hits)
+                grants::wildcard_note(&hits),
+                super::risky::holders(engine, role)
             );
             out.push(Finding::new(
                 Self::META.name,

@@ -162,12 +162,13 @@ impl Rule for RbacEscalateBindImpersonate {
                 };
             }
             let message = format!(
-                "{} {what} {}: {}{}{limit}{}",
+                "{} {what} {}: {}{}{limit}{}{}",
                 grants::describe(role),
                 grants::scope(engine, role),
                 grants::summarize(&hits),
                 grants::wildcard_note(&hits),
-                binding_note(engine, role, &hits)
+                binding_note(engine, role, &hits),
+                super::risky::holders(engine, role)
             );
             out.push(Finding::new(
                 Self::META.name,

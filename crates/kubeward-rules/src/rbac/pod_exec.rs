@@ -129,11 +129,12 @@ impl Rule for RbacPodExec {
                 ""
             };
             let message = format!(
-                "{} {what} {}: {}{}{note}",
+                "{} {what} {}: {}{}{note}{}",
                 grants::describe(role),
                 grants::scope(engine, role),
                 grants::summarize(&hits),
-                grants::wildcard_note(&hits)
+                grants::wildcard_note(&hits),
+                super::risky::holders(engine, role)
             );
             out.push(Finding::new(
                 Self::META.name,

@@ -79,11 +79,12 @@ impl Rule for RbacSecretsAccess {
                 "every Secret".to_string()
             };
             let message = format!(
-                "{} can read {which} {}: {}{}",
+                "{} can read {which} {}: {}{}{}",
                 grants::describe(role),
                 grants::scope(engine, role),
                 grants::summarize(&hits),
-                grants::wildcard_note(&hits)
+                grants::wildcard_note(&hits),
+                super::risky::holders(engine, role)
             );
             out.push(Finding::new(
                 Self::META.name,

@@ -152,9 +152,10 @@ impl Rule for RbacWildcardPermissions {
                 String::new()
             };
             let message = format!(
-                "{} grants {text} {}{more}",
+                "{} grants {text} {}{more}{}",
                 grants::describe(role),
-                grants::scope(engine, role)
+                grants::scope(engine, role),
+                super::risky::holders(engine, role)
             );
             out.push(Finding::new(
                 Self::META.name,
