@@ -18,6 +18,8 @@ struct Net<'g> {
     /// Per edge: (tail, head), `None` when a vertex is missing.
     ends: Vec<Option<(usize, usize)>>,
     sinks: Vec<usize>,
+    /// The exposure edges (from the internet).
+    entries: Vec<usize>,
 }
 
 impl<'g> Net<'g> {
@@ -35,11 +37,15 @@ impl<'g> Net<'g> {
         let sinks = (0..n)
             .filter(|&i| graph.vertices[i].kind.is_sink())
             .collect();
+        let entries = (0..graph.edges.len())
+            .filter(|&i| graph.edges[i].from == "internet")
+            .collect();
         Net {
             graph,
             adj,
             ends,
             sinks,
+            entries,
         }
     }
 
@@ -116,12 +122,6 @@ impl<'g> Net<'g> {
         sort_paths(&mut out);
         out
     }
-
-    fn entries(&self) -> Vec<usize> {
-        (0..self.graph.edges.len())
-            .filter(|&i| self.graph.edges[i].from == "internet")
-            .collect()
-    }
 }
 
 /// Sorted by (entry, sink), the lightest kept when several exposure edges lead to one
@@ -144,7 +144,7 @@ fn index_of(graph: &Graph, id: &str) -> Option<usize> {
 /// every sink (cluster-admin, node) it reaches, prefixed with the exposure edge.
 pub fn shortest_paths(graph: &Graph) -> Vec<Path> {
     let net = Net::new(graph);
-    net.paths(&net.entries(), &vec![false; graph.edges.len()])
+    net.paths(&net.entries, &vec![false; graph.edges.len()])
 }
 
 /// The paths once the edges of `removed` are gone: a path that uses none of them stays
@@ -165,8 +165,9 @@ fn paths_after(net: &Net<'_>, current: &[Path], removed: &[bool]) -> Vec<Path> {
     }
     // entries whose paths changed: every exposure edge into those endpoints
     let entries: Vec<usize> = net
-        .entries()
-        .into_iter()
+        .entries
+        .iter()
+        .copied()
         .filter(|&i| redo.contains(&Some(net.graph.edges[i].to.clone())))
         .collect();
     let fresh = net.paths(&entries, removed);
@@ -196,20 +197,31 @@ pub fn choke_points(graph: &Graph, paths: &[Path]) -> Vec<ChokePoint> {
         }
     }
     let net = Net::new(graph);
+    // edge → its field, for counting in one pass over the paths
+    let keys: Vec<FieldKey> = fields.keys().cloned().collect();
+    let mut field_of: Vec<Option<usize>> = vec![None; graph.edges.len()];
+    for (k, edges) in fields.values().enumerate() {
+        for &e in edges {
+            field_of[e] = Some(k);
+        }
+    }
     let mut removed = vec![false; graph.edges.len()];
     let mut current = paths.to_vec();
     let mut out = Vec::new();
     while !current.is_empty() {
-        let mut cuts: Vec<(&FieldKey, usize)> = fields
-            .iter()
-            .map(|(key, edges)| {
-                let cut = current
-                    .iter()
-                    .filter(|p| p.edges.iter().any(|e| edges.contains(e)))
-                    .count();
-                (key, cut)
-            })
-            .filter(|&(_, cut)| cut > 0)
+        let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+        for p in &current {
+            let mut seen: Vec<usize> = p.edges.iter().filter_map(|&e| field_of[e]).collect();
+            seen.sort_unstable();
+            seen.dedup();
+            for k in seen {
+                *counts.entry(k).or_default() += 1;
+            }
+        }
+        let mut cuts: Vec<(&FieldKey, usize)> = counts
+            .into_iter()
+            .filter(|(k, _)| fields.contains_key(&keys[*k]))
+            .map(|(k, cut)| (&keys[k], cut))
             .collect();
         let Some(max) = cuts.iter().map(|&(_, c)| c).max() else {
             break;
