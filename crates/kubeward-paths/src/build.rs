@@ -748,31 +748,6 @@ fn grant_fix(who: &Subject, g: &Grant) -> String {
 }
 
 /// How a subject holds a request: directly, or through bind/escalate.
-/// `caps`: the subject's bind/escalate capabilities, computed on first use.
-fn holds(
-    b: &Builder<'_>,
-    rbac: &Engine,
-    who: &Subject,
-    req: &Request,
-    caps: &mut Option<Vec<Capability>>,
-) -> Option<(&'static str, Vec<Evidence>, String)> {
-    let (grants, _) = rbac.grants_for(who, req);
-    if let Some(g) = grants.iter().find(|g| g.resource_names.is_empty()) {
-        return Some((
-            "PERMISSION_DISCOVER",
-            grant_evidence(b, g),
-            grant_fix(who, g),
-        ));
-    }
-    let caps = caps.get_or_insert_with(|| rbac.capabilities(who));
-    let c = caps.iter().find(|c| rbac.capability_grants(c, req))?;
-    let (attack, g) = match c {
-        Capability::Bind { bind, .. } => ("ROLE_BIND", bind.as_ref()),
-        Capability::Escalate { escalate, .. } => ("ROLE_ESCALATE", escalate.as_ref()),
-    };
-    Some((attack, grant_evidence(b, g), grant_fix(who, g)))
-}
-
 fn everything() -> Request {
     Request {
         verb: "*".into(),
@@ -819,39 +794,117 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
     let admin = b.vertex(VertexKind::ClusterAdmin, None, "cluster-admin");
     // grant vertex id → (right, namespace)
     let mut grants: BTreeMap<String, (&'static str, Option<String>)> = BTreeMap::new();
-    for (ns, name) in &accounts {
-        let who = Subject::service_account(ns, name);
-        let sa = b.vertex(VertexKind::Serviceaccount, Some(ns), name);
-        // Only the bindings that cover the account are worth asking about: Kubernetes'
-        // default bindings give service accounts nothing the graph follows through their
-        // groups (discovery, basic-user), so those are left out unless they name the account.
-        let covering: Vec<&kubeward_rbac::Binding> = rbac
-            .bindings()
-            .iter()
-            .filter(|bd| {
-                bd.subjects.iter().any(|(_, s)| {
-                    s.covers(&who) && (!bd.is_default() || !matches!(s, Subject::Group { .. }))
-                })
-            })
-            .collect();
-        if covering.is_empty() {
+    // Direct rights: one who-can query per request (a scan of the bindings each), turned
+    // around to the accounts its subjects cover. Kubernetes' default bindings give service
+    // accounts nothing the graph follows through their groups (discovery, basic-user): a
+    // default binding counts only when it names the account.
+    let covered = |g: &Grant| -> Vec<&(String, String)> {
+        match &g.subject {
+            Subject::Group { .. } if g.binding.default => vec![],
+            Subject::ServiceAccount { namespace, name } => accounts
+                .get(&(namespace.clone(), name.clone()))
+                .into_iter()
+                .collect(),
+            s => accounts
+                .iter()
+                .filter(|(n, a)| s.covers(&Subject::service_account(n, a)))
+                .collect(),
+        }
+    };
+    let mut done: BTreeSet<(String, String)> = BTreeSet::new();
+    for g in rbac.who_can(&everything()).grants {
+        if g.namespace.is_some() || !g.resource_names.is_empty() {
             continue;
         }
-        // namespaced rights come from RoleBindings of their namespace, from a
-        // ClusterRoleBinding (asked once, cluster-wide) or, for an account with bind or
-        // escalate rights, from a binding it may create in any namespace
-        let mut caps = None;
-        let wide = covering
-            .iter()
-            .any(|bd| bd.kind == kubeward_rbac::BindingKind::ClusterRoleBinding)
-            && !caps
-                .get_or_insert_with(|| rbac.capabilities(&who))
-                .is_empty();
-        let own: BTreeSet<&str> = covering
-            .iter()
-            .filter_map(|bd| bd.namespace.as_deref())
-            .collect();
-        if let Some((attack, ev, fix)) = holds(b, rbac, &who, &everything(), &mut caps) {
+        for (ns, name) in covered(&g) {
+            if done.insert((ns.clone(), name.clone())) {
+                let who = Subject::service_account(ns, name);
+                let sa = b.vertex(VertexKind::Serviceaccount, Some(ns), name);
+                let (ev, fix) = (grant_evidence(b, &g), grant_fix(&who, &g));
+                b.edge(
+                    "PERMISSION_DISCOVER",
+                    &sa,
+                    &admin,
+                    ev,
+                    Confidence::High,
+                    fix,
+                    vec![],
+                    0,
+                );
+            }
+        }
+    }
+    // (account, right) → scopes held, with the first grant's evidence
+    type Held = BTreeMap<Option<String>, (Vec<Evidence>, String)>;
+    let mut direct: BTreeMap<(&(String, String), &'static str), Held> = BTreeMap::new();
+    for (right, reqs, _) in RIGHTS {
+        for (verb, res) in reqs.iter() {
+            for g in rbac.who_can(&Request::resource(verb, res, None)).grants {
+                if !g.resource_names.is_empty() {
+                    continue;
+                }
+                for acc in covered(&g) {
+                    if done.contains(acc) {
+                        continue;
+                    }
+                    let who = Subject::service_account(&acc.0, &acc.1);
+                    direct
+                        .entry((acc, right))
+                        .or_default()
+                        .entry(g.namespace.clone())
+                        .or_insert_with(|| (grant_evidence(b, &g), grant_fix(&who, &g)));
+                }
+            }
+        }
+    }
+    for ((acc, right), held) in direct {
+        let sa = b.vertex(VertexKind::Serviceaccount, Some(&acc.0), &acc.1);
+        for (scope, (ev, fix)) in held {
+            let g = b.vertex(VertexKind::Grant, scope.as_deref(), right);
+            grants.insert(g.clone(), (right, scope.clone()));
+            b.edge(
+                "PERMISSION_DISCOVER",
+                &sa,
+                &g,
+                ev,
+                Confidence::High,
+                fix,
+                vec![],
+                0,
+            );
+            if scope.is_none() {
+                // cluster-wide covers every namespace
+                break;
+            }
+        }
+    }
+    // Rights obtainable through bind/escalate: asked account by account, only for the
+    // accounts that hold a bind or escalate right somewhere.
+    let mut capable: BTreeSet<&(String, String)> = BTreeSet::new();
+    for (verb, res) in [
+        ("bind", "clusterroles"),
+        ("bind", "roles"),
+        ("escalate", "clusterroles"),
+        ("escalate", "roles"),
+    ] {
+        for g in rbac.who_can(&Request::resource(verb, res, None)).grants {
+            capable.extend(covered(&g).into_iter().filter(|a| !done.contains(*a)));
+        }
+    }
+    for (ns, name) in capable {
+        let who = Subject::service_account(ns, name);
+        let sa = b.vertex(VertexKind::Serviceaccount, Some(ns), name);
+        let caps = rbac.capabilities(&who);
+        let via = |req: &Request| -> Option<(&'static str, &Grant)> {
+            caps.iter()
+                .find(|c| rbac.capability_grants(c, req))
+                .map(|c| match c {
+                    Capability::Bind { bind, .. } => ("ROLE_BIND", bind.as_ref()),
+                    Capability::Escalate { escalate, .. } => ("ROLE_ESCALATE", escalate.as_ref()),
+                })
+        };
+        if let Some((attack, g)) = via(&everything()) {
+            let (ev, fix) = (grant_evidence(b, g), grant_fix(&who, g));
             b.edge(attack, &sa, &admin, ev, Confidence::High, fix, vec![], 0);
             continue;
         }
@@ -861,28 +914,20 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
                     namespaces
                         .iter()
                         .map(|n| n.as_str())
-                        .filter(|n| *namespaced && (wide || own.contains(n)))
+                        .filter(|_| *namespaced)
                         .map(Some),
                 )
                 .collect();
             for scope in scopes {
-                let found = reqs.iter().find_map(|(verb, res)| {
-                    holds(
-                        b,
-                        rbac,
-                        &who,
-                        &Request::resource(verb, res, scope),
-                        &mut caps,
-                    )
-                });
-                let Some((attack, ev, fix)) = found else {
-                    continue;
-                };
-                let g = b.vertex(VertexKind::Grant, scope, right);
-                grants.insert(g.clone(), (right, scope.map(str::to_string)));
-                b.edge(attack, &sa, &g, ev, Confidence::High, fix, vec![], 0);
+                let found = reqs
+                    .iter()
+                    .find_map(|(verb, res)| via(&Request::resource(verb, res, scope)));
+                let Some((attack, g)) = found else { continue };
+                let (ev, fix) = (grant_evidence(b, g), grant_fix(&who, g));
+                let gid = b.vertex(VertexKind::Grant, scope, right);
+                grants.insert(gid.clone(), (right, scope.map(str::to_string)));
+                b.edge(attack, &sa, &gid, ev, Confidence::High, fix, vec![], 0);
                 if scope.is_none() {
-                    // cluster-wide covers every namespace
                     break;
                 }
             }
