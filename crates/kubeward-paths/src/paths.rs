@@ -5,7 +5,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 /// How many equally good choke-point candidates are compared by the paths they leave.
-const LOOKAHEAD: usize = 16;
+const LOOKAHEAD: usize = 8;
 
 /// A fixable field: (object, field path).
 type FieldKey = (String, String);
@@ -18,6 +18,7 @@ struct Net<'g> {
     /// Per edge: (tail, head), `None` when a vertex is missing.
     ends: Vec<Option<(usize, usize)>>,
     sinks: Vec<usize>,
+    is_sink: Vec<bool>,
     /// The exposure edges (from the internet).
     entries: Vec<usize>,
 }
@@ -34,9 +35,8 @@ impl<'g> Net<'g> {
             }
             ends.push(end);
         }
-        let sinks = (0..n)
-            .filter(|&i| graph.vertices[i].kind.is_sink())
-            .collect();
+        let is_sink: Vec<bool> = graph.vertices.iter().map(|v| v.kind.is_sink()).collect();
+        let sinks = (0..n).filter(|&i| is_sink[i]).collect();
         let entries = (0..graph.edges.len())
             .filter(|&i| graph.edges[i].from == "internet")
             .collect();
@@ -45,6 +45,7 @@ impl<'g> Net<'g> {
             adj,
             ends,
             sinks,
+            is_sink,
             entries,
         }
     }
@@ -59,9 +60,17 @@ impl<'g> Net<'g> {
         let mut heap = BinaryHeap::new();
         dist[source] = 0;
         heap.push(Reverse((0u64, source)));
+        // every sink settled: the rest of the graph cannot shorten their paths
+        let mut open = self.sinks.len();
         while let Some(Reverse((d, v))) = heap.pop() {
             if d > dist[v] {
                 continue;
+            }
+            if self.is_sink[v] {
+                open -= 1;
+                if open == 0 {
+                    break;
+                }
             }
             for &(e, to) in &self.adj[v] {
                 if removed[e] {
