@@ -7,6 +7,9 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 /// How many equally good choke-point candidates are compared by the paths they leave.
 const LOOKAHEAD: usize = 8;
 
+/// Past this many current paths, the first candidate is taken without looking ahead.
+const LOOKAHEAD_PATHS: usize = 256;
+
 /// A fixable field: (object, field path).
 type FieldKey = (String, String);
 
@@ -240,7 +243,13 @@ pub fn choke_points(graph: &Graph, paths: &[Path]) -> Vec<ChokePoint> {
         // paths are recomputed (a fix whose paths go around it through the same workload
         // ranks after one that closes the way); a few candidates are tried
         let mut best: Option<(&FieldKey, Vec<bool>, Vec<Path>)> = None;
-        for &(key, _) in cuts.iter().take(LOOKAHEAD) {
+        // (large path sets take the first: each look costs shortest paths from its entries)
+        let look = if current.len() <= LOOKAHEAD_PATHS {
+            LOOKAHEAD
+        } else {
+            1
+        };
+        for &(key, _) in cuts.iter().take(look) {
             let mut mask = removed.clone();
             for &e in &fields[key] {
                 mask[e] = true;
