@@ -81,10 +81,7 @@ fn a_star_role_is_one_finding_with_its_facets() {
     let f = &out.findings[0];
     let mut facets: Vec<&str> = f.facets.iter().map(|x| x.rule).collect();
     facets.sort();
-    assert_eq!(
-        facets,
-        STAR_FACETS.to_vec()
-    );
+    assert_eq!(facets, STAR_FACETS.to_vec());
     // the merged finding is as severe as its worst facet
     let worst = f.facets.iter().map(|x| x.severity).max().unwrap();
     assert!(f.severity >= worst);
