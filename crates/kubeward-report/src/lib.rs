@@ -25,6 +25,7 @@ pub mod json;
 pub mod junit;
 pub mod mask;
 pub mod packages;
+pub mod rbac;
 pub mod sarif;
 pub mod table;
 pub mod text;

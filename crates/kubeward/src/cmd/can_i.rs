@@ -3,16 +3,12 @@
 //! give itself the right (`bind`, `escalate`). The answer is the engine's (`kubeward-rbac`).
 
 use super::error::{Error, Exit, Result};
-use super::who_can::{table, write_out, QueryArgs, QueryFormat};
+use super::who_can::{write_out, QueryArgs, QueryFormat};
 use clap::Args;
-use kubeward_io::terminal::escape;
 use kubeward_rbac::Subject;
 
 /// Exit codes of `can-i`.
 pub const AFTER_HELP: &str = "Exit codes:\n  0  yes\n  1  no (even if it can obtain the right through bind or escalate: that is printed)\n  2  usage or input errors (the answer is printed but may be incomplete)";
-
-/// Ways to obtain a right shown in text (a subject that may bind any role has one per role).
-const SHOWN: usize = 5;
 
 /// Arguments of `kubeward can-i`.
 #[derive(Args, Debug)]
@@ -35,48 +31,9 @@ pub fn run(args: CanIArgs) -> Result {
     let answer = engine.can(&who, &req);
     let text = match q.format {
         QueryFormat::Json => {
-            serde_json::to_string_pretty(&answer).map_err(|e| Error::Output(e.to_string()))? + "\n"
+            kubeward_report::rbac::json(&answer).map_err(|e| Error::Output(e.to_string()))?
         }
-        QueryFormat::Text => {
-            let mut s = format!(
-                "{}: can {} {}\n",
-                if answer.allowed { "yes" } else { "no" },
-                escape(&who.display()),
-                escape(&req.display())
-            );
-            let rows: Vec<Vec<String>> = answer
-                .grants
-                .iter()
-                .map(|g| vec![g.subject.display(), g.scope(), g.explain()])
-                .collect();
-            s.push_str(&table(&rows, "  "));
-            if !answer.allowed && !answer.partial.is_empty() {
-                s.push_str("matching grants that do not cover this request:\n");
-                let rows: Vec<Vec<String>> = answer
-                    .partial
-                    .iter()
-                    .map(|g| vec![g.subject.display(), g.scope(), g.explain()])
-                    .collect();
-                s.push_str(&table(&rows, "  "));
-            }
-            if !answer.obtainable.is_empty() {
-                s.push_str("but it can obtain it:\n");
-                let rows: Vec<Vec<String>> = answer
-                    .obtainable
-                    .iter()
-                    .take(SHOWN)
-                    .map(|c| vec![c.explain()])
-                    .collect();
-                s.push_str(&table(&rows, "  "));
-                if answer.obtainable.len() > SHOWN {
-                    s.push_str(&format!(
-                        "  and {} more ways (--format json lists them)\n",
-                        answer.obtainable.len() - SHOWN
-                    ));
-                }
-            }
-            s
-        }
+        QueryFormat::Text => kubeward_report::rbac::can_i_text(&who, &req, &answer),
     };
     write_out(&text)?;
     Ok(if load_errors {

@@ -140,39 +140,6 @@ pub(crate) fn load(paths: &[PathBuf]) -> Result<Snapshot> {
     Ok(snapshot)
 }
 
-/// Rows of cells as aligned text, each cell escaped for the terminal.
-pub(crate) fn table(rows: &[Vec<String>], indent: &str) -> String {
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| r.iter().map(|c| escape(c).into_owned()).collect())
-        .collect();
-    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..cols)
-        .map(|i| {
-            rows.iter()
-                .filter_map(|r| r.get(i))
-                .map(|c| c.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for r in &rows {
-        let mut line = indent.to_string();
-        for (i, c) in r.iter().enumerate() {
-            if i + 1 == r.len() {
-                line.push_str(c);
-            } else {
-                line.push_str(c);
-                line.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
 /// Writes text or JSON to standard output (a closed pipe is not an error).
 pub(crate) fn write_out(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
@@ -192,30 +159,9 @@ pub fn run(args: WhoCanArgs) -> Result {
     let answer = engine.who_can(&req);
     let text = match q.format {
         QueryFormat::Json => {
-            serde_json::to_string_pretty(&answer).map_err(|e| Error::Output(e.to_string()))? + "\n"
+            kubeward_report::rbac::json(&answer).map_err(|e| Error::Output(e.to_string()))?
         }
-        QueryFormat::Text => {
-            let mut s = format!("who can {}:\n", escape(&req.display()));
-            if answer.grants.is_empty() {
-                s.push_str("  nobody (through the bindings of the input and the defaults)\n");
-            }
-            let rows: Vec<Vec<String>> = answer
-                .grants
-                .iter()
-                .map(|g| vec![g.subject.display(), g.scope(), g.explain()])
-                .collect();
-            s.push_str(&table(&rows, "  "));
-            if !answer.obtainable.is_empty() {
-                s.push_str("can obtain it (bind or escalate):\n");
-                let rows: Vec<Vec<String>> = answer
-                    .obtainable
-                    .iter()
-                    .map(|o| vec![o.subject.display(), o.capability.explain()])
-                    .collect();
-                s.push_str(&table(&rows, "  "));
-            }
-            s
-        }
+        QueryFormat::Text => kubeward_report::rbac::who_can_text(&req, &answer),
     };
     write_out(&text)?;
     Ok(if load_errors {
