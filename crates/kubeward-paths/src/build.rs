@@ -305,30 +305,8 @@ fn exposure(b: &mut Builder<'_>, index: &Index<'_>, internet: &str) {
                 &format!("{base}/hostNetwork"),
             );
             let path = t.path(&FieldPath::root().key("hostNetwork"));
-            let ev = vec![b.evidence(o, &path)];
             let fix = format!("remove hostNetwork from {}", o.oref.display());
-            let cond = vec!["the node's addresses are reachable from the internet".to_string()];
-            b.edge(
-                "EXPOSURE",
-                internet,
-                &ep,
-                ev.clone(),
-                Confidence::Medium,
-                fix,
-                cond,
-                0,
-            );
-            let w = workload_id(b, t);
-            b.edge(
-                "SERVICE_ROUTE",
-                &ep,
-                &w,
-                ev,
-                Confidence::High,
-                String::new(),
-                vec![],
-                0,
-            );
+            host_exposure(b, internet, &ep, t, &path, fix);
             // with hostNetwork every port is on the node already
             continue;
         }
@@ -350,33 +328,46 @@ fn exposure(b: &mut Builder<'_>, index: &Index<'_>, internet: &str) {
                     &format!("{base}/hostPort/{hp}"),
                 );
                 let path = t.path(&c.rel_path().key("ports").index(k).key("hostPort"));
-                let ev = vec![b.evidence(o, &path)];
                 let fix = format!("remove hostPort {hp} from {}", o.oref.display());
-                let cond = vec!["the node's addresses are reachable from the internet".to_string()];
-                b.edge(
-                    "EXPOSURE",
-                    internet,
-                    &ep,
-                    ev.clone(),
-                    Confidence::Medium,
-                    fix,
-                    cond,
-                    0,
-                );
-                let w = workload_id(b, t);
-                b.edge(
-                    "SERVICE_ROUTE",
-                    &ep,
-                    &w,
-                    ev,
-                    Confidence::High,
-                    String::new(),
-                    vec![],
-                    0,
-                );
+                host_exposure(b, internet, &ep, t, &path, fix);
             }
         }
     }
+}
+
+/// A port on the node itself (hostNetwork, hostPort): internet → endpoint, when the node's
+/// addresses are reachable, then endpoint → the workload, both resting on the field at `path`.
+fn host_exposure(
+    b: &mut Builder<'_>,
+    internet: &str,
+    ep: &str,
+    t: &PodTemplate<'_>,
+    path: &FieldPath,
+    fix: String,
+) {
+    let ev = vec![b.evidence(t.object, path)];
+    let cond = vec!["the node's addresses are reachable from the internet".to_string()];
+    b.edge(
+        "EXPOSURE",
+        internet,
+        ep,
+        ev.clone(),
+        Confidence::Medium,
+        fix,
+        cond,
+        0,
+    );
+    let w = workload_id(b, t);
+    b.edge(
+        "SERVICE_ROUTE",
+        ep,
+        &w,
+        ev,
+        Confidence::High,
+        String::new(),
+        vec![],
+        0,
+    );
 }
 
 /// Whether the pods of a template get their service-account token, and the field deciding it.

@@ -1,4 +1,4 @@
-use super::grants::{self, Probe};
+use super::grants::Probe;
 use super::risky;
 use crate::declare_rule;
 use crate::finding::{Finding, Severity};
@@ -65,35 +65,17 @@ impl Rule for RbacPatchPods {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let engine = grants::engine(cx);
-        for role in grants::roles(cx) {
-            let hits = grants::find(engine, role, PROBES);
-            if hits.is_empty() {
-                continue;
-            }
-            let (severity, what) = if hits.iter().all(|h| h.restricted_by_name()) {
-                (
-                    Severity::Medium,
-                    "can change the running pods its resourceNames list (swap a container's image)",
-                )
-            } else {
-                (
-                    Self::META.severity,
-                    "can change running pods (swap a container's image)",
-                )
-            };
-            risky::report(
-                cx,
-                &Self::META,
-                severity,
-                role,
-                &hits,
-                (
-                    what,
-                    "Remove update/patch on pods from this role; roll out through the pod's controller, or limit the rule with resourceNames.",
-                ),
-                out,
-            );
-        }
+        risky::check_roles(
+            cx,
+            &Self::META,
+            PROBES,
+            (
+                Severity::Medium,
+                "can change the running pods its resourceNames list (swap a container's image)",
+            ),
+            "can change running pods (swap a container's image)",
+            "Remove update/patch on pods from this role; roll out through the pod's controller, or limit the rule with resourceNames.",
+            out,
+        );
     }
 }

@@ -35,6 +35,33 @@ pub(super) fn holders(engine: &Engine, role: &Object) -> String {
     format!("; bound to {}{more}", named.join(", "))
 }
 
+/// The common shape of a risky-right rule: for every role granting one of `probes`, one
+/// finding; `named` (severity, text) when every hit is limited by `resourceNames`, the rule's
+/// own severity and `any` otherwise.
+pub(super) fn check_roles(
+    cx: &Context<'_>,
+    meta: &'static RuleMeta,
+    probes: &[grants::Probe],
+    named: (Severity, &str),
+    any: &str,
+    fix: &str,
+    out: &mut Vec<Finding>,
+) {
+    let engine = grants::engine(cx);
+    for role in grants::roles(cx) {
+        let hits = grants::find(engine, role, probes);
+        if hits.is_empty() {
+            continue;
+        }
+        let (severity, what) = if hits.iter().all(|h| h.restricted_by_name()) {
+            named
+        } else {
+            (meta.severity, any)
+        };
+        report(cx, meta, severity, role, &hits, (what, fix), out);
+    }
+}
+
 /// One finding on `role` at its first hit: `<role> <what> <scope>: <rights><notes>; bound to …`.
 pub(super) fn report(
     cx: &Context<'_>,

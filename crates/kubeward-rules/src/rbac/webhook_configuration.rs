@@ -1,4 +1,4 @@
-use super::grants::{self, Probe};
+use super::grants::Probe;
 use super::risky;
 use crate::declare_rule;
 use crate::finding::{Finding, Severity};
@@ -100,35 +100,17 @@ impl Rule for RbacWebhookConfiguration {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let engine = grants::engine(cx);
-        for role in grants::roles(cx) {
-            let hits = grants::find(engine, role, PROBES);
-            if hits.is_empty() {
-                continue;
-            }
-            let (severity, what) = if hits.iter().all(|h| h.restricted_by_name()) {
-                (
-                    Severity::High,
-                    "can change or delete the admission webhooks or policies its resourceNames list",
-                )
-            } else {
-                (
-                    Self::META.severity,
-                    "can intercept or switch off admission (webhooks and admission policies)",
-                )
-            };
-            risky::report(
-                cx,
-                &Self::META,
-                severity,
-                role,
-                &hits,
-                (
-                    what,
-                    "Keep admission configuration for cluster administrators; limit an operator's caBundle updates with resourceNames.",
-                ),
-                out,
-            );
-        }
+        risky::check_roles(
+            cx,
+            &Self::META,
+            PROBES,
+            (
+                Severity::High,
+                "can change or delete the admission webhooks or policies its resourceNames list",
+            ),
+            "can intercept or switch off admission (webhooks and admission policies)",
+            "Keep admission configuration for cluster administrators; limit an operator's caBundle updates with resourceNames.",
+            out,
+        );
     }
 }
