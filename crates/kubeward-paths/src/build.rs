@@ -1,6 +1,6 @@
 //! Building the graph: one pass per family of edges (see the crate documentation).
 
-use crate::{Confidence, Edge, Evidence, Graph, Vertex, VertexKind};
+use crate::{Assume, Confidence, Edge, Evidence, Graph, Vertex, VertexKind};
 use kubeward_model::{
     effective_namespace, Container, FieldPath, Index, Node, Object, PodTemplate, Selector, Snapshot,
 };
@@ -31,6 +31,19 @@ fn attack_info(attack: &str) -> (u32, &'static str) {
         "CE_MODULE_LOAD" => (3, "T1611"),
         "CE_SYS_PTRACE" => (3, "T1611"),
         "CE_SYS_ADMIN" => (4, "T1611"),
+        "CE_DAC_READ_SEARCH" => (4, "T1611"),
+        "CE_UMH_CORE_PATTERN" => (2, "T1611"),
+        "CE_VAR_LOG_SYMLINK" => (3, "T1611"),
+        "SHARE_PS_NAMESPACE" => (1, "T1055"),
+        "POD_PATCH" => (2, "T1610"),
+        "POD_ATTACH" => (1, "T1609"),
+        "POD_EPHEMERAL" => (2, "T1609"),
+        "IDENTITY_IMPERSONATE" => (1, "T1078"),
+        "CSR_APPROVE" => (4, "T1649"),
+        "WEBHOOK_CONTROL" => (5, "T1610"),
+        "PV_HOSTPATH" => (4, "T1611"),
+        "NS_RELABEL" => (3, "T1562.001"),
+        "TOKEN_LIST" => (0, "T1528"),
         _ => (5, ""),
     }
 }
@@ -40,6 +53,7 @@ pub(crate) const NODE: &str = "any";
 
 struct Builder<'a> {
     snapshot: &'a Snapshot,
+    assume: &'a Assume,
     vertices: BTreeMap<String, Vertex>,
     edges: Vec<Edge>,
 }
@@ -114,8 +128,14 @@ fn container_id(b: &mut Builder<'_>, t: &PodTemplate<'_>, c: &Container<'_>) -> 
 
 /// Builds the attack graph (no paths yet: see [`Graph::analyse`]).
 pub fn build(snapshot: &Snapshot, index: &Index<'_>, rbac: &Engine) -> Graph {
+    build_with(snapshot, index, rbac, &Assume::default())
+}
+
+/// Builds the attack graph with conditions taken as given.
+pub fn build_with(snapshot: &Snapshot, index: &Index<'_>, rbac: &Engine, assume: &Assume) -> Graph {
     let mut b = Builder {
         snapshot,
+        assume,
         vertices: BTreeMap::new(),
         edges: Vec::new(),
     };
@@ -405,7 +425,7 @@ fn token_evidence(
     t: &PodTemplate<'_>,
 ) -> Option<(Vec<Evidence>, String)> {
     let (mounted, field) = automount(index, t);
-    if !mounted {
+    if !mounted && !b.assume.tokens_mounted {
         return None;
     }
     let o = t.object;
@@ -423,6 +443,36 @@ fn token_evidence(
         o.oref.display()
     );
     Some((ev, fix))
+}
+
+/// Whether seccomp stops a capability escape: extra weight, confidence, conditions.
+fn lsm(t: &PodTemplate<'_>, c: &Container<'_>, assume: &Assume) -> (u32, Confidence, Vec<String>) {
+    fn ty(n: &Node) -> Option<&str> {
+        n.at(&["seccompProfile", "type"]).and_then(Node::as_str)
+    }
+    let pod = t.spec.get("securityContext");
+    let profile = ty(c.security_context()).or_else(|| pod.and_then(ty));
+    match profile {
+        Some(p @ ("RuntimeDefault" | "Localhost")) if assume.no_lsm => (
+            0,
+            Confidence::Medium,
+            vec![format!(
+                "assumed (--assume no-lsm): the seccomp profile {p} does not stop the escape"
+            )],
+        ),
+        Some(p @ ("RuntimeDefault" | "Localhost")) => (
+            6,
+            Confidence::Low,
+            vec![format!(
+                "seccomp profile {p}: the default profile blocks the mount and open_by_handle_at calls this escape needs"
+            )],
+        ),
+        _ => (
+            0,
+            Confidence::Medium,
+            vec!["no seccomp profile: Unconfined unless the kubelet defaults to RuntimeDefault".into()],
+        ),
+    }
 }
 
 fn cap_added(c: &Container<'_>, cap: &str) -> Option<usize> {
@@ -529,6 +579,30 @@ fn containers(b: &mut Builder<'_>, index: &Index<'_>) {
         let host_pid = t.spec.bool_at("hostPID") == Some(true);
         let pid_path = t.path(&FieldPath::root().key("hostPID"));
         let volumes = t.volumes();
+        if t.spec.bool_at("shareProcessNamespace") == Some(true) {
+            let path = t.path(&FieldPath::root().key("shareProcessNamespace"));
+            let ev = vec![b.evidence(o, &path)];
+            let fix = format!("remove shareProcessNamespace from {}", o.oref.display());
+            let ids: Vec<String> = t
+                .containers()
+                .iter()
+                .map(|c| container_id(b, t, c))
+                .collect();
+            for x in &ids {
+                for y in ids.iter().filter(|y| *y != x) {
+                    b.edge(
+                        "SHARE_PS_NAMESPACE",
+                        x,
+                        y,
+                        ev.clone(),
+                        Confidence::High,
+                        fix.clone(),
+                        vec![],
+                        0,
+                    );
+                }
+            }
+        }
         for c in t.containers() {
             let cid = container_id(b, t, &c);
             let ev = vec![b.evidence(o, &t.path(&c.rel_path()))];
@@ -588,10 +662,11 @@ fn containers(b: &mut Builder<'_>, index: &Index<'_>) {
                     );
                 }
             }
-            let caps: [(&str, &'static str, bool); 3] = [
+            let caps: [(&str, &'static str, bool); 4] = [
                 ("SYS_MODULE", "CE_MODULE_LOAD", true),
                 ("SYS_PTRACE", "CE_SYS_PTRACE", host_pid),
                 ("SYS_ADMIN", "CE_SYS_ADMIN", true),
+                ("DAC_READ_SEARCH", "CE_DAC_READ_SEARCH", true),
             ];
             for (cap, attack, applies) in caps {
                 if !applies {
@@ -604,12 +679,13 @@ fn containers(b: &mut Builder<'_>, index: &Index<'_>) {
                         ev.push(b.evidence(o, &pid_path));
                     }
                     let fix = format!("drop capability {cap} from container {} of {disp}", c.name);
-                    let conf = if attack == "CE_SYS_ADMIN" {
-                        Confidence::Medium
-                    } else {
-                        Confidence::High
+                    let (extra, conf, cond) = match attack {
+                        // both escapes mount or open_by_handle_at: seccomp's default
+                        // profile blocks them
+                        "CE_SYS_ADMIN" | "CE_DAC_READ_SEARCH" => lsm(t, &c, b.assume),
+                        _ => (0, Confidence::High, vec![]),
                     };
-                    b.edge(attack, &cid, &node, ev, conf, fix, vec![], 0);
+                    b.edge(attack, &cid, &node, ev, conf, fix, cond, extra);
                 }
             }
             let mounts = c.node.get("volumeMounts").map(Node::items).unwrap_or(&[]);
@@ -639,6 +715,34 @@ fn containers(b: &mut Builder<'_>, index: &Index<'_>) {
                         Confidence::High,
                         fix.clone(),
                         vec![],
+                        0,
+                    );
+                }
+                let p = normalize(host);
+                let writable = mount.bool_at("readOnly") != Some(true);
+                if writable && covers(&p, "/proc/sys/kernel/core_pattern") {
+                    b.edge(
+                        "CE_UMH_CORE_PATTERN",
+                        &cid,
+                        &node,
+                        ev.clone(),
+                        Confidence::High,
+                        fix.clone(),
+                        vec![],
+                        0,
+                    );
+                }
+                if writable && (covers(&p, "/var/log") || covers("/var/log", &p)) {
+                    b.edge(
+                        "CE_VAR_LOG_SYMLINK",
+                        &cid,
+                        &node,
+                        ev.clone(),
+                        Confidence::Medium,
+                        fix.clone(),
+                        vec![
+                            "the symlink is followed when someone reads the pod's logs through the kubelet (kubectl logs, nodes/log)".into(),
+                        ],
                         0,
                     );
                 }
@@ -708,6 +812,70 @@ const RIGHTS: &[Right] = &[
     (
         "nodes-proxy",
         &[("get", "nodes/proxy"), ("create", "nodes/proxy")],
+        false,
+    ),
+    ("patch-pods", &[("patch", "pods"), ("update", "pods")], true),
+    (
+        "patch-controllers",
+        &[
+            ("patch", "deployments"),
+            ("update", "deployments"),
+            ("patch", "daemonsets"),
+            ("update", "daemonsets"),
+            ("patch", "statefulsets"),
+            ("update", "statefulsets"),
+            ("patch", "replicasets"),
+            ("update", "replicasets"),
+            ("patch", "cronjobs"),
+            ("update", "cronjobs"),
+        ],
+        true,
+    ),
+    (
+        "attach-pods",
+        &[("create", "pods/attach"), ("get", "pods/attach")],
+        true,
+    ),
+    (
+        "ephemeral-containers",
+        &[
+            ("patch", "pods/ephemeralcontainers"),
+            ("update", "pods/ephemeralcontainers"),
+        ],
+        true,
+    ),
+    (
+        "impersonate",
+        &[("impersonate", "users"), ("impersonate", "groups")],
+        false,
+    ),
+    (
+        "impersonate-serviceaccounts",
+        &[("impersonate", "serviceaccounts")],
+        true,
+    ),
+    (
+        "approve-csr",
+        &[("update", "certificatesigningrequests/approval")],
+        false,
+    ),
+    (
+        "control-webhooks",
+        &[
+            ("create", "mutatingwebhookconfigurations"),
+            ("update", "mutatingwebhookconfigurations"),
+            ("patch", "mutatingwebhookconfigurations"),
+        ],
+        false,
+    ),
+    (
+        "create-persistentvolumes",
+        &[("create", "persistentvolumes")],
+        false,
+    ),
+    (
+        "relabel-namespaces",
+        &[("patch", "namespaces"), ("update", "namespaces")],
         false,
     ),
 ];
@@ -803,7 +971,30 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
         }
     };
     let mut done: BTreeSet<(String, String)> = BTreeSet::new();
-    for g in rbac.who_can(&everything()).grants {
+    let all = rbac.who_can(&everything()).grants;
+    // everything in one namespace: namespace-admin (a sink on request, `--to namespace-admin`)
+    for g in all.iter().filter(|g| g.resource_names.is_empty()) {
+        let Some(scope) = g.namespace.as_deref() else {
+            continue;
+        };
+        for (ns, name) in covered(g) {
+            let who = Subject::service_account(ns, name);
+            let sa = b.vertex(VertexKind::Serviceaccount, Some(ns), name);
+            let nsa = b.vertex(VertexKind::NamespaceAdmin, None, scope);
+            let (ev, fix) = (grant_evidence(b, g), grant_fix(&who, g));
+            b.edge(
+                "PERMISSION_DISCOVER",
+                &sa,
+                &nsa,
+                ev,
+                Confidence::High,
+                fix,
+                vec![],
+                0,
+            );
+        }
+    }
+    for g in all {
         if g.namespace.is_some() || !g.resource_names.is_empty() {
             continue;
         }
@@ -847,6 +1038,44 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
                 }
             }
         }
+    }
+    // relabelling namespaces lifts Pod Security: with create-pods where it is enforced, the
+    // pod is privileged after all
+    for ((acc, right), held) in &direct {
+        if *right != "relabel-namespaces" {
+            continue;
+        }
+        let Some((ev, fix)) = held.get(&None) else {
+            continue;
+        };
+        let Some(create) = direct.get(&(*acc, "create-pods")) else {
+            continue;
+        };
+        let enforced = |ns: &str| psa_blocks(index, Some(ns), &Assume::default()).0 > 0;
+        let hit = create.iter().find_map(|(scope, (cev, _))| {
+            let ns = match scope {
+                Some(ns) => enforced(ns).then_some(ns.clone()),
+                None => namespaces.iter().find(|n| enforced(n)).cloned(),
+            }?;
+            Some((ns, cev))
+        });
+        let Some((ns, cev)) = hit else { continue };
+        let sa = b.vertex(VertexKind::Serviceaccount, Some(&acc.0), &acc.1);
+        let node = b.vertex(VertexKind::Node, None, NODE);
+        let mut ev = ev.clone();
+        ev.extend(cev.iter().cloned());
+        b.edge(
+            "NS_RELABEL",
+            &sa,
+            &node,
+            ev,
+            Confidence::High,
+            fix.clone(),
+            vec![format!(
+                "removes the pod-security.kubernetes.io/enforce label of namespace {ns}, then creates a privileged pod there"
+            )],
+            0,
+        );
     }
     for ((acc, right), held) in direct {
         let sa = b.vertex(VertexKind::Serviceaccount, Some(&acc.0), &acc.1);
@@ -928,32 +1157,85 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
     for (g, (right, scope)) in grants {
         let in_scope = |n: &str| scope.as_deref().is_none_or(|s| s == n);
         match right {
-            "create-pods" => {
-                let (extra, conf, cond) = psa_blocks(index, scope.as_deref());
-                b.edge(
-                    "POD_CREATE",
-                    &g,
-                    &node,
-                    vec![],
-                    conf,
-                    String::new(),
-                    cond,
-                    extra,
-                );
+            "create-pods" | "patch-controllers" => {
+                // a pod (or a controller's template, patched) that is privileged and runs
+                // as any service account of the namespace
+                let attack = if right == "create-pods" {
+                    "POD_CREATE"
+                } else {
+                    "POD_PATCH"
+                };
+                let (extra, conf, cond) = psa_blocks(index, scope.as_deref(), b.assume);
+                step(b, attack, &g, &node, conf, cond, extra);
                 for (ns, name) in accounts.iter().filter(|(n, _)| in_scope(n)) {
                     let sa = b.vertex(VertexKind::Serviceaccount, Some(ns), name);
-                    b.edge(
-                        "IDENTITY_ASSUME",
-                        &g,
-                        &sa,
-                        vec![],
-                        Confidence::High,
-                        String::new(),
-                        vec![],
-                        0,
-                    );
+                    step(b, "IDENTITY_ASSUME", &g, &sa, Confidence::High, vec![], 0);
                 }
             }
+            "patch-pods" | "attach-pods" | "ephemeral-containers" => {
+                // patch: a new image in a running pod; attach: its console; ephemeral: a
+                // debug container beside it (and, privileged, on the node)
+                let attack = match right {
+                    "patch-pods" => "POD_PATCH",
+                    "attach-pods" => "POD_ATTACH",
+                    _ => "POD_EPHEMERAL",
+                };
+                if right == "ephemeral-containers" {
+                    let (extra, conf, cond) = psa_blocks(index, scope.as_deref(), b.assume);
+                    step(b, attack, &g, &node, conf, cond, extra);
+                }
+                for t in index.pod_templates() {
+                    if !in_scope(ns_of(t.object)) {
+                        continue;
+                    }
+                    for c in t.containers() {
+                        let cid = container_id(b, t, &c);
+                        step(b, attack, &g, &cid, Confidence::High, vec![], 0);
+                    }
+                }
+            }
+            "impersonate" => step(
+                b,
+                "IDENTITY_IMPERSONATE",
+                &g,
+                &admin,
+                Confidence::High,
+                vec!["impersonates a member of system:masters (or any user bound to cluster-admin)".into()],
+                0,
+            ),
+            "impersonate-serviceaccounts" => {
+                for (ns, name) in accounts.iter().filter(|(n, _)| in_scope(n)) {
+                    let sa = b.vertex(VertexKind::Serviceaccount, Some(ns), name);
+                    step(b, "IDENTITY_IMPERSONATE", &g, &sa, Confidence::High, vec![], 0);
+                }
+            }
+            "approve-csr" => step(
+                b,
+                "CSR_APPROVE",
+                &g,
+                &admin,
+                Confidence::Medium,
+                vec!["also needs create on certificatesigningrequests and approve on the kubernetes.io/kube-apiserver-client signer: a client certificate for group system:masters".into()],
+                0,
+            ),
+            "control-webhooks" => step(
+                b,
+                "WEBHOOK_CONTROL",
+                &g,
+                &node,
+                Confidence::Medium,
+                vec!["a mutating webhook served by the intruder rewrites every new pod (privileged, host mounts)".into()],
+                0,
+            ),
+            "create-persistentvolumes" => step(
+                b,
+                "PV_HOSTPATH",
+                &g,
+                &node,
+                Confidence::Medium,
+                vec!["also needs to create a PersistentVolumeClaim and a pod that mounts it: a hostPath volume of the node's root".into()],
+                0,
+            ),
             "request-tokens" => {
                 for (ns, name) in accounts.iter().filter(|(n, _)| in_scope(n)) {
                     let sa = b.vertex(VertexKind::Serviceaccount, Some(ns), name);
@@ -994,16 +1276,22 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
                 for s in index.of_kind("Secret").filter(|s| in_scope(ns_of(s))) {
                     let sid = b.vertex(VertexKind::Secret, Some(ns_of(s)), s.name());
                     any.insert(ns_of(s).to_string());
-                    b.edge(
-                        "SECRET_READ",
-                        &g,
-                        &sid,
-                        vec![],
-                        Confidence::High,
-                        String::new(),
-                        vec![],
-                        0,
-                    );
+                    step(b, "SECRET_READ", &g, &sid, Confidence::High, vec![], 0);
+                    // a legacy token Secret holds its account's long-lived token
+                    let account = s
+                        .annotation("kubernetes.io/service-account.name")
+                        .map(str::to_string);
+                    if s.root.str_at("type") == Some("kubernetes.io/service-account-token") {
+                        if let Some(account) = account {
+                            let sa = b.vertex(VertexKind::Serviceaccount, Some(ns_of(s)), &account);
+                            let ev = vec![b.evidence(s, &FieldPath::parse("type"))];
+                            let fix = format!(
+                                "delete the legacy token Secret {} (use short-lived projected tokens)",
+                                s.oref.display()
+                            );
+                            b.edge("TOKEN_LIST", &sid, &sa, ev, Confidence::High, fix, vec![], 0);
+                        }
+                    }
                 }
                 // the secrets the input does not hold: one vertex per namespace
                 for ns in namespaces
@@ -1040,9 +1328,35 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
     }
 }
 
+/// An edge out of a grant: no evidence of its own (the grant's edge carries it), no fix.
+fn step(
+    b: &mut Builder<'_>,
+    attack: &'static str,
+    from: &str,
+    to: &str,
+    confidence: Confidence,
+    conditions: Vec<String>,
+    extra: u32,
+) {
+    b.edge(
+        attack,
+        from,
+        to,
+        vec![],
+        confidence,
+        String::new(),
+        conditions,
+        extra,
+    );
+}
+
 /// Whether Pod Security admission stops a privileged pod in the namespace: extra weight,
 /// confidence, conditions. Cluster-wide: every namespace, so not blocked.
-fn psa_blocks(index: &Index<'_>, ns: Option<&str>) -> (u32, Confidence, Vec<String>) {
+fn psa_blocks(
+    index: &Index<'_>,
+    ns: Option<&str>,
+    assume: &Assume,
+) -> (u32, Confidence, Vec<String>) {
     let Some(ns) = ns else {
         return (0, Confidence::High, vec![]);
     };
@@ -1052,6 +1366,13 @@ fn psa_blocks(index: &Index<'_>, ns: Option<&str>) -> (u32, Confidence, Vec<Stri
             .map(|(_, v)| v.to_string())
     });
     match level.as_deref() {
+        Some(l @ ("baseline" | "restricted")) if assume.psa_bypassed => (
+            0,
+            Confidence::Medium,
+            vec![format!(
+                "assumed (--assume psa-bypassed): Pod Security admission enforces {l} in namespace {ns} but is bypassed"
+            )],
+        ),
         Some(l @ ("baseline" | "restricted")) => (
             15,
             Confidence::Low,

@@ -51,7 +51,7 @@
 mod build;
 mod paths;
 
-pub use build::build;
+pub use build::{build, build_with};
 pub use paths::{choke_points, shortest_paths};
 
 use serde::Serialize;
@@ -71,6 +71,7 @@ pub enum VertexKind {
     Grant,
     Node,
     ClusterAdmin,
+    NamespaceAdmin,
     Secret,
 }
 
@@ -88,12 +89,19 @@ impl VertexKind {
             VertexKind::Grant => "grant",
             VertexKind::Node => "node",
             VertexKind::ClusterAdmin => "cluster-admin",
+            VertexKind::NamespaceAdmin => "namespace-admin",
             VertexKind::Secret => "secret",
         }
     }
 
-    /// Whether paths end here.
+    /// Whether paths end here by default (`--to` chooses others).
     pub fn is_sink(self) -> bool {
+        self.is_breach()
+    }
+
+    /// Whether reaching this vertex is a breach of the cluster: root on a node, or
+    /// cluster-admin (what makes `kubeward paths` exit 1).
+    pub fn is_breach(self) -> bool {
         matches!(self, VertexKind::ClusterAdmin | VertexKind::Node)
     }
 }
@@ -219,11 +227,56 @@ impl Graph {
     }
 
     /// Computes the paths and the choke points of a built graph.
-    pub fn analyse(mut self) -> Graph {
-        self.paths = shortest_paths(&self);
-        self.choke_points = choke_points(&self, &self.paths);
-        self
+    pub fn analyse(self) -> Graph {
+        self.analyse_query(&Query::default())
+            .expect("the default query names no vertex")
     }
+
+    /// Computes the paths of a query (`--from`, `--to`) and their choke points. An error
+    /// says which name matched no vertex, or several.
+    pub fn analyse_query(mut self, query: &Query) -> Result<Graph, String> {
+        let ends = paths::Ends::resolve(&self, query)?;
+        self.paths = paths::paths_of(&self, &ends);
+        self.choke_points = paths::choke_points_of(&self, &ends, &self.paths, &|_| true);
+        Ok(self)
+    }
+
+    /// Keeps the paths `keep` accepts and recomputes the choke points over them (the
+    /// pull-request mode keeps the paths the base lacked). The query must be the one the
+    /// paths were computed with.
+    pub fn only_paths(
+        mut self,
+        query: &Query,
+        keep: &dyn Fn(&Path) -> bool,
+    ) -> Result<Graph, String> {
+        let ends = paths::Ends::resolve(&self, query)?;
+        self.paths.retain(|p| keep(p));
+        self.choke_points = paths::choke_points_of(&self, &ends, &self.paths, keep);
+        Ok(self)
+    }
+}
+
+/// Conditions taken as given (`kubeward paths --assume`): edges that depend on them lose
+/// their penalty, instead of being dropped or added silently.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Assume {
+    /// Pod Security `enforce` labels are not effective: a privileged pod can be created in
+    /// every namespace.
+    pub psa_bypassed: bool,
+    /// Every service-account token is mounted (`automountServiceAccountToken: false` ignored).
+    pub tokens_mounted: bool,
+    /// seccomp and AppArmor profiles do not stop escapes (`RuntimeDefault` ignored).
+    pub no_lsm: bool,
+}
+
+/// What paths to compute: from the internet (or `from`, a vertex id or a unique suffix of
+/// one) to the breach sinks (or `to`: `node`, `cluster-admin`, `namespace-admin`, `secret`,
+/// or a vertex id or unique suffix).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Query {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub assume: Assume,
 }
 
 /// Builds the graph of a snapshot and computes its paths and choke points.

@@ -1,8 +1,21 @@
-//! Shortest weighted paths (Dijkstra) and choke points (a greedy cut over the path set).
+//! Shortest weighted paths and choke points.
+//!
+//! **Paths.** One Dijkstra per sink over the reversed graph gives every vertex its distance
+//! to that sink and the first edge of a shortest way there (a shortest-path tree rooted at
+//! the sink). A path from an entry point is read by following those edges: the cost is
+//! sinks × E log V, whatever the number of entry points (thousands of exposed Services cost
+//! no more than one).
+//!
+//! **Choke points.** A greedy cut over the path set: each round takes the fixable field
+//! (the first evidence of an edge that has a fix) lying on the most current shortest paths,
+//! removes its edges, and repairs the trees only where the removed edges were used (the
+//! vertices whose way to the sink went through them get a new distance from their
+//! neighbours, a Dijkstra limited to them). The paths that went around the fix appear and
+//! are counted in the next rounds, until no path is left or no fixable field cuts one.
 
-use crate::{ChokePoint, Graph, Path};
+use crate::{ChokePoint, Graph, Path, Query, VertexKind};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 
 /// How many equally good choke-point candidates are compared by the paths they leave.
 const LOOKAHEAD: usize = 8;
@@ -10,139 +23,88 @@ const LOOKAHEAD: usize = 8;
 /// Past this many current paths, the first candidate is taken without looking ahead.
 const LOOKAHEAD_PATHS: usize = 256;
 
+/// No edge / unreachable.
+const NONE: u32 = u32::MAX;
+const FAR: u64 = u64::MAX;
+
 /// A fixable field: (object, field path).
 type FieldKey = (String, String);
 
-/// The graph as adjacency lists, built once.
-struct Net<'g> {
-    graph: &'g Graph,
-    /// Per vertex: (edge, head).
-    adj: Vec<Vec<(usize, usize)>>,
-    /// Per edge: (tail, head), `None` when a vertex is missing.
-    ends: Vec<Option<(usize, usize)>>,
+/// Where a path starts: an exposure edge from the internet (the path begins with it), or a
+/// vertex (`--from`: an assumed foothold).
+#[derive(Clone, Copy, Debug)]
+enum Start {
+    Edge(usize),
+    Vertex(usize),
+}
+
+/// The start and end vertices of a query, resolved to indices.
+pub(crate) struct Ends {
+    starts: Vec<Start>,
     sinks: Vec<usize>,
-    is_sink: Vec<bool>,
-    /// The exposure edges (from the internet).
-    entries: Vec<usize>,
 }
 
-impl<'g> Net<'g> {
-    fn new(graph: &'g Graph) -> Net<'g> {
-        let n = graph.vertices.len();
-        let mut adj: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
-        let mut ends = Vec::with_capacity(graph.edges.len());
-        for (i, e) in graph.edges.iter().enumerate() {
-            let end = index_of(graph, &e.from).zip(index_of(graph, &e.to));
-            if let Some((f, t)) = end {
-                adj[f].push((i, t));
-            }
-            ends.push(end);
-        }
-        let is_sink: Vec<bool> = graph.vertices.iter().map(|v| v.kind.is_sink()).collect();
-        let sinks = (0..n).filter(|&i| is_sink[i]).collect();
-        let entries = (0..graph.edges.len())
-            .filter(|&i| graph.edges[i].from == "internet")
-            .collect();
-        Net {
-            graph,
-            adj,
-            ends,
-            sinks,
-            is_sink,
-            entries,
-        }
-    }
-
-    /// Dijkstra from `source` without the `removed` edges: per vertex, the edge it is
-    /// reached by on a shortest path. Ties keep the edge found first (lowest index from the
-    /// vertex settled first), so the result is deterministic.
-    fn dijkstra(&self, source: usize, removed: &[bool]) -> Vec<Option<usize>> {
-        let n = self.adj.len();
-        let mut dist = vec![u64::MAX; n];
-        let mut prev = vec![None; n];
-        let mut heap = BinaryHeap::new();
-        dist[source] = 0;
-        heap.push(Reverse((0u64, source)));
-        // every sink settled: the rest of the graph cannot shorten their paths
-        let mut open = self.sinks.len();
-        while let Some(Reverse((d, v))) = heap.pop() {
-            if d > dist[v] {
-                continue;
-            }
-            if self.is_sink[v] {
-                open -= 1;
-                if open == 0 {
-                    break;
-                }
-            }
-            for &(e, to) in &self.adj[v] {
-                if removed[e] {
-                    continue;
-                }
-                let nd = d + u64::from(self.graph.edges[e].weight);
-                if nd < dist[to] {
-                    dist[to] = nd;
-                    prev[to] = Some(e);
-                    heap.push(Reverse((nd, to)));
-                }
-            }
-        }
-        prev
-    }
-
-    /// The shortest paths of the exposure edges `entries` (edge indices from the internet).
-    fn paths(&self, entries: &[usize], removed: &[bool]) -> Vec<Path> {
-        let graph = self.graph;
-        let mut out = Vec::new();
-        let mut done: BTreeMap<usize, Vec<Option<usize>>> = BTreeMap::new();
-        for &i in entries {
-            if removed[i] {
-                continue;
-            }
-            let Some((_, entry)) = self.ends[i] else {
-                continue;
-            };
-            let prev = done
-                .entry(entry)
-                .or_insert_with(|| self.dijkstra(entry, removed));
-            for &s in &self.sinks {
-                if s == entry {
-                    continue;
-                }
-                let mut hops = Vec::new();
-                let mut v = s;
-                while v != entry {
-                    let Some(e) = prev[v] else { break };
-                    hops.push(e);
-                    v = self.ends[e].map(|(f, _)| f).unwrap_or(entry);
-                }
-                if v != entry || hops.is_empty() {
-                    continue;
-                }
-                hops.push(i);
-                hops.reverse();
-                let weight = hops.iter().map(|&h| graph.edges[h].weight).sum();
-                out.push(Path {
-                    from: graph.edges[i].from.clone(),
-                    entry: Some(graph.edges[i].to.clone()),
-                    to: graph.vertices[s].id.clone(),
-                    edges: hops,
-                    weight,
-                });
-            }
-        }
-        sort_paths(&mut out);
-        out
+impl Ends {
+    /// Resolves `--from` and `--to` against the graph's vertices.
+    pub(crate) fn resolve(graph: &Graph, query: &Query) -> Result<Ends, String> {
+        let starts = match &query.from {
+            None => (0..graph.edges.len())
+                .filter(|&i| graph.edges[i].from == "internet")
+                .map(Start::Edge)
+                .collect(),
+            Some(name) => vec![Start::Vertex(find(graph, name, "--from")?)],
+        };
+        let kinds = |k: VertexKind| -> Vec<usize> {
+            (0..graph.vertices.len())
+                .filter(|&i| graph.vertices[i].kind == k)
+                .collect()
+        };
+        let sinks = match query.to.as_deref() {
+            None => (0..graph.vertices.len())
+                .filter(|&i| graph.vertices[i].kind.is_breach())
+                .collect(),
+            Some("node") => kinds(VertexKind::Node),
+            Some("cluster-admin") => kinds(VertexKind::ClusterAdmin),
+            Some("namespace-admin") => kinds(VertexKind::NamespaceAdmin),
+            Some("secret") => kinds(VertexKind::Secret),
+            Some(name) => vec![find(graph, name, "--to")?],
+        };
+        Ok(Ends { starts, sinks })
     }
 }
 
-/// Sorted by (entry, sink), the lightest kept when several exposure edges lead to one
-/// endpoint.
-fn sort_paths(out: &mut Vec<Path>) {
-    out.sort_by(|a, b| {
-        (&a.entry, &a.to, a.weight, &a.edges).cmp(&(&b.entry, &b.to, b.weight, &b.edges))
-    });
-    out.dedup_by(|x, y| x.entry == y.entry && x.to == y.to);
+/// A vertex by id, or by a unique suffix of its id that starts after `:` or `/`.
+fn find(graph: &Graph, name: &str, flag: &str) -> Result<usize, String> {
+    if let Some(i) = index_of(graph, name) {
+        return Ok(i);
+    }
+    let hits: Vec<usize> = (0..graph.vertices.len())
+        .filter(|&i| {
+            let id = &graph.vertices[i].id;
+            id.len() > name.len()
+                && id.ends_with(name)
+                && matches!(id.as_bytes()[id.len() - name.len() - 1], b':' | b'/')
+        })
+        .collect();
+    match hits.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(format!(
+            "{flag} {name}: no vertex of the graph has this id (ids look like workload:shop/Deployment/frontend, serviceaccount:shop/web, node:any, cluster-admin; `--format json` lists them)"
+        )),
+        many => {
+            let shown: Vec<&str> = many
+                .iter()
+                .take(5)
+                .map(|&i| graph.vertices[i].id.as_str())
+                .collect();
+            Err(format!(
+                "{flag} {name}: {} vertices match ({}{}); give the whole id",
+                many.len(),
+                shown.join(", "),
+                if many.len() > 5 { ", ..." } else { "" }
+            ))
+        }
+    }
 }
 
 fn index_of(graph: &Graph, id: &str) -> Option<usize> {
@@ -152,49 +114,350 @@ fn index_of(graph: &Graph, id: &str) -> Option<usize> {
         .ok()
 }
 
+/// The graph as adjacency lists, built once.
+struct Net<'g> {
+    graph: &'g Graph,
+    /// Per vertex: (edge, head) of its outgoing edges.
+    out: Vec<Vec<(u32, u32)>>,
+    /// Per vertex: (edge, tail) of its incoming edges.
+    inc: Vec<Vec<(u32, u32)>>,
+    /// Per edge: (tail, head), `None` when a vertex is missing.
+    ends: Vec<Option<(usize, usize)>>,
+}
+
+impl<'g> Net<'g> {
+    fn new(graph: &'g Graph) -> Net<'g> {
+        let n = graph.vertices.len();
+        let mut out: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
+        let mut inc: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
+        let mut ends = Vec::with_capacity(graph.edges.len());
+        // edges are sorted by (from, to): look the ids up once per run of equal ids
+        let mut last: (&str, usize) = ("", usize::MAX);
+        for (i, e) in graph.edges.iter().enumerate() {
+            let from = if last.0 == e.from && last.1 != usize::MAX {
+                Some(last.1)
+            } else {
+                index_of(graph, &e.from)
+            };
+            if let Some(f) = from {
+                last = (e.from.as_str(), f);
+            }
+            let end = from.zip(index_of(graph, &e.to));
+            if let Some((f, t)) = end {
+                out[f].push((i as u32, t as u32));
+                inc[t].push((i as u32, f as u32));
+            }
+            ends.push(end);
+        }
+        Net {
+            graph,
+            out,
+            inc,
+            ends,
+        }
+    }
+
+    fn weight(&self, e: u32) -> u64 {
+        u64::from(self.graph.edges[e as usize].weight)
+    }
+
+    /// The shortest-path tree into `sink` without the `removed` edges.
+    fn tree(&self, sink: usize, removed: &[bool]) -> Tree {
+        let n = self.out.len();
+        let mut t = Tree {
+            sink,
+            dist: vec![FAR; n],
+            next: vec![NONE; n],
+        };
+        let mut heap = BinaryHeap::new();
+        t.dist[sink] = 0;
+        heap.push(Reverse((0u64, sink as u32)));
+        while let Some(Reverse((d, v))) = heap.pop() {
+            if d > t.dist[v as usize] {
+                continue;
+            }
+            for &(e, u) in &self.inc[v as usize] {
+                if removed[e as usize] {
+                    continue;
+                }
+                let nd = d + self.weight(e);
+                if nd < t.dist[u as usize] {
+                    t.dist[u as usize] = nd;
+                    t.next[u as usize] = e;
+                    heap.push(Reverse((nd, u)));
+                }
+            }
+        }
+        t
+    }
+
+    /// Repairs a tree once the edges `cut` (already marked in `removed`) are gone: the
+    /// vertices whose way went through them are re-settled from their other neighbours.
+    /// Returns what was changed, for [`Tree::undo`].
+    fn repair(&self, t: &mut Tree, cut: &[usize], removed: &[bool]) -> Vec<(u32, u64, u32)> {
+        let mut hit: HashSet<u32> = HashSet::new();
+        let mut queue: Vec<u32> = Vec::new();
+        for &e in cut {
+            if let Some((u, _)) = self.ends[e] {
+                if t.next[u] == e as u32 && hit.insert(u as u32) {
+                    queue.push(u as u32);
+                }
+            }
+        }
+        let mut i = 0;
+        while i < queue.len() {
+            let y = queue[i];
+            i += 1;
+            for &(e, x) in &self.inc[y as usize] {
+                if t.next[x as usize] == e && hit.insert(x) {
+                    queue.push(x);
+                }
+            }
+        }
+        let log: Vec<(u32, u64, u32)> = queue
+            .iter()
+            .map(|&x| (x, t.dist[x as usize], t.next[x as usize]))
+            .collect();
+        for &x in &queue {
+            t.dist[x as usize] = FAR;
+            t.next[x as usize] = NONE;
+        }
+        // first distances from the neighbours whose way is intact
+        let mut heap = BinaryHeap::new();
+        for &x in &queue {
+            let mut best = (FAR, NONE);
+            for &(e, h) in &self.out[x as usize] {
+                if removed[e as usize] || hit.contains(&h) || t.dist[h as usize] == FAR {
+                    continue;
+                }
+                let d = t.dist[h as usize] + self.weight(e);
+                if (d, e) < best {
+                    best = (d, e);
+                }
+            }
+            if best.0 < FAR {
+                t.dist[x as usize] = best.0;
+                t.next[x as usize] = best.1;
+                heap.push(Reverse((best.0, x)));
+            }
+        }
+        while let Some(Reverse((d, v))) = heap.pop() {
+            if d > t.dist[v as usize] {
+                continue;
+            }
+            for &(e, u) in &self.inc[v as usize] {
+                if removed[e as usize] || !hit.contains(&u) {
+                    continue;
+                }
+                let nd = d + self.weight(e);
+                if nd < t.dist[u as usize] {
+                    t.dist[u as usize] = nd;
+                    t.next[u as usize] = e;
+                    heap.push(Reverse((nd, u)));
+                }
+            }
+        }
+        log
+    }
+}
+
+/// Distances to one sink and the first edge of a shortest way there, per vertex.
+#[derive(Clone)]
+struct Tree {
+    sink: usize,
+    dist: Vec<u64>,
+    next: Vec<u32>,
+}
+
+impl Tree {
+    fn undo(&mut self, log: Vec<(u32, u64, u32)>) {
+        for (x, d, e) in log {
+            self.dist[x as usize] = d;
+            self.next[x as usize] = e;
+        }
+    }
+
+    /// The edges from `v` to the sink, `None` when it is unreachable.
+    fn way(&self, net: &Net<'_>, mut v: usize) -> Option<Vec<usize>> {
+        if self.dist[v] == FAR {
+            return None;
+        }
+        let mut hops = Vec::new();
+        while v != self.sink {
+            let e = self.next[v];
+            if e == NONE || hops.len() > self.dist.len() {
+                return None;
+            }
+            hops.push(e as usize);
+            v = net.ends[e as usize]?.1;
+        }
+        Some(hops)
+    }
+}
+
+/// The key of a path: (from, entry) of its start, and its sink.
+type PathKey = (String, Option<String>, usize);
+
+/// Paths and the starts grouped by (from, entry): several exposure edges into one endpoint
+/// give one path per sink, the lightest.
+struct Search<'n, 'g> {
+    net: &'n Net<'g>,
+    groups: BTreeMap<(String, Option<String>), Vec<Start>>,
+}
+
+impl<'n, 'g> Search<'n, 'g> {
+    fn new(net: &'n Net<'g>, ends: &Ends) -> Search<'n, 'g> {
+        let g = net.graph;
+        let mut groups: BTreeMap<(String, Option<String>), Vec<Start>> = BTreeMap::new();
+        for &s in &ends.starts {
+            let key = match s {
+                Start::Edge(i) => (g.edges[i].from.clone(), Some(g.edges[i].to.clone())),
+                Start::Vertex(v) => (g.vertices[v].id.clone(), None),
+            };
+            groups.entry(key).or_default().push(s);
+        }
+        Search { net, groups }
+    }
+
+    /// The lightest path of one group to one tree's sink.
+    fn path(
+        &self,
+        key: &(String, Option<String>),
+        starts: &[Start],
+        tree: &Tree,
+        removed: &[bool],
+    ) -> Option<Path> {
+        let g = self.net.graph;
+        let mut best: Option<Path> = None;
+        for &s in starts {
+            let (v, first) = match s {
+                Start::Edge(i) if !removed[i] => match self.net.ends[i] {
+                    Some((_, h)) => (h, Some(i)),
+                    None => continue,
+                },
+                Start::Edge(_) => continue,
+                Start::Vertex(v) => (v, None),
+            };
+            if v == tree.sink {
+                continue;
+            }
+            let Some(rest) = tree.way(self.net, v) else {
+                continue;
+            };
+            let edges: Vec<usize> = first.into_iter().chain(rest).collect();
+            let weight = edges.iter().map(|&h| g.edges[h].weight).sum();
+            let p = Path {
+                from: key.0.clone(),
+                entry: key.1.clone(),
+                to: g.vertices[tree.sink].id.clone(),
+                edges,
+                weight,
+            };
+            if best
+                .as_ref()
+                .is_none_or(|b| (p.weight, &p.edges) < (b.weight, &b.edges))
+            {
+                best = Some(p);
+            }
+        }
+        best
+    }
+
+    fn all(&self, trees: &[Tree], removed: &[bool]) -> Vec<Path> {
+        let mut out = Vec::new();
+        for (key, starts) in &self.groups {
+            for t in trees {
+                out.extend(self.path(key, starts, t, removed));
+            }
+        }
+        sort_paths(&mut out);
+        out
+    }
+
+    /// The paths once `cut` is removed (trees already repaired): the paths that use none of
+    /// the removed edges stay; the others are looked up again.
+    fn after(
+        &self,
+        trees: &[Tree],
+        current: &[Path],
+        removed: &[bool],
+        keep: &dyn Fn(&Path) -> bool,
+    ) -> Vec<Path> {
+        let mut out = Vec::with_capacity(current.len());
+        for p in current {
+            if !p.edges.iter().any(|&e| removed[e]) {
+                out.push(p.clone());
+                continue;
+            }
+            let key = (p.from.clone(), p.entry.clone());
+            let Some(starts) = self.groups.get(&key) else {
+                continue;
+            };
+            let Some(t) = trees
+                .iter()
+                .find(|t| self.net.graph.vertices[t.sink].id == p.to)
+            else {
+                continue;
+            };
+            if let Some(q) = self.path(&key, starts, t, removed) {
+                if keep(&q) {
+                    out.push(q);
+                }
+            }
+        }
+        sort_paths(&mut out);
+        out
+    }
+}
+
+/// Sorted by (from, entry, sink).
+fn sort_paths(out: &mut [Path]) {
+    out.sort_by(|a, b| (&a.from, &a.entry, &a.to).cmp(&(&b.from, &b.entry, &b.to)));
+}
+
+fn path_key(graph: &Graph, p: &Path) -> Option<PathKey> {
+    Some((p.from.clone(), p.entry.clone(), index_of(graph, &p.to)?))
+}
+
+/// The shortest paths of a query.
+pub(crate) fn paths_of(graph: &Graph, ends: &Ends) -> Vec<Path> {
+    let net = Net::new(graph);
+    let removed = vec![false; graph.edges.len()];
+    let trees: Vec<Tree> = ends.sinks.iter().map(|&s| net.tree(s, &removed)).collect();
+    Search::new(&net, ends).all(&trees, &removed)
+}
+
 /// For every edge from the internet to an endpoint, the shortest path from that endpoint to
 /// every sink (cluster-admin, node) it reaches, prefixed with the exposure edge.
 pub fn shortest_paths(graph: &Graph) -> Vec<Path> {
-    let net = Net::new(graph);
-    net.paths(&net.entries, &vec![false; graph.edges.len()])
+    match Ends::resolve(graph, &Query::default()) {
+        Ok(ends) => paths_of(graph, &ends),
+        Err(_) => vec![],
+    }
 }
 
-/// The paths once the edges of `removed` are gone: a path that uses none of them stays
-/// shortest (removing edges only lengthens distances), the others are recomputed from their
-/// endpoint.
-fn paths_after(net: &Net<'_>, current: &[Path], removed: &[bool]) -> Vec<Path> {
-    let mut keep = Vec::new();
-    let mut redo = BTreeSet::new();
-    for p in current {
-        if p.edges.iter().any(|&e| removed[e]) {
-            redo.insert(p.entry.clone());
-        } else {
-            keep.push(p.clone());
-        }
-    }
-    if redo.is_empty() {
-        return keep;
-    }
-    // entries whose paths changed: every exposure edge into those endpoints
-    let entries: Vec<usize> = net
-        .entries
-        .iter()
-        .copied()
-        .filter(|&i| redo.contains(&Some(net.graph.edges[i].to.clone())))
-        .collect();
-    let fresh = net.paths(&entries, removed);
-    keep.retain(|p| !redo.contains(&p.entry));
-    keep.extend(fresh);
-    sort_paths(&mut keep);
-    keep
-}
-
-/// Choke points: the fixable fields (the first evidence of an edge that has a fix) ranked
-/// greedily: each round takes the field whose edges lie on the most current shortest paths,
-/// removes its edges and recomputes the paths (the ones that went around it appear), until
-/// no path is left or no fixable field cuts one. Applying every choke point in order leaves
-/// `paths_left` of the last one.
+/// Choke points of the default query (see [`choke_points_of`]).
 pub fn choke_points(graph: &Graph, paths: &[Path]) -> Vec<ChokePoint> {
+    match Ends::resolve(graph, &Query::default()) {
+        Ok(ends) => choke_points_of(graph, &ends, paths, &|_| true),
+        Err(_) => vec![],
+    }
+}
+
+/// Choke points: the fixable fields ranked greedily. Each round takes the field whose edges
+/// lie on the most current shortest paths (among equals, the one that leaves the fewest
+/// paths once they are recomputed), removes its edges and repairs the paths (the ones that
+/// went around it appear, if `keep` accepts them), until no path is left or no fixable
+/// field cuts one. Applying every choke point in order leaves `paths_left` of the last.
+pub(crate) fn choke_points_of(
+    graph: &Graph,
+    ends: &Ends,
+    paths: &[Path],
+    keep: &dyn Fn(&Path) -> bool,
+) -> Vec<ChokePoint> {
+    if paths.is_empty() {
+        return vec![];
+    }
     // (object, path) → edges fixed there
     let mut fields: BTreeMap<FieldKey, Vec<usize>> = BTreeMap::new();
     for (i, e) in graph.edges.iter().enumerate() {
@@ -208,76 +471,112 @@ pub fn choke_points(graph: &Graph, paths: &[Path]) -> Vec<ChokePoint> {
                 .push(i);
         }
     }
-    let net = Net::new(graph);
-    // edge → its field, for counting in one pass over the paths
     let keys: Vec<FieldKey> = fields.keys().cloned().collect();
-    let mut field_of: Vec<Option<usize>> = vec![None; graph.edges.len()];
-    for (k, edges) in fields.values().enumerate() {
+    let field_edges: Vec<Vec<usize>> = fields.into_values().collect();
+    let mut field_of: Vec<u32> = vec![NONE; graph.edges.len()];
+    for (k, edges) in field_edges.iter().enumerate() {
         for &e in edges {
-            field_of[e] = Some(k);
+            field_of[e] = k as u32;
         }
     }
+    let net = Net::new(graph);
+    let search = Search::new(&net, ends);
     let mut removed = vec![false; graph.edges.len()];
+    // only the sinks some path reaches matter
+    let reached: HashSet<usize> = paths
+        .iter()
+        .filter_map(|p| path_key(graph, p).map(|k| k.2))
+        .collect();
+    let mut trees: Vec<Tree> = ends
+        .sinks
+        .iter()
+        .filter(|s| reached.contains(s))
+        .map(|&s| net.tree(s, &removed))
+        .collect();
+    let mut used = vec![false; field_edges.len()];
     let mut current = paths.to_vec();
     let mut out = Vec::new();
     while !current.is_empty() {
-        let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut counts: HashMap<u32, usize> = HashMap::new();
+        let mut seen: Vec<u32> = Vec::new();
         for p in &current {
-            let mut seen: Vec<usize> = p.edges.iter().filter_map(|&e| field_of[e]).collect();
+            seen.clear();
+            seen.extend(p.edges.iter().map(|&e| field_of[e]).filter(|&k| k != NONE));
             seen.sort_unstable();
             seen.dedup();
-            for k in seen {
-                *counts.entry(k).or_default() += 1;
+            for &k in &seen {
+                if !used[k as usize] {
+                    *counts.entry(k).or_default() += 1;
+                }
             }
         }
-        let mut cuts: Vec<(&FieldKey, usize)> = counts
-            .into_iter()
-            .filter(|(k, _)| fields.contains_key(&keys[*k]))
-            .map(|(k, cut)| (&keys[k], cut))
-            .collect();
-        let Some(max) = cuts.iter().map(|&(_, c)| c).max() else {
+        let Some(max) = counts.values().copied().max() else {
             break;
         };
-        cuts.retain(|&(_, c)| c == max);
-        // among the fields that cut as many, the one that leaves the fewest paths once the
-        // paths are recomputed (a fix whose paths go around it through the same workload
-        // ranks after one that closes the way); a few candidates are tried
-        let mut best: Option<(&FieldKey, Vec<bool>, Vec<Path>)> = None;
-        // (large path sets take the first: each look costs shortest paths from its entries)
+        let mut cuts: Vec<u32> = counts
+            .into_iter()
+            .filter(|&(_, c)| c == max)
+            .map(|(k, _)| k)
+            .collect();
+        // field order (object, path) breaks ties
+        cuts.sort_unstable();
         let look = if current.len() <= LOOKAHEAD_PATHS {
             LOOKAHEAD
         } else {
             1
         };
-        for &(key, _) in cuts.iter().take(look) {
-            let mut mask = removed.clone();
-            for &e in &fields[key] {
-                mask[e] = true;
-            }
-            let left = paths_after(&net, &current, &mask);
-            if best.as_ref().is_none_or(|(_, _, l)| left.len() < l.len()) {
-                best = Some((key, mask, left));
+        let mut best: Option<(u32, Vec<Path>)> = None;
+        if cuts.len() > 1 && look > 1 {
+            // equally good candidates: the one that leaves the fewest paths (a fix whose
+            // paths go around it through the same workload ranks after one that closes
+            // the way)
+            for &k in cuts.iter().take(look) {
+                let cut = &field_edges[k as usize];
+                for &e in cut {
+                    removed[e] = true;
+                }
+                let logs: Vec<_> = trees
+                    .iter_mut()
+                    .map(|t| net.repair(t, cut, &removed))
+                    .collect();
+                let left = search.after(&trees, &current, &removed, keep);
+                for (t, log) in trees.iter_mut().zip(logs) {
+                    t.undo(log);
+                }
+                for &e in cut {
+                    removed[e] = false;
+                }
+                if best.as_ref().is_none_or(|(_, l)| left.len() < l.len()) {
+                    best = Some((k, left));
+                }
             }
         }
-        let Some((key, mask, left)) = best else { break };
-        let cut = max;
-        let edges = fields[key].clone();
-        removed = mask;
-        current = left;
-        let first = &graph.edges[edges[0]];
+        let k = best.as_ref().map(|b| b.0).unwrap_or(cuts[0]);
+        let cut = &field_edges[k as usize];
+        for &e in cut {
+            removed[e] = true;
+        }
+        for t in trees.iter_mut() {
+            net.repair(t, cut, &removed);
+        }
+        current = match best {
+            Some((_, left)) => left,
+            None => search.after(&trees, &current, &removed, keep),
+        };
+        used[k as usize] = true;
+        let first = &graph.edges[cut[0]];
         let ev = &first.evidence[0];
+        let key = &keys[k as usize];
         out.push(ChokePoint {
             fix: first.fix.clone(),
             object: key.0.clone(),
             path: key.1.clone(),
             file: ev.file.clone(),
             line: ev.line,
-            paths_cut: cut,
+            paths_cut: max,
             paths_left: current.len(),
-            edges,
+            edges: cut.clone(),
         });
-        let key = key.clone();
-        fields.remove(&key);
     }
     out
 }

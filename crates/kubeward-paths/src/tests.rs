@@ -464,3 +464,366 @@ fn a_group_binding_of_the_input_covers_the_accounts() {
         .fix
         .is_empty());
 }
+
+fn query(yaml: &str, q: &crate::Query) -> Result<Graph, String> {
+    let snap = load_str("t.yaml", yaml);
+    assert!(snap.errors.is_empty(), "{:?}", snap.errors);
+    let index = Index::new(&snap);
+    let rbac = Engine::new(&snap, Options::default());
+    crate::build_with(&snap, &index, &rbac, &q.assume).analyse_query(q)
+}
+
+#[test]
+fn capability_escapes_beyond_privileged() {
+    let n = "node:any";
+    let g = escape("", "{capabilities: {add: [DAC_READ_SEARCH]}}");
+    let e = edge(&g, "CE_DAC_READ_SEARCH", C, n);
+    assert!(e.fix.contains("DAC_READ_SEARCH"));
+    // seccomp RuntimeDefault makes SYS_ADMIN and DAC_READ_SEARCH escapes unlikely: a
+    // condition and a weight, not a dropped edge
+    let open = escape("", "{capabilities: {add: [SYS_ADMIN]}}");
+    let confined = escape(
+        "",
+        "{seccompProfile: {type: RuntimeDefault}, capabilities: {add: [SYS_ADMIN]}}",
+    );
+    let (a, b) = (
+        edge(&open, "CE_SYS_ADMIN", C, n),
+        edge(&confined, "CE_SYS_ADMIN", C, n),
+    );
+    assert!(b.weight > a.weight);
+    assert_eq!(b.confidence, Confidence::Low);
+    assert!(b.conditions[0].contains("RuntimeDefault"));
+    // the pod-level profile counts too
+    let pod_level = escape(
+        "      securityContext: {seccompProfile: {type: RuntimeDefault}}",
+        "{capabilities: {add: [SYS_ADMIN]}}",
+    );
+    assert_eq!(
+        edge(&pod_level, "CE_SYS_ADMIN", C, n).confidence,
+        Confidence::Low
+    );
+    let assumed = query(
+        &WEB.replace(
+            "image: web:1",
+            "image: web:1\n        securityContext: {seccompProfile: {type: RuntimeDefault}, capabilities: {add: [SYS_ADMIN]}}",
+        ),
+        &crate::Query {
+            assume: crate::Assume {
+                no_lsm: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(edge(&assumed, "CE_SYS_ADMIN", C, n).weight, a.weight);
+    // other capabilities are no escape
+    let g = escape("", "{capabilities: {add: [NET_BIND_SERVICE, CHOWN]}}");
+    assert!(!g.edges.iter().any(|e| e.from == C && e.to == n));
+}
+
+#[test]
+fn core_pattern_and_var_log_host_paths() {
+    let n = "node:any";
+    let g = host_path("/proc", "/host/proc", false);
+    assert!(has(&g, "CE_UMH_CORE_PATTERN", C, n));
+    let g = host_path("/proc/sys/kernel", "/x", false);
+    assert!(has(&g, "CE_UMH_CORE_PATTERN", C, n));
+    // read-only, or a sibling folder: no core_pattern write
+    assert!(!has(
+        &host_path("/proc", "/x", true),
+        "CE_UMH_CORE_PATTERN",
+        C,
+        n
+    ));
+    assert!(!has(
+        &host_path("/proc/sys/net", "/x", false),
+        "CE_UMH_CORE_PATTERN",
+        C,
+        n
+    ));
+    let g = host_path("/var/log", "/logs", false);
+    let e = edge(&g, "CE_VAR_LOG_SYMLINK", C, n);
+    assert_eq!(e.confidence, Confidence::Medium);
+    assert!(!e.conditions.is_empty());
+    assert!(has(
+        &host_path("/var/log/pods", "/x", false),
+        "CE_VAR_LOG_SYMLINK",
+        C,
+        n
+    ));
+    assert!(!has(
+        &host_path("/var/log", "/x", true),
+        "CE_VAR_LOG_SYMLINK",
+        C,
+        n
+    ));
+    assert!(!has(
+        &host_path("/var/lib/app", "/x", false),
+        "CE_VAR_LOG_SYMLINK",
+        C,
+        n
+    ));
+}
+
+#[test]
+fn shared_process_namespace_links_the_containers_of_a_pod() {
+    let two = WEB.replace(
+        "      - name: app\n        image: web:1\n",
+        "      - name: app\n        image: web:1\n      - name: side\n        image: side:1\n",
+    );
+    let shared = two.replace(
+        "serviceAccountName: web",
+        "serviceAccountName: web\n      shareProcessNamespace: true",
+    );
+    let g = graph(&shared);
+    let side = "container:shop/Deployment/web/side";
+    let e = edge(&g, "SHARE_PS_NAMESPACE", C, side);
+    assert!(e.evidence[0].path.ends_with("shareProcessNamespace"));
+    assert!(has(&g, "SHARE_PS_NAMESPACE", side, C));
+    let g = graph(&two);
+    assert!(!g.edges.iter().any(|e| e.attack == "SHARE_PS_NAMESPACE"));
+}
+
+#[test]
+fn pod_patch_attach_and_ephemeral_containers() {
+    let g = graph(&format!(
+        "{WEB}{}",
+        role("- {apiGroups: [\"\"], resources: [pods], verbs: [patch]}\n- {apiGroups: [\"\"], resources: [pods/attach], verbs: [create]}\n- {apiGroups: [\"\"], resources: [pods/ephemeralcontainers], verbs: [update]}\n")
+    ));
+    assert!(has(&g, "POD_PATCH", "grant:shop/patch-pods", C));
+    assert!(has(&g, "POD_ATTACH", "grant:shop/attach-pods", C));
+    assert!(has(
+        &g,
+        "POD_EPHEMERAL",
+        "grant:shop/ephemeral-containers",
+        C
+    ));
+    assert!(has(
+        &g,
+        "POD_EPHEMERAL",
+        "grant:shop/ephemeral-containers",
+        "node:any"
+    ));
+    // patching a pod is not creating one: no node edge, no other identity
+    assert!(!has(&g, "POD_PATCH", "grant:shop/patch-pods", "node:any"));
+    // patching a controller's template is
+    let g = graph(&format!(
+        "{WEB}{}",
+        role("- {apiGroups: [apps], resources: [deployments], verbs: [patch]}\n")
+    ));
+    let gr = "grant:shop/patch-controllers";
+    assert!(has(&g, "PERMISSION_DISCOVER", SA, gr));
+    assert!(has(&g, "POD_PATCH", gr, "node:any"));
+    assert!(has(&g, "IDENTITY_ASSUME", gr, SA));
+    // get/list is none of these (`get pods/attach` is: WebSocket attach asks get)
+    let g = graph(&format!(
+        "{WEB}{}",
+        role("- {apiGroups: [\"\", apps], resources: [pods, deployments, pods/ephemeralcontainers], verbs: [get, list]}\n")
+    ));
+    assert!(!g
+        .edges
+        .iter()
+        .any(|e| matches!(e.attack, "POD_PATCH" | "POD_ATTACH" | "POD_EPHEMERAL")));
+}
+
+fn cluster_role(rules: &str) -> String {
+    format!(
+        "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: cr}}\nrules:\n{rules}---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {{name: crb}}\nsubjects: [{{kind: ServiceAccount, name: web, namespace: shop}}]\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cr}}\n"
+    )
+}
+
+#[test]
+fn cluster_rights_impersonate_csr_webhooks_and_volumes() {
+    let cases = [
+        ("- {apiGroups: [\"\"], resources: [groups], verbs: [impersonate]}\n", "IDENTITY_IMPERSONATE", "grant:impersonate", "cluster-admin"),
+        ("- {apiGroups: [certificates.k8s.io], resources: [certificatesigningrequests/approval], verbs: [update]}\n", "CSR_APPROVE", "grant:approve-csr", "cluster-admin"),
+        ("- {apiGroups: [admissionregistration.k8s.io], resources: [mutatingwebhookconfigurations], verbs: [create]}\n", "WEBHOOK_CONTROL", "grant:control-webhooks", "node:any"),
+        ("- {apiGroups: [\"\"], resources: [persistentvolumes], verbs: [create]}\n", "PV_HOSTPATH", "grant:create-persistentvolumes", "node:any"),
+    ];
+    for (rules, attack, grant, to) in cases {
+        let g = graph(&format!("{WEB}{}", cluster_role(rules)));
+        assert!(has(&g, "PERMISSION_DISCOVER", SA, grant), "{attack}");
+        assert!(has(&g, attack, grant, to), "{attack}: {:#?}", g.edges);
+        // the same rules through a RoleBinding: cluster-scoped resources, no effect
+        let rb = cluster_role(rules).replace(
+            "kind: ClusterRoleBinding\nmetadata: {name: crb}",
+            "kind: RoleBinding\nmetadata: {name: crb, namespace: shop}",
+        );
+        let g = graph(&format!("{WEB}{rb}"));
+        assert!(
+            !g.edges.iter().any(|e| e.attack == attack),
+            "{attack} through a RoleBinding"
+        );
+    }
+    // impersonating service accounts of a namespace is having their rights
+    let g = graph(&format!(
+        "{WEB}---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: ci, namespace: shop}}\n{}",
+        role("- {apiGroups: [\"\"], resources: [serviceaccounts], verbs: [impersonate]}\n")
+    ));
+    assert!(has(
+        &g,
+        "IDENTITY_IMPERSONATE",
+        "grant:shop/impersonate-serviceaccounts",
+        "serviceaccount:shop/ci"
+    ));
+}
+
+#[test]
+fn legacy_token_secrets_are_token_list() {
+    let secrets = "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: ci-token\n  namespace: shop\n  annotations: {kubernetes.io/service-account.name: ci}\ntype: kubernetes.io/service-account-token\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: plain, namespace: shop}\ntype: Opaque\n";
+    let g = graph(&format!(
+        "{WEB}{secrets}{}",
+        role("- {apiGroups: [\"\"], resources: [secrets], verbs: [list]}\n")
+    ));
+    assert!(has(
+        &g,
+        "SECRET_READ",
+        "grant:shop/read-secrets",
+        "secret:shop/ci-token"
+    ));
+    assert!(has(
+        &g,
+        "TOKEN_LIST",
+        "secret:shop/ci-token",
+        "serviceaccount:shop/ci"
+    ));
+    assert!(!g.edges.iter().any(|e| e.from == "secret:shop/plain"));
+}
+
+#[test]
+fn relabelling_namespaces_lifts_pod_security() {
+    let ns = "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {pod-security.kubernetes.io/enforce: restricted}\n";
+    let both = format!(
+        "{WEB}{ns}{}{}",
+        role("- {apiGroups: [\"\"], resources: [pods], verbs: [create]}\n"),
+        cluster_role("- {apiGroups: [\"\"], resources: [namespaces], verbs: [patch]}\n")
+    );
+    let g = graph(&both);
+    let e = edge(&g, "NS_RELABEL", SA, "node:any");
+    assert_eq!(e.evidence[0].object, "ClusterRoleBinding/crb");
+    assert!(!e.fix.is_empty());
+    // relabelling without creating pods, or creating pods where nothing is enforced: no edge
+    let g = graph(&format!(
+        "{WEB}{ns}{}",
+        cluster_role("- {apiGroups: [\"\"], resources: [namespaces], verbs: [patch]}\n")
+    ));
+    assert!(!g.edges.iter().any(|e| e.attack == "NS_RELABEL"));
+    let g = graph(&format!(
+        "{WEB}{}{}",
+        role("- {apiGroups: [\"\"], resources: [pods], verbs: [create]}\n"),
+        cluster_role("- {apiGroups: [\"\"], resources: [namespaces], verbs: [patch]}\n")
+    ));
+    assert!(!g.edges.iter().any(|e| e.attack == "NS_RELABEL"));
+}
+
+#[test]
+fn namespace_admin_is_a_vertex_and_a_sink_on_request() {
+    let rb = "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b, namespace: shop}\nsubjects: [{kind: ServiceAccount, name: web}]\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}\n";
+    let lb = service("LoadBalancer");
+    let yaml = format!("{WEB}{lb}{rb}");
+    let g = graph(&yaml);
+    // the built-in admin role bound in a namespace: every right there, but not all of them
+    // (admin lacks some), so judged by effective rules
+    let god = "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: god, namespace: shop}\nrules: [{apiGroups: ['*'], resources: ['*'], verbs: ['*']}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: g, namespace: shop}\nsubjects: [{kind: ServiceAccount, name: web}]\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: god}\n";
+    let g2 = graph(&format!("{WEB}{lb}{god}"));
+    assert!(has(&g2, "PERMISSION_DISCOVER", SA, "namespace-admin:shop"));
+    assert!(g2
+        .vertex("namespace-admin:shop")
+        .is_some_and(|v| v.kind == VertexKind::NamespaceAdmin));
+    assert!(g.vertex("namespace-admin:shop").is_none());
+    // not a default sink; `--to namespace-admin` makes it one
+    assert!(!g2.paths.iter().any(|p| p.to == "namespace-admin:shop"));
+    let q = crate::Query {
+        to: Some("namespace-admin".into()),
+        ..Default::default()
+    };
+    let g3 = query(&format!("{WEB}{lb}{god}"), &q).unwrap();
+    assert_eq!(g3.paths.len(), 1, "{:#?}", g3.paths);
+    assert_eq!(g3.paths[0].to, "namespace-admin:shop");
+}
+
+#[test]
+fn from_and_to_narrow_the_paths() {
+    let priv_web = WEB.replace(
+        "image: web:1",
+        "image: web:1\n        securityContext: {privileged: true}",
+    );
+    let yaml = format!("{priv_web}{}", service("ClusterIP"));
+    // not exposed: no path from the internet
+    let g = graph(&yaml);
+    assert!(g.paths.is_empty());
+    // assume the workload is breached: a path to the node
+    let q = crate::Query {
+        from: Some("shop/Deployment/web".into()),
+        ..Default::default()
+    };
+    let g = query(&yaml, &q).unwrap();
+    assert_eq!(g.paths.len(), 1, "{:#?}", g.paths);
+    assert_eq!(g.paths[0].from, W);
+    assert_eq!(g.paths[0].entry, None);
+    assert_eq!(g.paths[0].to, "node:any");
+    assert_eq!(g.choke_points.len(), 1);
+    assert!(g.choke_points[0]
+        .path
+        .ends_with("securityContext.privileged"));
+    // unknown and ambiguous names are errors that say why
+    let q = crate::Query {
+        from: Some("nothing/here".into()),
+        ..Default::default()
+    };
+    assert!(query(&yaml, &q).unwrap_err().contains("no vertex"));
+    let q = crate::Query {
+        from: Some("web".into()),
+        ..Default::default()
+    };
+    let err = query(&yaml, &q).unwrap_err();
+    assert!(err.contains("vertices match"), "{err}");
+    // --to a sink the paths do not reach
+    let q = crate::Query {
+        from: Some(W.into()),
+        to: Some("cluster-admin".into()),
+        ..Default::default()
+    };
+    assert!(query(&yaml, &q).unwrap().paths.is_empty());
+}
+
+#[test]
+fn assumptions_lift_penalties_without_changing_edges() {
+    let ns = "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {pod-security.kubernetes.io/enforce: baseline}\n";
+    let rbac = role("- {apiGroups: [\"\"], resources: [pods], verbs: [create]}\n");
+    let yaml = format!("{WEB}{ns}{rbac}");
+    let plain = graph(&yaml);
+    let q = crate::Query {
+        assume: crate::Assume {
+            psa_bypassed: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let bypassed = query(&yaml, &q).unwrap();
+    let a = edge(&plain, "POD_CREATE", "grant:shop/create-pods", "node:any");
+    let b = edge(
+        &bypassed,
+        "POD_CREATE",
+        "grant:shop/create-pods",
+        "node:any",
+    );
+    assert!(b.weight < a.weight);
+    assert!(b.conditions[0].contains("assumed"));
+    assert_eq!(plain.edges.len(), bypassed.edges.len());
+    // tokens: automount off is an edge only when assumed mounted
+    let off = WEB.replace(
+        "serviceAccountName: web",
+        "serviceAccountName: web\n      automountServiceAccountToken: false",
+    );
+    assert!(!has(&graph(&off), "TOKEN_STEAL", C, SA));
+    let q = crate::Query {
+        assume: crate::Assume {
+            tokens_mounted: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    assert!(has(&query(&off, &q).unwrap(), "TOKEN_STEAL", C, SA));
+}
