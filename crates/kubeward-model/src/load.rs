@@ -18,10 +18,41 @@ pub struct Loader {
 /// The extensions read when walking a folder.
 pub const MANIFEST_EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
+/// The extensions of files that are read when walking a folder only if their content is a
+/// kubeconfig (`apiVersion: v1`, `kind: Config`): kubeadm writes `admin.conf`, `kubelet.conf`,
+/// `super-admin.conf`, `controller-manager.conf` and `scheduler.conf` to `/etc/kubernetes`.
+/// Other `*.conf` files (nginx, systemd drop-ins) are left alone, without a note.
+pub const KUBECONFIG_EXTENSIONS: &[&str] = &["conf"];
+
 /// One input to read: a path (file or folder) or bytes already read (standard input).
 pub enum Input {
     Path(PathBuf),
-    Bytes { name: String, bytes: Vec<u8> },
+    Bytes {
+        name: String,
+        bytes: Vec<u8>,
+    },
+    /// A file found by walking a folder whose extension is not a manifest one
+    /// ([`KUBECONFIG_EXTENSIONS`]): kept only when it parses as a kubeconfig; otherwise it
+    /// gives no object, error or note.
+    Probe(PathBuf),
+}
+
+impl Input {
+    /// The input for a path listed by [`Loader::expand`]: a [`Input::Probe`] for
+    /// `*.conf` files met while walking, else [`Input::Path`]. `given` are the paths named on
+    /// the command line, which are always read as manifests (with their errors).
+    pub fn of_listed(path: PathBuf, given: &[PathBuf]) -> Input {
+        if has_extension(&path, KUBECONFIG_EXTENSIONS) && !given.contains(&path) {
+            Input::Probe(path)
+        } else {
+            Input::Path(path)
+        }
+    }
+}
+
+fn has_extension(path: &Path, exts: &[&str]) -> bool {
+    let ext = path.extension().and_then(|x| x.to_str()).unwrap_or("");
+    exts.iter().any(|m| m.eq_ignore_ascii_case(ext))
 }
 
 /// One object of a file before it is numbered: document, list item, identity, tree, and its
@@ -56,7 +87,8 @@ impl Loader {
 
     /// Lists the manifest files of the inputs: files as given, folders walked recursively
     /// (sorted; hidden entries and symlinked folders skipped) keeping `*.yaml`, `*.yml`,
-    /// `*.json`. `exclude` drops paths (config `exclude`).
+    /// `*.json`, and `*.conf` (read with [`Input::of_listed`]: only kubeconfigs are kept).
+    /// `exclude` drops paths (config `exclude`).
     pub fn expand(
         &self,
         inputs: &[PathBuf],
@@ -83,6 +115,20 @@ impl Loader {
         let results: Vec<FileResult> = inputs
             .into_par_iter()
             .map(|input| match input {
+                Input::Probe(p) => {
+                    let name = p.display().to_string();
+                    match kubeward_io::read_capped(&p, self.limits.max_file_bytes) {
+                        Ok(bytes) => {
+                            let r = self.load_bytes(name.clone(), bytes);
+                            if is_kubeconfig(&r) {
+                                r
+                            } else {
+                                FileResult::empty(name)
+                            }
+                        }
+                        Err(_) => FileResult::empty(name),
+                    }
+                }
                 Input::Path(p) => {
                     let name = p.display().to_string();
                     match kubeward_io::read_capped(&p, self.limits.max_file_bytes) {
@@ -426,7 +472,11 @@ fn add_object(
         api_version: api_version.to_string(),
         kind: kind.to_string(),
         namespace: meta.and_then(|m| m.str_at("namespace")).map(str::to_string),
-        name: name.unwrap_or("").to_string(),
+        name: match name {
+            Some(n) => n.to_string(),
+            None if is_config_file_kind(api_version, kind) => base_name(file).to_string(),
+            None => String::new(),
+        },
     };
     for issue in schema::check(&root) {
         out.errors.push(LoadError {
@@ -437,6 +487,32 @@ fn add_object(
         });
     }
     out.objects.push((doc, item, oref, root, duplicates));
+}
+
+/// Whether a probed file ([`Input::Probe`]) is a kubeconfig: it parsed without error and
+/// every object it gave is a `v1` `Config`.
+fn is_kubeconfig(r: &FileResult) -> bool {
+    r.errors.is_empty()
+        && !r.objects.is_empty()
+        && r.objects
+            .iter()
+            .all(|(_, _, o, _, _)| o.api_version == "v1" && o.kind == "Config")
+}
+
+/// Kinds of configuration files that carry no `metadata` (kubeconfig, component and API
+/// server configuration, audit policy, kubeadm): such an object without a name is named after
+/// its file, so that two of them in one scan are told apart (messages, fingerprints).
+pub fn is_config_file_kind(api_version: &str, kind: &str) -> bool {
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    (api_version == "v1" && kind == "Config")
+        || group.ends_with(".config.k8s.io")
+        || group == "audit.k8s.io"
+        || group == "kubeadm.k8s.io"
+}
+
+/// The last component of a source name (`/etc/kubernetes/admin.conf` → `admin.conf`).
+fn base_name(file: &str) -> &str {
+    file.rsplit(['/', '\\']).next().unwrap_or(file)
 }
 
 /// The text of 1-based line `n` (one pass; called only for the few syntax errors).
@@ -592,14 +668,11 @@ fn walk(
         let Ok(ft) = e.file_type() else { continue };
         if ft.is_dir() {
             walk(&path, exclude, files, errors);
-        } else if ft.is_file() || (ft.is_symlink() && path.is_file()) {
-            let ext = path.extension().and_then(|x| x.to_str()).unwrap_or("");
-            if MANIFEST_EXTENSIONS
-                .iter()
-                .any(|m| m.eq_ignore_ascii_case(ext))
-            {
-                files.push(path);
-            }
+        } else if (ft.is_file() || (ft.is_symlink() && path.is_file()))
+            && (has_extension(&path, MANIFEST_EXTENSIONS)
+                || has_extension(&path, KUBECONFIG_EXTENSIONS))
+        {
+            files.push(path);
         }
     }
 }
@@ -719,5 +792,59 @@ mod action_scan_tests {
             .last()
             .map(|(l, ls, at, _)| (l, column(&t, ls, at)));
         assert_eq!(last, Some((2, 5 + 13 * 199_999)));
+    }
+
+    #[test]
+    fn conf_files_are_kept_only_when_they_are_kubeconfigs() {
+        let dir = std::env::temp_dir().join(format!("kubeward-probe-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("manifests")).unwrap();
+        let kubeconfig = "apiVersion: v1\nkind: Config\nclusters: []\nusers: []\n";
+        std::fs::write(dir.join("admin.conf"), kubeconfig).unwrap();
+        std::fs::write(dir.join("nginx.conf"), "server { listen 80; }\n").unwrap();
+        std::fs::write(
+            dir.join("other.conf"),
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("manifests/enc.yaml"), "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources: []\n").unwrap();
+        std::fs::write(dir.join("README"), "not read").unwrap();
+        let loader = Loader::default();
+        let (files, errors) = loader.expand(std::slice::from_ref(&dir), &|_| false);
+        assert!(errors.is_empty());
+        assert_eq!(files.len(), 4, "{files:?}");
+        let given = [dir.clone()];
+        let snap = loader.load(
+            files
+                .into_iter()
+                .map(|p| Input::of_listed(p, &given))
+                .collect(),
+        );
+        assert!(
+            snap.errors.is_empty() && snap.notes.is_empty(),
+            "{:?} {:?}",
+            snap.errors,
+            snap.notes
+        );
+        let names: Vec<String> = snap.objects.iter().map(|o| o.oref.display()).collect();
+        // kubeconfig kept and named after its file; nginx.conf and a Pod in a .conf dropped
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert_eq!(snap.objects[0].oref.kind, "Config");
+        assert_eq!(snap.objects[0].oref.name, "admin.conf");
+        assert_eq!(snap.objects[1].oref.name, "enc.yaml");
+        // a .conf file named on the command line is read as a manifest, with its errors
+        let nginx = dir.join("nginx.conf");
+        let snap = loader.load(vec![Input::of_listed(nginx.clone(), &[nginx])]);
+        assert!(!snap.errors.is_empty() || !snap.notes.is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn config_kinds_without_metadata_are_named_after_their_file() {
+        let s = load_str("/etc/kubernetes/kubelet.yaml", "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n---\napiVersion: audit.k8s.io/v1\nkind: Policy\nmetadata: {name: named}\n---\napiVersion: v1\nkind: ConfigMap\n");
+        let names: Vec<&str> = s.objects.iter().map(|o| o.oref.name.as_str()).collect();
+        assert_eq!(names, ["kubelet.yaml", "named", ""]);
+        assert!(is_config_file_kind("v1", "Config"));
+        assert!(!is_config_file_kind("v1", "ConfigMap"));
     }
 }

@@ -145,7 +145,8 @@ fn load(s: &ScanSettings, clock: &mut Timings) -> Result<(Snapshot, usize)> {
     let (files, walk_errors) = loader.expand(&path_args, &|p: &Path| s.exclude.is_match(p));
     input_errors.extend(walk_errors);
     let file_count = files.len() + inputs.len();
-    inputs.extend(files.into_iter().map(Input::Path));
+    // `*.conf` files met in folders are read only when they are kubeconfigs
+    inputs.extend(files.into_iter().map(|p| Input::of_listed(p, &path_args)));
     let mut snapshot = loader.load(inputs);
     snapshot.errors.splice(0..0, input_errors);
     clock.lap("load", format!("{} objects", snapshot.objects.len()));
