@@ -28,6 +28,7 @@ pub mod matrix;
 pub mod model;
 pub mod parse;
 pub mod render;
+pub mod suggest;
 
 pub use engine::{Endpoint, Network, Reason, RuleRef, SideVerdict, Verdict};
 pub use matrix::{Matrix, Summary};

@@ -18,13 +18,10 @@ use std::time::{Duration, Instant};
 type Row = Vec<u64>;
 
 fn ones(k: usize, nw: usize) -> Row {
-    let mut r = vec![u64::MAX; nw];
-    let extra = nw * 64 - k;
-    if extra > 0 {
-        r[nw - 1] = u64::MAX >> extra;
-    }
-    if k == 0 {
-        r.iter_mut().for_each(|w| *w = 0);
+    let mut r = vec![0u64; nw];
+    for (i, w) in r.iter_mut().enumerate() {
+        let bits = k.saturating_sub(i * 64).min(64);
+        *w = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
     }
     r
 }

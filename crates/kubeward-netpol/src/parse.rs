@@ -350,20 +350,26 @@ fn non_empty(node: Option<&Node>) -> bool {
     matches!(node.map(|n| &n.value), Some(Value::Seq(v)) if !v.is_empty())
 }
 
-fn port_number(node: &Node) -> Option<Result<u16, String>> {
+/// A port field: a number, a name, or something the API server rejects.
+enum PortVal {
+    Num(u16),
+    Name(String),
+    Bad(String),
+}
+
+fn port_number(node: &Node) -> Option<PortVal> {
     match &node.value {
-        Value::Int(i) => Some(
-            u16::try_from(*i)
-                .ok()
-                .filter(|&p| p != 0)
-                .ok_or_else(|| format!("port {i} is out of range")),
-        ),
+        Value::Int(i) => Some(match u16::try_from(*i) {
+            Ok(p) => PortVal::Num(p),
+            Err(_) => PortVal::Bad(format!("port {i} is out of range")),
+        }),
         Value::Str(s) => Some(match s.parse::<u16>() {
-            Ok(p) => Ok(p),
-            Err(_) => Err(s.to_string()),
+            Ok(p) => PortVal::Num(p),
+            Err(_) if s.is_empty() => PortVal::Bad("an empty port".into()),
+            Err(_) => PortVal::Name(s.to_string()),
         }),
         Value::Null => None,
-        _ => Some(Err(String::new())),
+        _ => Some(PortVal::Bad("port is neither a number nor a name".into())),
     }
 }
 
@@ -474,7 +480,15 @@ fn np_port(cx: &mut Ctx, o: &Object, p: &Node) -> PortMatch {
             start: 1,
             end: 65535,
         },
-        Some(Ok(start)) => {
+        Some(PortVal::Num(0)) => {
+            cx.warn(o, p, "port 0 is out of range: it matches nothing".into());
+            PortMatch::Range {
+                protocol: None,
+                start: 1,
+                end: 0,
+            }
+        }
+        Some(PortVal::Num(start)) => {
             let end = match p.get("endPort").and_then(Node::as_i64) {
                 Some(e) if e >= start as i64 && e <= 65535 => e as u16,
                 Some(e) => {
@@ -489,16 +503,12 @@ fn np_port(cx: &mut Ctx, o: &Object, p: &Node) -> PortMatch {
                 end,
             }
         }
-        Some(Err(name)) if !name.is_empty() => PortMatch::Named {
+        Some(PortVal::Name(name)) => PortMatch::Named {
             protocol: Some(protocol),
             name,
         },
-        Some(Err(_)) => {
-            cx.warn(
-                o,
-                p,
-                "port is neither a number nor a name: it matches nothing".into(),
-            );
+        Some(PortVal::Bad(why)) => {
+            cx.warn(o, p, format!("{why}: the port matches nothing"));
             PortMatch::Range {
                 protocol: None,
                 start: 1,
@@ -834,12 +844,12 @@ fn cilium_policies(cx: &mut Ctx, o: &Object) -> Vec<Policy> {
                                 },
                             };
                             match p.get("port").and_then(port_number) {
-                                None | Some(Ok(0)) => ports.push(PortMatch::Range {
+                                None | Some(PortVal::Num(0)) => ports.push(PortMatch::Range {
                                     protocol,
                                     start: 1,
                                     end: 65535,
                                 }),
-                                Some(Ok(start)) => {
+                                Some(PortVal::Num(start)) => {
                                     let end = p
                                         .i64_at("endPort")
                                         .and_then(|e| u16::try_from(e).ok())
@@ -851,7 +861,17 @@ fn cilium_policies(cx: &mut Ctx, o: &Object) -> Vec<Policy> {
                                         end,
                                     })
                                 }
-                                Some(Err(name)) => ports.push(PortMatch::Named { protocol, name }),
+                                Some(PortVal::Name(name)) => {
+                                    ports.push(PortMatch::Named { protocol, name })
+                                }
+                                Some(PortVal::Bad(why)) => {
+                                    cx.warn(o, p, format!("{why}: the port matches nothing"));
+                                    ports.push(PortMatch::Range {
+                                        protocol: None,
+                                        start: 1,
+                                        end: 0,
+                                    })
+                                }
                             }
                         }
                     }
