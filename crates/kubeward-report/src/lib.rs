@@ -1,5 +1,6 @@
-//! kubeward-report: reporters (text, JSON, SARIF, JUnit) over one scan result, and the
-//! vulnerability report's (text, JSON, SARIF, CycloneDX VDR, OpenVEX; see [`vuln`]).
+//! kubeward-report: reporters (text, JSON, SARIF, JUnit) over one scan result, the
+//! vulnerability report's (text, JSON, SARIF, CycloneDX VDR, OpenVEX; see [`vuln`]), and the
+//! attack paths' (text, JSON, SARIF, DOT, Mermaid, HTML; see [`paths`]).
 //!
 //! Every reporter renders from a [`mask::Masked`] view of the result: messages, errors and
 //! source lines pass through one masking step, so no credential from the input is printed.
@@ -25,6 +26,7 @@ pub mod json;
 pub mod junit;
 pub mod mask;
 pub mod packages;
+pub mod paths;
 pub mod rbac;
 pub mod sarif;
 pub mod table;

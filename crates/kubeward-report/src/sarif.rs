@@ -225,19 +225,28 @@ pub struct LogicalLocation {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SarifLocation {
-    /// The file and region.
-    pub physical_location: PhysicalLocation,
+    /// The file and region (absent for a step known only by its message).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub physical_location: Option<PhysicalLocation>,
     /// The object, for scan findings.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub logical_locations: Vec<LogicalLocation>,
+    /// Identifies a related location (`relatedLocations`), which messages can link to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<usize>,
+    /// What this location is (a related location's or a code-flow step's text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<Message>,
 }
 
 impl SarifLocation {
     /// A location in a file; the region is left out when the position is unknown (line 0).
     pub fn file(file: &str, line: u32, column: u32) -> SarifLocation {
         SarifLocation {
-            physical_location: physical(file, line, column),
+            physical_location: Some(physical(file, line, column)),
             logical_locations: Vec::new(),
+            id: None,
+            message: None,
         }
     }
 }
@@ -272,6 +281,40 @@ pub struct SarifResult {
     /// Present for suppressed results.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suppressions: Vec<SarifSuppression>,
+    /// Other places the result relies on (every field of an attack path).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related_locations: Vec<SarifLocation>,
+    /// Step-by-step flows (an attack path, one location per hop).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub code_flows: Vec<CodeFlow>,
+}
+
+/// A `codeFlow`: one sequence of steps, shown by GitHub code scanning as "show paths".
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CodeFlow {
+    /// What the flow is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<Message>,
+    /// One thread: the steps in order.
+    pub thread_flows: Vec<ThreadFlow>,
+}
+
+/// A `threadFlow`: the steps of a [`CodeFlow`].
+#[derive(Clone, Debug, Serialize)]
+pub struct ThreadFlow {
+    /// The steps in order.
+    pub locations: Vec<ThreadFlowLocation>,
+}
+
+/// A `threadFlowLocation`: one step.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadFlowLocation {
+    /// Where the step is, with its text as the location's message.
+    pub location: SarifLocation,
+    /// The step's number, from 1.
+    pub execution_order: usize,
 }
 
 /// A `toolExecutionNotification`: something that went wrong in the run (an input that did not
@@ -522,6 +565,8 @@ fn result_of(f: &Finding) -> SarifResult {
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.fingerprint.to_string())]),
         properties: props,
         suppressions: Vec::new(),
+        related_locations: Vec::new(),
+        code_flows: Vec::new(),
     }
 }
 

@@ -105,6 +105,8 @@ pub fn log(r: &VulnResult<'_>) -> Log {
             )]),
             properties,
             suppressions: Vec::new(),
+            related_locations: Vec::new(),
+            code_flows: Vec::new(),
         });
     }
     // one notification per package and record that could not be decided
