@@ -3,6 +3,7 @@
 //! them (selectors, service accounts).
 
 mod cilium_l7_http_policy;
+mod data_store_reachable;
 mod ingress_without_tls;
 mod mesh_mtls_not_strict;
 mod missing_egress_network_policy;
@@ -22,6 +23,7 @@ mod service_selects_nothing;
 pub(crate) mod util;
 
 pub use cilium_l7_http_policy::CiliumL7HttpPolicy;
+pub use data_store_reachable::DataStoreReachable;
 pub use ingress_without_tls::IngressWithoutTls;
 pub use mesh_mtls_not_strict::MeshMtlsNotStrict;
 pub use missing_egress_network_policy::MissingEgressNetworkPolicy;
@@ -59,5 +61,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &NetworkPolicyBlocksDns,
         &MeshMtlsNotStrict,
         &CiliumL7HttpPolicy,
+        &DataStoreReachable,
     ]
 }
