@@ -14,7 +14,10 @@ mod privileged_namespace;
 mod rules;
 
 pub use checks::{go_quote, safe_sysctl};
-pub use namespace::{namespace_policy, policy_from_labels, LevelVersion, Mode, NamespacePolicy};
+pub use namespace::{
+    namespace_policy, policy_from_labels, policy_from_labels_with, LevelVersion, Mode,
+    NamespacePolicy,
+};
 pub use policy::{
     checks_for, evaluate, evaluate_for_cluster, format_denial, format_detail, resolve_minor,
     CheckId, CheckResult, LATEST_MINOR,

@@ -113,6 +113,16 @@ pub fn policy_from_labels<'a>(
     label: impl Fn(&str) -> Option<&'a str>,
     defaults: LevelVersion,
 ) -> Option<NamespacePolicy> {
+    policy_from_labels_with(label, [defaults; 3])
+}
+
+/// As [`policy_from_labels`] with one default per mode, `[enforce, audit, warn]` (the
+/// `defaults` of the admission plugin's `PodSecurityConfiguration`, which the admission
+/// webhook reads from its configuration).
+pub fn policy_from_labels_with<'a>(
+    label: impl Fn(&str) -> Option<&'a str>,
+    defaults: [LevelVersion; 3],
+) -> Option<NamespacePolicy> {
     let key = |suffix: &str| format!("{LABEL_PREFIX}{suffix}");
     let get = |suffix: &str| label(&key(suffix));
     if [
@@ -129,9 +139,9 @@ pub fn policy_from_labels<'a>(
         return None;
     }
     let mut p = NamespacePolicy {
-        enforce: defaults,
-        audit: defaults,
-        warn: defaults,
+        enforce: defaults[0],
+        audit: defaults[1],
+        warn: defaults[2],
         errors: Vec::new(),
         enforce_labelled: get("enforce").is_some(),
     };
