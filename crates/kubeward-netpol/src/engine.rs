@@ -636,7 +636,14 @@ impl Network {
         let dest = &self.model.pods[to];
         candidates
             .into_iter()
-            .filter(|ip| !self.pod_by_ip.contains_key(ip))
+            // an address of a pod is that pod: the first address after it that is not a
+            // pod's is still in the interval, or the interval holds only pod addresses
+            .filter_map(|mut ip| {
+                while self.pod_by_ip.contains_key(&ip) {
+                    ip = next_addr(ip)?;
+                }
+                Some(ip)
+            })
             .any(|ip| {
                 ports.iter().any(|&q| {
                     self.judge(selecting, Direction::Ingress, Party::Ip(ip), q, Some(dest))
