@@ -808,16 +808,17 @@ fn the_shop_example_tells_its_story_in_every_format() {
     }
 }
 
-// ---- the page in a real browser ----
+// ---- the outputs in the real tools: Chromium for the page, Graphviz for DOT ----
 
-mod chromium {
+mod tools {
     use super::*;
-    use std::io::Read;
+    use std::io::{Read, Write};
     use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
 
     const CHROMIUM: &str = "/usr/bin/chromium";
-    /// A safety net against a hung browser, not a speed assertion.
+    const GRAPHVIZ: &str = "/usr/bin/dot";
+    /// A safety net against a hung tool, not a speed assertion.
     const DEADLINE: Duration = Duration::from_secs(90);
 
     /// A fresh folder under the system temporary folder, removed on drop.
@@ -841,39 +842,33 @@ mod chromium {
         }
     }
 
-    /// The DOM of `page` after its scripts ran, or `None` (with a note) without Chromium.
-    fn dump_dom(page: &str) -> Option<String> {
-        if !std::path::Path::new(CHROMIUM).exists() {
-            if std::env::var_os("CI").is_some() {
-                panic!("{CHROMIUM} is missing (install Debian's chromium: .ci/run does)");
-            }
-            eprintln!("note: {CHROMIUM} is missing: the HTML page is not checked in a browser");
-            return None;
+    /// Whether the tool is installed; without it the test is skipped with a note, except
+    /// on CI (`CI` set), where `.ci/run` installs it and its absence fails.
+    fn have(tool: &str, package: &str) -> bool {
+        if std::path::Path::new(tool).exists() {
+            return true;
         }
-        let tmp = TempDir::new("paths-html");
-        let file = tmp.0.join("paths.html");
-        std::fs::write(&file, page).unwrap();
-        let profile = tmp.0.join("profile");
-        let mut child = Command::new(CHROMIUM)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-dev-shm-usage",
-            ])
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .arg("--dump-dom")
-            .arg(format!("file://{}", file.display()))
-            .stdin(Stdio::null())
+        if std::env::var_os("CI").is_some() {
+            panic!("{tool} is missing (Debian package {package}: .ci/run installs it)");
+        }
+        eprintln!("note: {tool} is missing (Debian package {package}): this check is skipped");
+        false
+    }
+
+    /// Runs `cmd` with `input` on its standard input and returns its standard output; kills
+    /// it and fails past [`DEADLINE`].
+    fn run(mut cmd: Command, input: &[u8]) -> String {
+        let mut child = cmd
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("chromium starts");
+            .expect("the tool starts");
+        let mut stdin = child.stdin.take().unwrap();
+        let input = input.to_vec();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
         let mut stdout = child.stdout.take().unwrap();
         let reader = std::thread::spawn(move || {
             let mut s = String::new();
@@ -888,13 +883,67 @@ mod chromium {
             if start.elapsed() > DEADLINE {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("chromium did not finish within {DEADLINE:?}");
+                panic!("{cmd:?} did not finish within {DEADLINE:?}");
             }
             std::thread::sleep(Duration::from_millis(50));
         };
-        let dom = reader.join().unwrap();
-        assert!(status.success(), "chromium failed: {status}");
-        Some(dom)
+        let _ = writer.join();
+        let out = reader.join().unwrap();
+        assert!(status.success(), "{cmd:?} failed: {status}");
+        out
+    }
+
+    /// The DOM of `page` after its scripts ran, or `None` without Chromium.
+    fn dump_dom(page: &str) -> Option<String> {
+        if !have(CHROMIUM, "chromium") {
+            return None;
+        }
+        let tmp = TempDir::new("paths-html");
+        let file = tmp.0.join("paths.html");
+        std::fs::write(&file, page).unwrap();
+        let mut cmd = Command::new(CHROMIUM);
+        cmd.args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            tmp.0.join("profile").display()
+        ))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", file.display()));
+        Some(run(cmd, b""))
+    }
+
+    #[test]
+    fn graphviz_reads_the_dot_and_draws_no_injected_vertex() {
+        if !have(GRAPHVIZ, "graphviz") {
+            return;
+        }
+        let g = sample();
+        let svg = run(
+            {
+                let mut cmd = Command::new(GRAPHVIZ);
+                cmd.arg("-Tsvg");
+                cmd
+            },
+            render(paths::dot, &g).as_bytes(),
+        );
+        assert_eq!(svg.matches("<g id=\"node").count(), 12, "{svg}");
+        assert_eq!(svg.matches("<g id=\"edge").count(), 12, "{svg}");
+        // the hostile name is one label, whole
+        assert!(
+            svg.contains("Service/evil/a&quot;];evil[label=&quot;x"),
+            "{svg}"
+        );
+        assert!(svg.contains("&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
     }
 
     #[test]

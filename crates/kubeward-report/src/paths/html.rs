@@ -29,7 +29,7 @@ const MAX_LISTED: usize = 1000;
 /// Box size and spacing of the drawing, in SVG units.
 const BOX_W: usize = 220;
 const BOX_H: usize = 36;
-const COL_W: usize = 290;
+const COL_W: usize = 340;
 const ROW_H: usize = 58;
 const MARGIN: usize = 20;
 /// Characters of a label drawn in a box (the whole label is in its `<title>`).
@@ -81,7 +81,7 @@ g.k-internet rect { fill: #dbeafe; stroke: #1d4ed8; }
 g.k-endpoint rect { fill: #fef3c7; stroke: #b45309; }
 g.v.sink rect { fill: #fecaca; stroke: #b91c1c; stroke-width: 2; }
 g.e path { fill: none; stroke: #9ca3af; stroke-width: 1.2; }
-g.e text { font-size: 9px; fill: #4b5563; }
+g.e text { font-size: 9px; fill: #4b5563; paint-order: stroke; stroke: #fff; stroke-width: 3px; }
 svg.focus g.v, svg.focus g.e { opacity: 0.18; }
 svg.focus g.v.hl, svg.focus g.e.hl { opacity: 1; }
 g.e.hl path { stroke: #dc2626; stroke-width: 2.5; }
