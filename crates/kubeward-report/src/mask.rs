@@ -704,6 +704,7 @@ impl Walker<'_> {
                         || (depth == 0 && (k == "data" || k == "stringData") && whole_secret(n));
                     let mask_all = secret
                         || detect::credential_name(k)
+                        || CONFIG_CREDENTIAL_KEYS.contains(&k)
                         || (named_credential && k == "value")
                         || k == "kubectl.kubernetes.io/last-applied-configuration";
                     self.value(&e.value, Some(e.key_pos.col), flow, mask_all, secret, depth);
@@ -839,6 +840,11 @@ impl Walker<'_> {
         self.text.get(off..)?.chars().next()
     }
 }
+
+/// Keys of configuration files whose values are credentials although their names do not
+/// read as one to the detector: a kubeconfig user's private key (`client-key-data`, kubeadm's
+/// `admin.conf`). Tokens, passwords and `auth-provider` secrets are masked by name.
+const CONFIG_CREDENTIAL_KEYS: &[&str] = &["client-key-data"];
 
 /// A Secret's `data`/`stringData` are masked whole (`n` is the Secret's root).
 fn whole_secret(root: &Node) -> bool {

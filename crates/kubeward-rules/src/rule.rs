@@ -34,6 +34,9 @@ pub enum Domain {
     Rbac,
     /// `supply-chain`: what runs inside the images.
     SupplyChain,
+    /// `control-plane`: API server, controller manager, scheduler, etcd and kubelet settings,
+    /// audit policy, kubeconfig files, API exposure.
+    ControlPlane,
     /// `manifest`: how the manifest text itself is written.
     Manifest,
     /// `hygiene`: good practice that is not a security control (off by default).
@@ -42,13 +45,14 @@ pub enum Domain {
 
 impl Domain {
     /// Every domain, in catalogue order.
-    pub const ALL: [Domain; 8] = [
+    pub const ALL: [Domain; 9] = [
         Domain::PodSecurity,
         Domain::Workload,
         Domain::Network,
         Domain::Secrets,
         Domain::Rbac,
         Domain::SupplyChain,
+        Domain::ControlPlane,
         Domain::Hygiene,
         Domain::Manifest,
     ];
@@ -62,6 +66,7 @@ impl Domain {
             Domain::Secrets => "secrets",
             Domain::Rbac => "rbac",
             Domain::SupplyChain => "supply-chain",
+            Domain::ControlPlane => "control-plane",
             Domain::Manifest => "manifest",
             Domain::Hygiene => "hygiene",
         }

@@ -5,11 +5,13 @@
 mod configmap;
 pub mod detect;
 mod encryption_config;
+mod encryption_config_inline_keys;
 mod env_literal;
 mod env_var_reference;
 
 pub use configmap::SecretInConfigMap;
 pub use encryption_config::EncryptionConfigIdentityProvider;
+pub use encryption_config_inline_keys::EncryptionConfigInlineKeys;
 pub use env_literal::SecretInEnvLiteral;
 pub use env_var_reference::SecretEnvVarReference;
 
@@ -22,5 +24,6 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &SecretInConfigMap,
         &SecretEnvVarReference,
         &EncryptionConfigIdentityProvider,
+        &EncryptionConfigInlineKeys,
     ]
 }
