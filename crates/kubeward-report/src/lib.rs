@@ -21,6 +21,7 @@ use kubeward_rules::filter::SuppressionReason;
 use kubeward_rules::{Finding, Severity};
 
 pub mod catalog;
+pub mod ceiling;
 pub mod inventory;
 pub mod json;
 pub mod junit;

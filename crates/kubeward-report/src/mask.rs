@@ -708,6 +708,9 @@ impl Walker<'_> {
                         || (named_credential && k == "value")
                         || k == "kubectl.kubernetes.io/last-applied-configuration";
                     self.value(&e.value, Some(e.key_pos.col), flow, mask_all, secret, depth);
+                    if (k == "command" || k == "args") && !mask_all {
+                        self.argv_items(n, k, &e.value, e.key_pos.col);
+                    }
                 }
             }
             Value::Seq(items) => {
@@ -726,6 +729,39 @@ impl Walker<'_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// The items of a container's `command` or `args` (or an exec `command`) that hold a
+    /// credential as the `secret-in-command` rule finds it (`-pSECRET`, `--password x`,
+    /// `PGPASSWORD=x` in a script): the whole item is masked. `command` and `args` of one
+    /// container are read as one command line.
+    fn argv_items(&mut self, container: &Node, key: &str, list: &Node, key_col: u32) {
+        let Value::Seq(items) = &list.value else {
+            return;
+        };
+        let strings = |n: Option<&Node>| -> Vec<String> {
+            n.map(Node::items)
+                .unwrap_or(&[])
+                .iter()
+                .map(|i| i.as_str().unwrap_or("").to_string())
+                .collect()
+        };
+        // the command's items come first in the combined argv
+        let command = strings(container.get("command"));
+        let args = strings(container.get("args"));
+        let offset = if key == "args" { command.len() } else { 0 };
+        let argv: Vec<&str> = command.iter().chain(&args).map(String::as_str).collect();
+        let flow = self.char_at(list.pos) == Some('[');
+        for hit in detect::command_secrets(&argv) {
+            let Some(i) = hit.item.checked_sub(offset) else {
+                continue;
+            };
+            if let Some(item) = items.get(i) {
+                if item.pos.line <= self.line {
+                    self.scalar(item, Some(key_col), flow);
+                }
+            }
         }
     }
 

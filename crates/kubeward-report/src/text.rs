@@ -42,10 +42,13 @@ pub enum GroupBy {
 
 /// Layout options of the text report.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Layout {
+pub struct Layout<'a> {
     pub group_by: GroupBy,
     /// The display threshold (`--severity`) and how many findings it left out.
     pub hidden_below: Option<(Severity, usize)>,
+    /// The "scale ceiling" table's rows (`kubeward_rules::resources::ceiling`), shown before
+    /// the closing summary line when there is one.
+    pub ceiling: &'a [kubeward_rules::resources::ceiling::NamespaceCeiling],
 }
 
 /// How many objects the summary names.
@@ -213,6 +216,9 @@ fn render(m: &Masked<'_, '_>, color: bool, layout: &Layout, s: &mut String) {
         }
         s.push('\n');
     }
+    s.push_str(&crate::ceiling::render(layout.ceiling, &|t| {
+        p.paint(Style::new().bold(), t)
+    }));
     let summary = result.summary();
     if summary.notes > 0 {
         let _ = writeln!(

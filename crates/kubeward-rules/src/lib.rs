@@ -16,6 +16,7 @@ pub mod network;
 pub mod pss;
 pub mod rbac;
 pub mod registry;
+pub mod resources;
 pub mod rule;
 pub mod secrets;
 pub mod supply;

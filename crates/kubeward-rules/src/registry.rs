@@ -11,6 +11,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
     v.extend(crate::secrets::rules());
     v.extend(crate::rbac::rules());
     v.extend(crate::supply::rules());
+    v.extend(crate::resources::rules());
     v.extend(crate::controlplane::rules());
     v.extend(crate::hygiene::rules());
     v.extend(crate::manifest::rules());

@@ -34,6 +34,9 @@ pub enum Domain {
     Rbac,
     /// `supply-chain`: what runs inside the images.
     SupplyChain,
+    /// `resources`: quotas, limits, autoscaler ceilings, disruption budgets and rate limits
+    /// against denial of service.
+    Resources,
     /// `control-plane`: API server, controller manager, scheduler, etcd and kubelet settings,
     /// audit policy, kubeconfig files, API exposure.
     ControlPlane,
@@ -45,13 +48,14 @@ pub enum Domain {
 
 impl Domain {
     /// Every domain, in catalogue order.
-    pub const ALL: [Domain; 9] = [
+    pub const ALL: [Domain; 10] = [
         Domain::PodSecurity,
         Domain::Workload,
         Domain::Network,
         Domain::Secrets,
         Domain::Rbac,
         Domain::SupplyChain,
+        Domain::Resources,
         Domain::ControlPlane,
         Domain::Hygiene,
         Domain::Manifest,
@@ -66,6 +70,7 @@ impl Domain {
             Domain::Secrets => "secrets",
             Domain::Rbac => "rbac",
             Domain::SupplyChain => "supply-chain",
+            Domain::Resources => "resources",
             Domain::ControlPlane => "control-plane",
             Domain::Manifest => "manifest",
             Domain::Hygiene => "hygiene",

@@ -918,3 +918,379 @@ mod tests {
         assert_eq!(mask("supersecret"), "\"su…\" (11 characters)");
     }
 }
+
+/// Whether a value of a Secret is an obvious template placeholder rather than real data:
+/// empty, a `$(VAR)`/`${VAR}`/`{{ }}`/`<...>` template, a SOPS-encrypted value (`ENC[...]`),
+/// a mask of one repeated character or of `x`s, `changeme` and its spellings, or an
+/// instruction (`REPLACE_ME`, `your-token`, `TODO`).
+pub fn template_placeholder(value: &str) -> bool {
+    let v = value.trim();
+    if v.is_empty()
+        || v.contains("$(")
+        || v.contains("${")
+        || v.contains("{{")
+        || v.starts_with("ENC[")
+        || (v.starts_with('<') && v.ends_with('>'))
+    {
+        return true;
+    }
+    let lower = v.to_ascii_lowercase();
+    let mut chars = v.chars();
+    let first = chars.next().unwrap_or(' ');
+    if v.chars().count() > 1 && chars.all(|c| c == first) {
+        return true;
+    }
+    if v.chars()
+        .all(|c| matches!(c, 'x' | 'X' | '*' | '-' | '_' | '.' | ' '))
+        && v.chars().any(|c| c == 'x' || c == 'X')
+    {
+        return true;
+    }
+    const WORDS: &[&str] = &[
+        "changeme",
+        "change-me",
+        "change_me",
+        "changeit",
+        "change-it",
+        "placeholder",
+        "redacted",
+        "[redacted]",
+        "tbd",
+        "todo",
+        "dummy",
+        "example",
+        "sample",
+        "none",
+        "null",
+        "nil",
+    ];
+    if WORDS.contains(&lower.as_str()) {
+        return true;
+    }
+    const INSTRUCTIONS: &[&str] = &["replace", "your-", "your_", "insert-", "fill-in", "fill_in", "todo"];
+    v.len() < 64 && INSTRUCTIONS.iter().any(|p| lower.contains(p))
+}
+
+/// One credential in a command line (`command`/`args` of a container, a probe's or
+/// lifecycle hook's `exec.command`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandHit {
+    /// Index of the argv item that holds the credential.
+    pub item: usize,
+    /// What was found (`the value of --db-password`, `a GitHub token`).
+    pub what: String,
+    /// The credential itself (for [`mask`] only: never print it).
+    pub value: String,
+}
+
+/// Clients whose `-pSECRET` (no space) is a password.
+const MYSQL_CLIENTS: &[&str] = &[
+    "mysql",
+    "mysqladmin",
+    "mysqldump",
+    "mysqlcheck",
+    "mysqlimport",
+    "mysqlshow",
+    "mysqlpump",
+    "mariadb",
+    "mariadb-admin",
+    "mariadb-dump",
+    "mariadb-check",
+];
+
+/// Clients whose short flag, followed by a separate word, is a password: (command, flag).
+const PASSWORD_FLAGS: &[(&str, &str)] = &[
+    ("redis-cli", "-a"),
+    ("valkey-cli", "-a"),
+    ("sshpass", "-p"),
+    ("mongo", "-p"),
+    ("mongosh", "-p"),
+    ("mongodump", "-p"),
+    ("mongorestore", "-p"),
+];
+
+/// A word of a shell command line, or the end of one command (`;`, `|`, `&&`, newline).
+#[derive(Debug, PartialEq, Eq)]
+enum Word {
+    Text(String),
+    Break,
+}
+
+/// Splits one argv item into shell words: quotes group and are removed, a backslash escapes
+/// the next character, `;`, `|`, `&` and newlines end a command. Bounded: at most 4,096
+/// words per item.
+fn shell_words(text: &str) -> Vec<Word> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut has = false;
+    let mut quote: Option<char> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if out.len() > 4096 {
+            break;
+        }
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('"'), '\\') => {
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            (Some(_), c) => cur.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                has = true;
+            }
+            (None, '\\') => {
+                if let Some(n) = chars.next() {
+                    if n != '\n' {
+                        cur.push(n);
+                        has = true;
+                    }
+                }
+            }
+            (None, c) if c.is_whitespace() || matches!(c, ';' | '|' | '&' | '(' | ')') => {
+                if has || !cur.is_empty() {
+                    out.push(Word::Text(std::mem::take(&mut cur)));
+                    has = false;
+                }
+                if matches!(c, ';' | '|' | '&' | '\n' | '(' | ')') && out.last() != Some(&Word::Break) {
+                    out.push(Word::Break);
+                }
+            }
+            (None, c) => {
+                cur.push(c);
+                has = true;
+            }
+        }
+    }
+    if has || !cur.is_empty() {
+        out.push(Word::Text(cur));
+    }
+    out
+}
+
+/// Whether a command-line value is a credential rather than a reference to one: a
+/// plausible literal (see [`plausible_literal`]) with no shell expansion in it.
+fn command_value(value: &str) -> bool {
+    !value.contains('`') && !value.starts_with('@') && plausible_literal(value)
+}
+
+/// Every credential in a command line given as argv items: well-known token formats and
+/// URL passwords anywhere; `--password=x`, `--client-secret x` and `-password x` where the
+/// flag names a credential; `PGPASSWORD=x` and `export TOKEN=x` assignments; the MySQL
+/// and MariaDB clients' `-pSECRET`; curl's `-u user:password`; `Authorization:` header
+/// values. Items that are shell scripts (`sh -c "..."`) are split into words first.
+/// Values that are `$(VAR)`/`$VAR`/`${VAR}` references, command substitutions, file paths
+/// (`@file`, `/run/secrets/x`) or placeholders are not credentials.
+pub fn command_secrets(items: &[&str]) -> Vec<CommandHit> {
+    let mut words: Vec<(usize, Word)> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if item.len() > 1_000_000 {
+            continue;
+        }
+        if item.contains(char::is_whitespace) || item.contains(['"', '\'', ';', '|', '&']) {
+            // a script item starts and ends its own commands
+            words.push((i, Word::Break));
+            words.extend(shell_words(item).into_iter().map(|w| (i, w)));
+            words.push((i, Word::Break));
+        } else {
+            words.push((i, Word::Text((*item).to_string())));
+        }
+    }
+    let mut out: Vec<CommandHit> = Vec::new();
+    let push = |out: &mut Vec<CommandHit>, item: usize, what: String, value: &str| {
+        if !out.iter().any(|h| h.item == item && h.value == value) {
+            out.push(CommandHit {
+                item,
+                what,
+                value: value.to_string(),
+            });
+        }
+    };
+    let mut command: Option<String> = None;
+    let text = |k: usize| match words.get(k) {
+        Some((_, Word::Text(t))) => Some(t.as_str()),
+        _ => None,
+    };
+    for k in 0..words.len() {
+        let (item, w) = match &words[k] {
+            (i, Word::Text(t)) => (*i, t.as_str()),
+            (_, Word::Break) => {
+                command = None;
+                continue;
+            }
+        };
+        let assignment = w
+            .split_once('=')
+            .filter(|(key, _)| {
+                !key.is_empty()
+                    && !key.starts_with('-')
+                    && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            });
+        if command.is_none() && assignment.is_none() && !matches!(w, "export" | "env" | "exec" | "sudo") {
+            command = Some(w.rsplit('/').next().unwrap_or(w).to_string());
+        }
+        if let Some((what, m)) = known_secret(w) {
+            push(&mut out, item, what.to_string(), m);
+            continue;
+        }
+        if let Some((key, value)) = assignment {
+            if credential_name(key) && command_value(value) && !names_itself(key, value) {
+                push(&mut out, item, format!("the value of {key}"), value);
+            }
+            continue;
+        }
+        if let Some(flag) = w.strip_prefix('-') {
+            let flag = flag.trim_start_matches('-');
+            let mysql = command.as_deref().is_some_and(|c| MYSQL_CLIENTS.contains(&c));
+            if mysql && w.starts_with("-p") && !w.starts_with("--") && w.len() > 2 {
+                let value = &w[2..];
+                if command_value(value) {
+                    push(&mut out, item, format!("the password of {} -p", command.as_deref().unwrap_or("mysql")), value);
+                }
+                continue;
+            }
+            if let Some((name, value)) = flag.split_once('=') {
+                if credential_name(name) && command_value(value) && !names_itself(name, value) {
+                    push(&mut out, item, format!("the value of --{name}"), value);
+                }
+                continue;
+            }
+            if let Some(cmd) = command.as_deref() {
+                if PASSWORD_FLAGS.iter().any(|(c, f)| *c == cmd && *f == w) {
+                    if let Some(v) = text(k + 1).filter(|v| !v.starts_with('-')) {
+                        if command_value(v) {
+                            push(&mut out, words[k + 1].0, format!("the password of {cmd} {w}"), v);
+                        }
+                    }
+                    continue;
+                }
+            }
+            let curl = command.as_deref() == Some("curl");
+            if curl && (w == "-u" || w == "--user") {
+                if let Some(v) = text(k + 1) {
+                    if let Some((_, pw)) = v.split_once(':') {
+                        if command_value(pw) {
+                            push(&mut out, words[k + 1].0, "the password of curl -u".into(), pw);
+                        }
+                    }
+                }
+                continue;
+            }
+            if credential_name(flag) {
+                if let Some(v) = text(k + 1).filter(|v| !v.starts_with('-')) {
+                    if command_value(v) && !names_itself(flag, v) {
+                        push(&mut out, words[k + 1].0, format!("the value of {w}"), v);
+                    }
+                }
+            }
+            continue;
+        }
+        // `Authorization: Bearer TOKEN` (one quoted word, or three words)
+        let lower = w.to_ascii_lowercase();
+        if let Some(rest) = lower.strip_prefix("authorization:") {
+            let rest_orig = &w[w.len() - rest.len()..];
+            let parts: Vec<&str> = rest_orig.split_whitespace().collect();
+            let cred = match parts.as_slice() {
+                [] => {
+                    // the scheme and the credential are the next words
+                    let scheme = text(k + 1);
+                    let next = if scheme.is_some_and(|s| s.eq_ignore_ascii_case("bearer") || s.eq_ignore_ascii_case("basic") || s.eq_ignore_ascii_case("token")) {
+                        k + 2
+                    } else {
+                        k + 1
+                    };
+                    text(next).map(|t| (words[next].0, t))
+                }
+                [one] => Some((item, *one)),
+                [_, cred, ..] => Some((item, *cred)),
+            };
+            if let Some((at, c)) = cred {
+                if command_value(c) {
+                    push(&mut out, at, "an Authorization header".into(), c);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod command_tests {
+    use super::*;
+
+    fn hits(items: &[&str]) -> Vec<(usize, String)> {
+        command_secrets(items)
+            .into_iter()
+            .map(|h| (h.item, h.value))
+            .collect()
+    }
+
+    #[test]
+    fn finds_credentials_in_argv_and_scripts() {
+        assert_eq!(hits(&["--db-password=hunter22"]), [(0, "hunter22".into())]);
+        assert_eq!(hits(&["--client-secret", "s3cr3t-value"]), [(1, "s3cr3t-value".into())]);
+        assert_eq!(hits(&["mysql", "-uroot", "-pS3cret99", "shop"]), [(2, "S3cret99".into())]);
+        assert_eq!(
+            hits(&["sh", "-c", "mysqldump -u root -ptopsecret shop > /backup/x.sql"]),
+            [(2, "topsecret".into())]
+        );
+        assert_eq!(
+            hits(&["sh", "-c", "PGPASSWORD=pa55word psql -h db -U app"]),
+            [(2, "pa55word".into())]
+        );
+        assert_eq!(
+            hits(&["redis-cli", "-u", "redis://:p4ssw0rd@redis:6379", "ping"]),
+            [(2, "p4ssw0rd".into())]
+        );
+        assert_eq!(
+            hits(&["curl", "-u", "admin:adm1n-pw", "http://x"]),
+            [(2, "adm1n-pw".into())]
+        );
+        assert_eq!(
+            hits(&["curl", "-H", "Authorization: Bearer abcdef123456", "http://x"]),
+            [(2, "abcdef123456".into())]
+        );
+        let gh = format!("ghp_{}", "a1".repeat(18));
+        assert_eq!(hits(&["--token", &gh]).len(), 1);
+        assert_eq!(hits(&["redis-cli", "-a", "r3dis-Pa55", "ping"]), [(2, "r3dis-Pa55".into())]);
+        assert_eq!(hits(&["sh", "-c", "sshpass -p 'hunter22' ssh x"]), [(2, "hunter22".into())]);
+    }
+
+    #[test]
+    fn leaves_references_paths_and_switches_alone() {
+        for argv in [
+            &["--db-password=$(DB_PASSWORD)"][..],
+            &["--password", "$(DB_PASSWORD)"],
+            &["--password-file=/run/secrets/db"],
+            &["--token-file", "/var/run/secrets/token"],
+            &["mysql", "-p$(MYSQL_ROOT_PASSWORD)"],
+            &["sh", "-c", "mysql -uroot -p\"$MYSQL_ROOT_PASSWORD\" -e 'select 1'"],
+            &["sh", "-c", "mysqladmin ping -p${MYSQL_PASSWORD}"],
+            &["--authentication-token-webhook=true"],
+            &["--enable-bootstrap-token-auth", "--v=2"],
+            &["--secret-name", "db-credentials"],
+            &["psql", "-p", "5432"],
+            &["redis-server", "--requirepass", "$(REDIS_PASSWORD)"],
+            &["curl", "-u", "admin:$(PW)", "http://x"],
+            &["sh", "-c", "export TOKEN=`cat /run/secrets/t`; run"],
+            &["--api-key", "@/etc/key"],
+            &["--password", "changeme"],
+            &["sh", "-c", "redis-cli -a \"$REDIS_PASSWORD\" ping"],
+            &["mysql", "-a", "x"],
+        ] {
+            assert_eq!(hits(argv), [], "{argv:?}");
+        }
+    }
+
+    #[test]
+    fn placeholders_in_secrets() {
+        for v in ["", "changeme", "${DB}", "{{ .Values.pw }}", "<password>", "ENC[AES256_GCM,data:x]", "xxxx", "REPLACE_ME", "****"] {
+            assert!(template_placeholder(v), "{v}");
+        }
+        for v in ["hunter2", "admin", "5432", "a", "postgres://db"] {
+            assert!(!template_placeholder(v), "{v}");
+        }
+    }
+}

@@ -73,9 +73,15 @@ pub fn run(args: ScanArgs) -> Result {
                 .collect(),
         )
     };
+    // the text report's "scale ceiling" table (HPAs' worst case against the quotas)
+    let ceiling = match s.format {
+        Format::Text => kubeward_rules::resources::ceiling::scale_ceiling_of(&snapshot),
+        _ => Vec::new(),
+    };
     let layout = kubeward_report::text::Layout {
         group_by: s.group_by,
         hidden_below: s.show_from.map(|t| (t, hidden)),
+        ceiling: &ceiling,
     };
     let result = ScanResult {
         snapshot: &snapshot,

@@ -149,3 +149,111 @@ fn a_value_hidden_by_a_repeated_key_is_not_printed() {
         }
     }
 }
+
+/// Values the secrets rules of issue 11 find in command lines, probes, hooks, annotations,
+/// committed Secrets and legacy token Secrets: never printed, in any format.
+const COMMAND_SECRETS: &[&str] = &[
+    "CmdPw7788x",
+    "SepArgTok99x",
+    "ScriptPw55x",
+    "ProbePw66x",
+    "BlockCmdPw42",
+    "HookGlued31x",
+    "AnnotPlain4Key",
+    "CommittedSec77",
+    "Q29tbWl0dGVkQjY0",
+    "LegacyTok3nData",
+];
+
+const COMMAND_MANIFESTS: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+  annotations:
+    example.com/db-password: AnnotPlain4Key
+spec:
+  template:
+    spec:
+      containers:
+      - name: api
+        image: example/api:1.0
+        command: [mysql]
+        args: ["-uroot", "-pCmdPw7788x", "--api-token", "SepArgTok99x"]
+        livenessProbe:
+          exec: {command: ["redis-cli", "-a", "ProbePw66x", "ping"]}
+        lifecycle:
+          preStop:
+            exec:
+              command: ["sh", "-c", "PGPASSWORD=ScriptPw55x psql -h db"]
+      - name: backup
+        image: mysql:8.4
+        command:
+        - sh
+        - -c
+        - |
+          mysqldump -uroot -pBlockCmdPw42 shop > /backup/shop.sql
+        lifecycle:
+          postStart:
+            exec:
+              command:
+              - mysql
+              - -pHookGlued31x
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: db, namespace: shop}
+stringData: {password: CommittedSec77}
+data:
+  token: Q29tbWl0dGVkQjY0
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: ci-token
+  namespace: shop
+  annotations: {kubernetes.io/service-account.name: ci}
+type: kubernetes.io/service-account-token
+stringData: {token: LegacyTok3nData}
+"#;
+
+fn assert_no_command_secret(format: &str, extra: &[&str]) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = write(dir.path(), "a.yaml", COMMAND_MANIFESTS);
+    let out = kubeward()
+        .arg("scan")
+        .arg(&a)
+        .args(["--format", format, "--show-suppressed"])
+        .args(extra)
+        .output()
+        .expect("run");
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{format}: {stderr}");
+    for rule in [
+        "secret-in-command",
+        "secret-in-annotation",
+        "secret-committed-in-manifest",
+        "legacy-service-account-token-secret",
+    ] {
+        assert!(stdout.contains(rule), "{format}: no {rule} in\n{stdout}");
+    }
+    for s in COMMAND_SECRETS {
+        assert!(!stdout.contains(s), "{format}: {s} printed:\n{stdout}");
+        assert!(!stderr.contains(s), "{format}: {s} on stderr:\n{stderr}");
+    }
+    stdout
+}
+
+#[test]
+fn command_line_credentials_are_masked_in_every_format() {
+    let text = assert_no_command_secret("text", &[]);
+    // the masked source line keeps the command's shape
+    assert!(
+        text.contains(r#"args: ["-uroot", "****", "--api-token", "****"]"#),
+        "{text}"
+    );
+    assert_no_command_secret("text", &["--group-by", "rule", "--color", "always"]);
+    assert_no_command_secret("json", &[]);
+    assert_no_command_secret("sarif", &[]);
+    assert_no_command_secret("junit", &[]);
+}

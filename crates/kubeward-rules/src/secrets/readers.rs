@@ -1,0 +1,101 @@
+//! Who can read a Secret, from the RBAC engine (`Context::rbac`): the subjects that hold
+//! `get`, `list` or `watch` on it through the input's bindings, for the messages and related
+//! objects of findings on Secret objects.
+
+use crate::finding::bounded_list;
+use crate::rule::Context;
+use kubeward_model::{Object, ObjectRef};
+use kubeward_rbac::{Grant, Request};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+/// The verbs that reveal a Secret's data.
+const VERBS: [&str; 3] = ["get", "list", "watch"];
+
+/// Who-can answers per namespace, asked once per rule run.
+#[derive(Default)]
+pub(crate) struct Readers {
+    cache: Mutex<HashMap<String, Vec<(&'static str, Vec<Grant>)>>>,
+}
+
+/// The readers of one Secret: `ServiceAccount shop/web (get, list)` entries and the bindings
+/// that grant them.
+pub(crate) struct SecretReaders {
+    pub subjects: Vec<String>,
+    pub bindings: Vec<ObjectRef>,
+}
+
+impl SecretReaders {
+    /// `; readable through the input's bindings by ServiceAccount shop/web (get), ...` or an
+    /// empty string when no binding of the input grants it.
+    pub fn sentence(&self) -> String {
+        if self.subjects.is_empty() {
+            return String::new();
+        }
+        format!(
+            "; readable through the input's RBAC by {} (besides Kubernetes' default administrators and controllers)",
+            bounded_list(&self.subjects)
+        )
+    }
+}
+
+impl Readers {
+    /// The subjects that may read `secret` (its namespace; the named object or all of them),
+    /// through bindings of the input (Kubernetes' default bindings are left out).
+    pub fn of(&self, cx: &Context<'_>, secret: &Object) -> SecretReaders {
+        let ns = kubeward_model::effective_namespace(secret)
+            .unwrap_or("default")
+            .to_string();
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let answers = cache.entry(ns.clone()).or_insert_with(|| {
+            VERBS
+                .iter()
+                .map(|v| {
+                    let req = Request::resource(v, "secrets", Some(&ns));
+                    (*v, cx.rbac().who_can(&req).grants)
+                })
+                .collect()
+        });
+        let mut by_subject: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+        let mut bindings: Vec<ObjectRef> = Vec::new();
+        for (verb, grants) in answers.iter() {
+            for g in grants {
+                if g.binding.default {
+                    continue;
+                }
+                if !g.resource_names.is_empty()
+                    && !g.resource_names.iter().any(|n| n == secret.name())
+                {
+                    continue;
+                }
+                let verbs = by_subject.entry(g.subject.display()).or_default();
+                if !verbs.contains(verb) {
+                    verbs.push(verb);
+                }
+                if let Some(id) = g.binding.object {
+                    let r = &cx.snapshot.object(id).oref;
+                    if !bindings.contains(r) {
+                        bindings.push(r.clone());
+                    }
+                }
+            }
+        }
+        SecretReaders {
+            subjects: by_subject
+                .into_iter()
+                .map(|(s, v)| format!("{s} ({})", v.join(", ")))
+                .collect(),
+            bindings,
+        }
+    }
+}
+
+/// Whether an object carries the metadata the API server sets (`uid`, `resourceVersion`,
+/// `creationTimestamp`): it was dumped from a cluster (`kubectl get -o yaml`), not written
+/// as a manifest.
+pub(crate) fn from_cluster(o: &Object) -> bool {
+    let m = o.metadata();
+    ["uid", "resourceVersion", "creationTimestamp"]
+        .iter()
+        .any(|k| m.get(k).is_some_and(|n| !n.is_null()))
+}
