@@ -14,7 +14,7 @@
 //! namespaces:                      # labels of namespaces (Namespace objects shown win)
 //!   shop: {pod-security.kubernetes.io/enforce: restricted}
 //! rules:
-//!   default: warn                  # deny | warn | audit | off, for rules not named below
+//!   default: audit                 # deny | warn | audit | off, for rules not named below
 //!   actions: {sensitive-host-path: deny, rbac: audit}   # rules or domains
 //!   namespaces:
 //!     legacy: {sensitive-host-path: audit}
@@ -144,14 +144,14 @@ pub struct Config {
 
 impl Default for Config {
     /// A stock API server's Pod Security defaults (`privileged:latest` for every mode), every
-    /// other default rule as a warning, fail open.
+    /// other default rule as an audit annotation (the first step of a rollout), fail open.
     fn default() -> Self {
         Config {
             defaults: [LevelVersion::PRIVILEGED_LATEST; 3],
             exemptions: Exemptions::default(),
             kubernetes_minor: None,
             namespaces: HashMap::new(),
-            default_action: Action::Warn,
+            default_action: Action::Audit,
             actions: Vec::new(),
             namespace_actions: HashMap::new(),
             exceptions: Vec::new(),

@@ -379,7 +379,14 @@ impl Webhook {
         let Some(json) = req.object() else {
             return bad_request(class, "failed to decode object: the request has no object");
         };
-        let snap = load_str("request.object", json);
+        let mut snap = load_str("request.object", json);
+        if snap.objects.is_empty() {
+            // an object without apiVersion and kind (documentation examples elide them): the
+            // request says what it is, as the API server's decoder would read it
+            if let Some(typed) = typed_object(json, &req.kind) {
+                snap = load_str("request.object", &typed);
+            }
+        }
         let Some(obj) = snap.objects.first() else {
             return bad_request(class, "failed to decode object: not a Kubernetes object");
         };
@@ -686,6 +693,23 @@ pub fn significant_pod_update(pod: &Object, old: &Object) -> bool {
             Some(oc) => changed(c, oc),
         }
     })
+}
+
+/// The object with `apiVersion` and `kind` from the request's `kind`, when it lacks them.
+fn typed_object(json: &str, kind: &crate::review::Gvk) -> Option<String> {
+    if kind.kind.is_empty() || kind.version.is_empty() {
+        return None;
+    }
+    let mut v: serde_json::Value = serde_json::from_str(json).ok()?;
+    let map = v.as_object_mut()?;
+    let api_version = if kind.group.is_empty() {
+        kind.version.clone()
+    } else {
+        format!("{}/{}", kind.group, kind.version)
+    };
+    map.entry("apiVersion").or_insert(api_version.into());
+    map.entry("kind").or_insert(kind.kind.clone().into());
+    serde_json::to_string(&v).ok()
 }
 
 fn bad_review(uid: Option<String>, message: String, error: &'static str) -> Decision {

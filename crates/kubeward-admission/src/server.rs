@@ -32,6 +32,8 @@ use tokio::net::TcpListener;
 
 /// Largest certificate, key or configuration file read.
 pub const MAX_FILE_BYTES: u64 = 4 << 20;
+/// Most bytes of an oversized body read away before answering 413.
+pub const DISCARD_LIMIT: usize = 64 << 20;
 /// Most namespaces whose labels are remembered.
 pub const MAX_NAMESPACES: usize = 100_000;
 
@@ -590,6 +592,17 @@ async fn validate(state: &Arc<State>, req: Request<Incoming>) -> Response<Full<B
         if let Ok(data) = frame.into_data() {
             if buf.len() + data.len() > max {
                 buf.extend_from_slice(&data[..max.saturating_sub(buf.len())]);
+                // Read the rest away (within the body's deadline and a bound) so that the
+                // client, still sending, gets the answer rather than a reset connection.
+                let mut discarded = 0usize;
+                while discarded < DISCARD_LIMIT {
+                    match tokio::time::timeout_at(deadline, body.frame()).await {
+                        Ok(Some(Ok(f))) => {
+                            discarded += f.data_ref().map_or(0, |d| d.len());
+                        }
+                        _ => break,
+                    }
+                }
                 return too_large(state, &buf);
             }
             buf.extend_from_slice(&data);

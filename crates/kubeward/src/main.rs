@@ -45,6 +45,15 @@ enum Command {
     /// May one subject make a request (`--as system:serviceaccount:NS:NAME`), and why.
     #[command(name = "can-i", after_help = cmd::can_i::AFTER_HELP)]
     CanI(cmd::can_i::CanIArgs),
+    /// The admission webhook: AdmissionReview v1 over HTTPS, Pod Security admission's
+    /// verdicts and messages plus the rest of the catalogue.
+    #[command(after_help = cmd::serve::AFTER_HELP)]
+    Serve(Box<cmd::serve::ServeArgs>),
+    /// Pod Security tools: `pss preview` lists what a namespace level would reject.
+    Pss {
+        #[command(subcommand)]
+        command: cmd::pss::PssCommand,
+    },
     /// Print a shell completion script: `kubeward completions bash > ~/.local/share/bash-completion/completions/kubeward`.
     Completions {
         /// The shell.
@@ -66,6 +75,8 @@ fn main() -> ExitCode {
         Command::Inventory { command } => cmd::inventory::run(command),
         Command::WhoCan(args) => finish(cmd::who_can::run(args)),
         Command::CanI(args) => finish(cmd::can_i::run(args)),
+        Command::Serve(args) => finish(cmd::serve::run(*args)),
+        Command::Pss { command } => finish(cmd::pss::run(command)),
         Command::Completions { shell } => finish(cmd::completions::completions(
             shell,
             Cli::command(),
