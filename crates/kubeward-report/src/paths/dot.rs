@@ -37,7 +37,7 @@ pub(crate) fn quote(text: &str) -> String {
 
 fn render(graph: &Graph) -> String {
     let look = Lookup::new(graph);
-    let d = drawn(graph, MAX_DRAWN_EDGES);
+    let d = drawn(&look, MAX_DRAWN_EDGES);
     let mut s = String::new();
     let _ = writeln!(
         s,

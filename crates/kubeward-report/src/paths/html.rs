@@ -228,7 +228,7 @@ fn xy(pos: (usize, usize)) -> (usize, usize) {
 }
 
 fn svg(graph: &Graph, look: &Lookup<'_>, s: &mut String) {
-    let d = drawn(graph, MAX_DRAWN_EDGES);
+    let d = drawn(look, MAX_DRAWN_EDGES);
     let pos = layout(graph, look, &d.vertices, &d.edges);
     let at: HashMap<&str, usize> = d
         .vertices
@@ -342,7 +342,7 @@ fn render(graph: &Graph) -> String {
     svg(graph, &look, &mut s);
     s.push_str("</section>\n");
     s.push_str("<section><h2>Paths</h2>\n<ol id=\"paths\">\n");
-    let order = ranked(graph);
+    let order = ranked(&look);
     for &i in order.iter().take(MAX_LISTED) {
         let p = &graph.paths[i];
         let ids: Vec<String> = p.edges.iter().map(|e| e.to_string()).collect();

@@ -60,10 +60,12 @@ pub(crate) fn clean(text: &str) -> String {
     kubeward_io::terminal::escape(&masked).into_owned()
 }
 
-/// Vertices by id (the graph's vertices are sorted by id, but a hand-made graph need not be).
+/// Vertices by id (the graph's vertices are sorted by id, but a hand-made graph need not be)
+/// and, per edge, the best-ranked choke point that removes it.
 pub(crate) struct Lookup<'g> {
     graph: &'g Graph,
     by_id: HashMap<&'g str, usize>,
+    choke_of: Vec<Option<usize>>,
 }
 
 impl<'g> Lookup<'g> {
@@ -74,7 +76,20 @@ impl<'g> Lookup<'g> {
             .enumerate()
             .map(|(i, v)| (v.id.as_str(), i))
             .collect();
-        Lookup { graph, by_id }
+        let mut choke_of = vec![None; graph.edges.len()];
+        // in reverse rank, so the best rank is written last
+        for (rank, c) in graph.choke_points.iter().enumerate().rev() {
+            for &e in &c.edges {
+                if let Some(slot) = choke_of.get_mut(e) {
+                    *slot = Some(rank);
+                }
+            }
+        }
+        Lookup {
+            graph,
+            by_id,
+            choke_of,
+        }
     }
 
     pub(crate) fn vertex(&self, id: &str) -> Option<&'g Vertex> {
@@ -147,8 +162,8 @@ pub(crate) fn sink_kind(look: &Lookup<'_>, p: &Path) -> &'static str {
 
 /// Path indices in display order: to cluster-admin first, then by weight, hops, and the
 /// graph's order.
-pub(crate) fn ranked(graph: &Graph) -> Vec<usize> {
-    let look = Lookup::new(graph);
+pub(crate) fn ranked(look: &Lookup<'_>) -> Vec<usize> {
+    let graph = look.graph;
     let mut order: Vec<usize> = (0..graph.paths.len()).collect();
     order.sort_by_key(|&i| {
         let p = &graph.paths[i];
@@ -167,21 +182,26 @@ pub(crate) fn hops<'g>(graph: &'g Graph, p: &Path) -> Vec<(usize, &'g Edge)> {
 }
 
 /// The best-ranked choke point that cuts the path, with the edge of the path it removes.
-pub(crate) fn cut_by<'g>(graph: &'g Graph, p: &Path) -> Option<(usize, &'g ChokePoint, usize)> {
-    graph.choke_points.iter().enumerate().find_map(|(rank, c)| {
-        p.edges
-            .iter()
-            .copied()
-            .find(|e| c.edges.contains(e))
-            .map(|e| (rank, c, e))
-    })
+pub(crate) fn cut_by<'g>(look: &Lookup<'g>, p: &Path) -> Option<(usize, &'g ChokePoint, usize)> {
+    p.edges
+        .iter()
+        .filter_map(|&e| {
+            look.choke_of
+                .get(e)
+                .copied()
+                .flatten()
+                .map(|rank| (rank, e))
+        })
+        .min_by_key(|&(rank, _)| rank)
+        .and_then(|(rank, e)| look.graph.choke_points.get(rank).map(|c| (rank, c, e)))
 }
 
 /// The field where a path is best fixed: the first evidence of the edge the best choke point
 /// cuts, else the first evidence of the first edge that has a fix, else the first evidence.
-pub(crate) fn first_fixable<'g>(graph: &'g Graph, p: &Path) -> Option<&'g Evidence> {
+pub(crate) fn first_fixable<'g>(look: &Lookup<'g>, p: &Path) -> Option<&'g Evidence> {
+    let graph = look.graph;
     let on_path = hops(graph, p);
-    cut_by(graph, p)
+    cut_by(look, p)
         .and_then(|(_, _, e)| graph.edges.get(e))
         .and_then(|e| e.evidence.first())
         .or_else(|| {
@@ -246,7 +266,7 @@ pub(crate) fn story_line(graph: &Graph, look: &Lookup<'_>, p: &Path) -> String {
         count(p.edges.len(), "hop", "hops"),
         p.weight
     );
-    if let Some((_, c, _)) = cut_by(graph, p) {
+    if let Some((_, c, _)) = cut_by(look, p) {
         line.push_str(&format!(
             ", cut by: {} ({}, {})",
             clean(&c.fix),
@@ -279,7 +299,8 @@ impl Drawn {
 
 /// The vertices and edges on at least one path; with no path, the whole graph. At most
 /// `cap` edges either way (the paths' edges in display order, else the graph's first).
-pub(crate) fn drawn(graph: &Graph, cap: usize) -> Drawn {
+pub(crate) fn drawn(look: &Lookup<'_>, cap: usize) -> Drawn {
+    let graph = look.graph;
     let mut candidates: Vec<usize> = Vec::new();
     let mut seen: BTreeSet<usize> = BTreeSet::new();
     let mut ends: BTreeSet<String> = BTreeSet::new();
@@ -287,7 +308,7 @@ pub(crate) fn drawn(graph: &Graph, cap: usize) -> Drawn {
         candidates.extend(0..graph.edges.len());
         seen.extend(0..graph.edges.len());
     } else {
-        for i in ranked(graph) {
+        for i in ranked(look) {
             let p = &graph.paths[i];
             for (e, _) in hops(graph, p) {
                 if seen.insert(e) {

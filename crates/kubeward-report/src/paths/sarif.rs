@@ -98,7 +98,7 @@ fn log(graph: &Graph) -> Log {
     let look = Lookup::new(graph);
     let mut kinds: BTreeSet<&'static str> = BTreeSet::new();
     let mut results = Vec::new();
-    for (rank, i) in ranked(graph).into_iter().enumerate() {
+    for (rank, i) in ranked(&look).into_iter().enumerate() {
         let p = &graph.paths[i];
         let kind = sink_kind(&look, p);
         kinds.insert(kind);
@@ -157,7 +157,7 @@ fn log(graph: &Graph) -> Log {
                     .collect::<Vec<_>>(),
             ),
         );
-        if let Some((_, c, _)) = cut_by(graph, p) {
+        if let Some((_, c, _)) = cut_by(&look, p) {
             properties.insert("fix".into(), json!(clean(&c.fix)));
         }
         let id = fingerprint(&[&p.from, p.entry.as_deref().unwrap_or(""), &p.to]);
@@ -166,7 +166,7 @@ fn log(graph: &Graph) -> Log {
             rule_index: 0,
             level: level(severity(kind)),
             message: Message::text(story.clone()),
-            locations: first_fixable(graph, p).map(at).into_iter().collect(),
+            locations: first_fixable(&look, p).map(at).into_iter().collect(),
             partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, id)]),
             properties,
             suppressions: Vec::new(),

@@ -40,7 +40,7 @@ pub fn text(graph: &Graph, opts: &Options, out: &mut dyn io::Write) -> io::Resul
 /// line at all when there is no path. `kubeward scan`'s text report opens with them.
 pub fn story(graph: &Graph, max: usize) -> Vec<String> {
     let look = Lookup::new(graph);
-    let order = ranked(graph);
+    let order = ranked(&look);
     let mut lines: Vec<String> = order
         .iter()
         .take(max)
@@ -87,7 +87,7 @@ fn render(graph: &Graph, opts: &Options, s: &mut String) {
         );
         return;
     }
-    let order = ranked(graph);
+    let order = ranked(&look);
     let shown = opts.max_paths.unwrap_or(usize::MAX).min(order.len());
     // paths per sink: cluster-admin, node, then the others by kind
     let mut sinks: Vec<(&str, usize)> = Vec::new();
