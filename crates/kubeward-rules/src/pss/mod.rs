@@ -4,9 +4,13 @@
 //! - [`evaluate`] judges a pod template at a level and version the way the Pod Security
 //!   admission plugin does, and [`format_denial`] words the result as the API server does.
 //! - [`namespace`] reads the `pod-security.kubernetes.io/*` namespace labels.
+//! - [`admission`] reads the cluster's defaults and exemptions from an `AdmissionConfiguration`
+//!   in the input.
 //! - The rules report each failed check at the strictest level that applies to the pod: the
-//!   namespace labels when the Namespace is in the input, else `Settings::pod_security`.
+//!   namespace labels when the Namespace is in the input, else the input's
+//!   `AdmissionConfiguration` defaults, else `Settings::pod_security`.
 
+pub mod admission;
 mod checks;
 pub mod namespace;
 mod policy;

@@ -1,8 +1,9 @@
 //! One rule per Pod Security check, and the driver that decides at which level and version a
 //! pod template is judged (namespace labels or the configured default).
 
+use super::admission::cluster_pod_security;
 use super::checks::Pod;
-use super::namespace::{namespace_policy, LevelVersion, Mode, NamespacePolicy};
+use super::namespace::{policy_from_labels_with, LevelVersion, Mode, NamespacePolicy};
 use super::policy::{resolve_minor, CheckId, CheckResult};
 use crate::finding::{Finding, PodSecurityInfo, Severity};
 use crate::rule::{Context, Level, Rule, RuleMeta};
@@ -144,12 +145,34 @@ fn drop_all_case_hint(t: &PodTemplate<'_>) -> Option<String> {
 fn run_rule(cx: &Context<'_>, check: CheckId, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     // Namespace labels are parsed once per namespace, not once per template.
     let mut policies: HashMap<Option<&str>, Option<NamespacePolicy>> = HashMap::new();
-    let defaults = default_policy(cx);
+    // the input's AdmissionConfiguration, when it has one, replaces --pod-security
+    let cluster = cluster_pod_security(cx);
+    let defaults = match &cluster {
+        Some(c) => c.defaults,
+        None => [default_policy(cx); 3],
+    };
     for t in cx.index.pod_templates() {
         let ns = effective_namespace(t.object);
+        if cluster.as_ref().is_some_and(|c| c.exempts(ns, t)) {
+            continue;
+        }
         let policy = policies.entry(ns).or_insert_with(|| {
             ns.and_then(|n| cx.index.namespace(n))
-                .and_then(|o| namespace_policy(o, defaults))
+                .and_then(|o| {
+                    policy_from_labels_with(
+                        |k| o.metadata().get("labels").and_then(|l| l.str_at(k)),
+                        defaults,
+                    )
+                })
+                .or_else(|| {
+                    cluster.as_ref().map(|c| NamespacePolicy {
+                        enforce: c.defaults[0],
+                        audit: c.defaults[1],
+                        warn: c.defaults[2],
+                        errors: Vec::new(),
+                        enforce_labelled: false,
+                    })
+                })
         });
         if let Some(f) = finding_for(cx, t, check, meta, ns, policy.as_ref()) {
             out.push(f);
