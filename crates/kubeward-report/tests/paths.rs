@@ -356,6 +356,12 @@ fn story_is_one_line_per_path_worst_first_with_the_cutting_fix() {
     assert!(lines[0].ends_with(
         "cut by: remove ClusterRoleBinding agent (ClusterRoleBinding/agent, examples/shop/50-monitoring.yaml:40)"
     ));
+    // two choke points cut the frontend's path to cluster-admin: the better ranked is named
+    assert!(
+        lines[1].contains("cut by: remove ClusterRoleBinding agent"),
+        "{}",
+        lines[1]
+    );
     assert!(
         lines[2].contains("→ node root, 4 hops (weight 6)"),
         "{}",
