@@ -666,3 +666,53 @@ fn pss_preview_lists_what_a_level_would_reject() {
     );
     assert_eq!(run(&["--level", "strict"]).status.code(), Some(2));
 }
+
+#[test]
+fn the_deploy_manifests_have_no_finding() {
+    let deploy = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../deploy");
+    let out = Command::new(env!("CARGO_BIN_EXE_kubeward"))
+        .arg("scan")
+        .arg(&deploy)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("o findings in 12 objects"), "{text}");
+    // and the configuration it ships is one `serve` accepts
+    let cm = kubeward_model::load_str(
+        "c",
+        &std::fs::read_to_string(deploy.join("config.yaml")).unwrap(),
+    );
+    let yaml = cm.objects[0]
+        .root
+        .at(&["data", "kubeward.yaml"])
+        .and_then(|n| n.as_str())
+        .unwrap();
+    kubeward_admission_config_ok(yaml);
+}
+
+fn kubeward_admission_config_ok(yaml: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("k.yaml"), yaml).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kubeward"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--insecure-http",
+            "--config",
+        ])
+        .arg(dir.path().join("k.yaml"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut r = BufReader::new(child.stderr.take().unwrap());
+    r.read_line(&mut first).unwrap();
+    let mut second = String::new();
+    r.read_line(&mut second).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(first.contains("INSECURE"), "{first}");
+    assert!(second.contains("\"msg\":\"listening\""), "{second}");
+}
