@@ -625,6 +625,31 @@ fn sarif_without_fixes_points_at_the_first_evidence() {
     assert!(r["properties"].get("fix").is_none());
 }
 
+#[test]
+fn sarif_shows_a_hop_without_evidence_at_the_field_before_it() {
+    let mut g = sample();
+    g.edges[5].evidence.clear();
+    let log: Value = serde_json::from_str(&render(paths::sarif, &g)).unwrap();
+    validate(&log);
+    // the frontend's path to the node, hop 6 (POD_CREATE) at hop 5's binding
+    let steps = &log["runs"][0]["results"][3]["codeFlows"][0]["threadFlows"][0]["locations"];
+    assert_eq!(
+        steps[5]["location"]["message"]["text"],
+        "6. POD_CREATE: create pods in shop → node root"
+    );
+    assert_eq!(
+        steps[5]["location"]["physicalLocation"]["region"]["startLine"],
+        20
+    );
+    assert_eq!(
+        log["runs"][0]["results"][3]["relatedLocations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+}
+
 // ---- DOT and Mermaid ----
 
 /// `"` that are not escaped by a backslash (an even number of backslashes before them).
@@ -759,8 +784,8 @@ fn html_is_self_contained_and_escapes_the_input() {
     // the drawing and the list
     assert_eq!(h.matches("<g class=\"v ").count(), 12);
     assert_eq!(h.matches("<g class=\"e\"").count(), 12);
-    assert_eq!(h.matches("<li class=\"path\"").count(), 4);
-    assert!(h.contains("<li class=\"path\" data-edges=\"8 9 10 11 6 7\">"));
+    assert_eq!(h.matches(" class=\"path\" data-edges=").count(), 4);
+    assert!(h.contains("<li id=\"path-1\" class=\"path\" data-edges=\"8 9 10 11 6 7\">"));
     assert_eq!(h.matches("<tr><td>").count(), 3);
     assert!(h.contains("fix: make Service frontend ClusterIP"));
     assert!(h.contains("if: namespace shop enforces no Pod Security level"));
@@ -811,6 +836,18 @@ fn the_shop_example_tells_its_story_in_every_format() {
             .as_str()
             .unwrap();
         assert!(uri.starts_with("examples/shop/"), "{uri}");
+        // one step per hop, each at a place (a hop without evidence at the one before)
+        let steps = r["codeFlows"][0]["threadFlows"][0]["locations"]
+            .as_array()
+            .unwrap();
+        assert!(!steps.is_empty());
+        assert_eq!(
+            steps.len() as u64,
+            r["properties"]["hops"].as_u64().unwrap()
+        );
+        for s in steps {
+            assert!(s["location"]["physicalLocation"].is_object(), "{s:#}");
+        }
     }
 }
 
@@ -900,7 +937,7 @@ mod tools {
     }
 
     /// The DOM of `page` after its scripts ran, or `None` without Chromium.
-    fn dump_dom(page: &str) -> Option<String> {
+    fn dump_dom(page: &str, fragment: &str) -> Option<String> {
         if !have(CHROMIUM, "chromium") {
             return None;
         }
@@ -924,7 +961,7 @@ mod tools {
             tmp.0.join("profile").display()
         ))
         .arg("--dump-dom")
-        .arg(format!("file://{}", file.display()));
+        .arg(format!("file://{}{fragment}", file.display()));
         Some(run(cmd, b""))
     }
 
@@ -956,7 +993,9 @@ mod tools {
     fn the_page_draws_the_graph_and_runs_its_script() {
         let g = sample();
         let page = render(paths::html, &g);
-        let Some(dom) = dump_dom(&page) else { return };
+        let Some(dom) = dump_dom(&page, "") else {
+            return;
+        };
         // the script ran to its end and counted what Rust drew
         assert!(dom.contains("data-ready=\"1\""), "{dom}");
         assert!(dom.contains("data-drawn-vertices=\"12\""), "{dom}");
@@ -976,7 +1015,7 @@ mod tools {
             "{dom}"
         );
         // the path list and the choke points
-        assert_eq!(dom.matches("<li class=\"path").count(), 4);
+        assert_eq!(dom.matches(" class=\"path").count(), 4);
         assert!(dom.contains("internet → Service/shop/frontend → … → cluster-admin, 8 hops"));
         assert_eq!(dom.matches("<tr><td>").count(), 3);
         // the hostile name stayed text: one script element, no alert
@@ -985,14 +1024,33 @@ mod tools {
     }
 
     #[test]
+    fn the_address_selects_a_path() {
+        let page = render(paths::html, &sample());
+        let Some(dom) = dump_dom(&page, "#path-3") else {
+            return;
+        };
+        assert!(dom.contains("data-ready=\"1\""), "{dom}");
+        assert!(
+            dom.contains("<li id=\"path-3\" class=\"path sel\""),
+            "{dom}"
+        );
+        assert_eq!(dom.matches("class=\"path sel\"").count(), 1);
+        // the hostile way to the node: four edges, five vertices
+        assert_eq!(dom.matches("<g class=\"e hl\"").count(), 4, "{dom}");
+        assert_eq!(dom.matches(" hl\" id=\"v").count(), 5, "{dom}");
+    }
+
+    #[test]
     fn the_shop_page_renders() {
         let g = shop();
         let page = render(paths::html, &g);
-        let Some(dom) = dump_dom(&page) else { return };
+        let Some(dom) = dump_dom(&page, "") else {
+            return;
+        };
         assert!(dom.contains("data-ready=\"1\""));
         let drawn = page.matches("<g class=\"v ").count();
         assert!(drawn > 0);
         assert!(dom.contains(&format!("data-drawn-vertices=\"{drawn}\"")));
-        assert_eq!(dom.matches("<li class=\"path").count(), g.paths.len());
+        assert_eq!(dom.matches(" class=\"path").count(), g.paths.len());
     }
 }

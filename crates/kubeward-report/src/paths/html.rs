@@ -2,7 +2,7 @@
 //! here, left to right, deterministic), the path list with every hop, its evidence and
 //! conditions, and the ranked choke points. Clicking a path highlights its vertices and edges
 //! (a few lines of inline JavaScript, which also marks `<body data-ready="1">` and selects the
-//! first path once it has run).
+//! path the address names, `paths.html#path-3`, else the first, once it has run).
 //!
 //! Nothing is fetched: no CDN, no font, no image; a Content-Security-Policy meta allows only
 //! the inline style and script (`default-src 'none'`). Every string from the input is
@@ -133,7 +133,9 @@ const SCRIPT: &str = r##"
       if (li.classList.contains("sel")) { clear(); } else { show(li); }
     });
   });
-  if (items.length > 0) { show(items[0]); }
+  // the path named by the address (paths.html#path-3), else the first
+  var wanted = /^#path-[0-9]+$/.test(location.hash) ? document.getElementById(location.hash.slice(1)) : null;
+  if (wanted) { show(wanted); } else if (items.length > 0) { show(items[0]); }
   document.body.setAttribute("data-drawn-vertices", String(svg ? svg.querySelectorAll("g.v").length : 0));
   document.body.setAttribute("data-drawn-edges", String(drawnEdges.length));
   document.body.setAttribute("data-ready", "1");
@@ -343,12 +345,13 @@ fn render(graph: &Graph) -> String {
     s.push_str("</section>\n");
     s.push_str("<section><h2>Paths</h2>\n<ol id=\"paths\">\n");
     let order = ranked(&look);
-    for &i in order.iter().take(MAX_LISTED) {
+    for (n, &i) in order.iter().take(MAX_LISTED).enumerate() {
         let p = &graph.paths[i];
         let ids: Vec<String> = p.edges.iter().map(|e| e.to_string()).collect();
         let _ = writeln!(
             s,
-            "<li class=\"path\" data-edges=\"{}\"><div class=\"story\">{}</div>\n<ol class=\"hops\">",
+            "<li id=\"path-{}\" class=\"path\" data-edges=\"{}\"><div class=\"story\">{}</div>\n<ol class=\"hops\">",
+            n + 1,
             ids.join(" "),
             escape(&story_line(graph, &look, p))
         );

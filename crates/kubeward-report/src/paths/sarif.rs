@@ -106,6 +106,8 @@ fn log(graph: &Graph) -> Log {
         let mut related = Vec::new();
         let mut seen = BTreeSet::new();
         let mut steps = Vec::new();
+        let first = on_path.iter().find_map(|(_, e)| e.evidence.first());
+        let mut last = None;
         for (h, (_, e)) in on_path.iter().enumerate() {
             let step = format!(
                 "{}. {}: {} → {}",
@@ -123,7 +125,12 @@ fn log(graph: &Graph) -> Log {
                 loc.message = Some(Message::text(format!("{step} ({})", clean(&ev.path))));
                 related.push(loc);
             }
-            let mut loc = match e.evidence.first() {
+            // a hop without evidence of its own (a rule of the node, say) is shown at the
+            // field of the hop before it, else at the path's first field: viewers need a place
+            if let Some(ev) = e.evidence.first() {
+                last = Some(ev);
+            }
+            let mut loc = match last.or(first) {
                 Some(ev) => at(ev),
                 None => SarifLocation {
                     physical_location: None,
