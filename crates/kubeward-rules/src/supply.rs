@@ -67,7 +67,7 @@ declare_rule! {
     /// ## References
     /// - NSA/CISA Kubernetes Hardening Guide: "Threat model" and "Audit logging and threat
     ///   detection" (scan images for vulnerabilities, continuously)
-    /// - CIS Kubernetes Benchmark 5.5.1: "Configure Image Provenance"
+    /// - CIS Kubernetes Benchmark v1.10 5.5.1 "Configure Image Provenance using ImagePolicyWebhook admission controller"
     /// - MITRE ATT&CK T1190: Exploit Public-Facing Application
     /// - OSV schema: <https://ossf.github.io/osv-schema/>
     pub struct VulnerableImage {

@@ -41,7 +41,7 @@ declare_rule! {
     ///
     /// ## References
     /// - Kubernetes deprecated API migration guide (kubernetes.io/docs/reference/using-api/deprecation-guide)
-    /// - CIS Kubernetes Benchmark 5.2 (pod admission controls, PodSecurityPolicy removal)
+    /// - CIS Kubernetes Benchmark v1.10 5.2 "Pod Security Standards" (PodSecurityPolicy was removed in 1.25)
     /// - NSA/CISA Kubernetes Hardening Guide: "Upgrading and application security practices"
     /// - MITRE ATT&CK for containers: T1562.001 (Impair Defenses: disable or modify tools)
     /// - Pluto (Fairwinds) and kubent; kube-linter: `no-extensions-v1beta`

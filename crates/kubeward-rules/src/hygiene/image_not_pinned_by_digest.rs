@@ -36,7 +36,7 @@ declare_rule! {
     /// `crane digest` or `kustomize edit set image` keep it current.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.5.1 (image provenance)
+    /// - CIS Kubernetes Benchmark v1.10 5.5.1 "Configure Image Provenance using ImagePolicyWebhook admission controller"
     /// - NSA/CISA Kubernetes Hardening Guide: "Use trusted images"
     /// - MITRE ATT&CK for containers: T1525 (Implant Internal Image), T1195.002 (Supply chain compromise)
     /// - Checkov: `CKV_K8S_43` (image should use digest)

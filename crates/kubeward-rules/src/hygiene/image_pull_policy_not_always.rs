@@ -36,7 +36,7 @@ declare_rule! {
     /// `imagePullPolicy: Always`.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 1.2.11 (AlwaysPullImages admission plugin)
+    /// - CIS Kubernetes Benchmark v1.10 1.2.11 "Ensure that the admission control plugin AlwaysPullImages is set"
     /// - NSA/CISA Kubernetes Hardening Guide: "Use trusted images"
     /// - MITRE ATT&CK for containers: T1525 (Implant Internal Image)
     /// - Checkov: `CKV_K8S_15` (image pull policy should be Always)

@@ -36,7 +36,7 @@ declare_rule! {
     /// Replace `latest` with a release tag or, better, pin the digest.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.5.1 (image provenance)
+    /// - CIS Kubernetes Benchmark v1.10 5.5.1 "Configure Image Provenance using ImagePolicyWebhook admission controller"
     /// - NSA/CISA Kubernetes Hardening Guide: "Use trusted images"
     /// - MITRE ATT&CK for containers: T1525 (Implant Internal Image)
     /// - kube-linter: `latest-tag`; Checkov: `CKV_K8S_14` (image tag is fixed, not latest or blank)

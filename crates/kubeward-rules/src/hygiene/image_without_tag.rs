@@ -35,7 +35,7 @@ declare_rule! {
     /// (`web@sha256:...`).
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.5.1 (image provenance)
+    /// - CIS Kubernetes Benchmark v1.10 5.5.1 "Configure Image Provenance using ImagePolicyWebhook admission controller"
     /// - NSA/CISA Kubernetes Hardening Guide: "Use trusted images" / image scanning
     /// - MITRE ATT&CK for containers: T1525 (Implant Internal Image), T1195.002 (Supply chain compromise)
     /// - kube-linter: `latest-tag`; Checkov: `CKV_K8S_14` (image tag is fixed)

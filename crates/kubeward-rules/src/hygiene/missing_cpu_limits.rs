@@ -35,7 +35,7 @@ declare_rule! {
     /// namespace.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.7 (general policies: resource management)
+    /// - CIS Kubernetes Benchmark v1.10 5.7 "General Policies"
     /// - NSA/CISA Kubernetes Hardening Guide: "Resource policies"
     /// - MITRE ATT&CK for containers: T1496 (Resource Hijacking)
     /// - kube-linter: `unset-cpu-requirements`; Checkov: `CKV_K8S_11`

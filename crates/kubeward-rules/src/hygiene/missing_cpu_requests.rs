@@ -37,7 +37,7 @@ declare_rule! {
     /// `defaultRequest.cpu` to the namespace.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.7 (general policies: resource management)
+    /// - CIS Kubernetes Benchmark v1.10 5.7 "General Policies"
     /// - NSA/CISA Kubernetes Hardening Guide: "Pod security" and "Resource policies"
     /// - MITRE ATT&CK for containers: T1496 (Resource Hijacking), T1499 (Endpoint Denial of Service)
     /// - kube-linter: `unset-cpu-requirements`; Checkov: `CKV_K8S_10`

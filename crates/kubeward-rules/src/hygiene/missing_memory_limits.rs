@@ -37,7 +37,7 @@ declare_rule! {
     /// with a `default.memory` to the namespace.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.7 (general policies: resource management)
+    /// - CIS Kubernetes Benchmark v1.10 5.7 "General Policies"
     /// - NSA/CISA Kubernetes Hardening Guide: "Resource policies"
     /// - MITRE ATT&CK for containers: T1499 (Endpoint Denial of Service)
     /// - kube-linter: `unset-memory-requirements`; Checkov: `CKV_K8S_13`

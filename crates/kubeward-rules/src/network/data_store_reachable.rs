@@ -63,8 +63,7 @@ declare_rule! {
     ///
     /// ## References
     /// - NSA/CISA Kubernetes Hardening Guide: "Network separation and hardening"
-    /// - CIS Kubernetes Benchmark 5.3.2 "Ensure that all Namespaces have NetworkPolicies
-    ///   defined"
+    /// - CIS Kubernetes Benchmark v1.10 5.3.2 "Ensure that all Namespaces have NetworkPolicies defined"
     /// - MITRE ATT&CK for Containers: T1210 Exploitation of Remote Services; T1530 Data from
     ///   Cloud Storage
     pub struct DataStoreReachable {

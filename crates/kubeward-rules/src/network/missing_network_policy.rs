@@ -57,8 +57,7 @@ declare_rule! {
     /// e.g. only the API pods on port 5432 for the database.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.3.2 "Ensure that all Namespaces have NetworkPolicies
-    ///   defined"
+    /// - CIS Kubernetes Benchmark v1.10 5.3.2 "Ensure that all Namespaces have NetworkPolicies defined"
     /// - NSA/CISA Kubernetes Hardening Guide: "Network policies" (default deny)
     /// - MITRE ATT&CK for Containers: T1210 Exploitation of Remote Services; T1046 Network
     ///   Service Discovery

@@ -40,8 +40,7 @@ declare_rule! {
     /// or correct the name.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.1.5 "Ensure that default service accounts are not actively
-    ///   used" (dedicated service accounts must exist)
+    /// - CIS Kubernetes Benchmark v1.10 5.1.5 "Ensure that default service accounts are not actively used" (dedicated service accounts must exist)
     /// - NSA/CISA Kubernetes Hardening Guide: "Authentication and authorization"
     /// - MITRE ATT&CK for Containers: T1078.001 Valid Accounts: Default Accounts
     /// - kube-linter `non-existent-service-account`

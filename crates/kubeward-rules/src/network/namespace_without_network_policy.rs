@@ -51,8 +51,7 @@ declare_rule! {
     /// `kubeward netpol suggest` writes a starting point for review.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.3.2 "Ensure that all Namespaces have NetworkPolicies
-    ///   defined"
+    /// - CIS Kubernetes Benchmark v1.10 5.3.2 "Ensure that all Namespaces have NetworkPolicies defined"
     /// - NSA/CISA Kubernetes Hardening Guide: "Network policies" (default deny)
     /// - MITRE ATT&CK for Containers: T1210 Exploitation of Remote Services
     /// - kube-linter `non-isolated-pod`

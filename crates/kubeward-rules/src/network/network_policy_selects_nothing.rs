@@ -45,8 +45,7 @@ declare_rule! {
     ///
     /// ## References
     /// - NSA/CISA Kubernetes Hardening Guide: "Network policies"
-    /// - CIS Kubernetes Benchmark 5.3.2 "Ensure that all Namespaces have NetworkPolicies
-    ///   defined"
+    /// - CIS Kubernetes Benchmark v1.10 5.3.2 "Ensure that all Namespaces have NetworkPolicies defined"
     /// - MITRE ATT&CK for Containers: T1210 Exploitation of Remote Services (lateral movement)
     /// - kube-linter `dangling-networkpolicy`
     pub struct NetworkPolicySelectsNothing {

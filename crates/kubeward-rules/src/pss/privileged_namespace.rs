@@ -54,7 +54,7 @@ declare_rule! {
     /// ## References
     /// - Kubernetes documentation, "Pod Security Admission" (namespace labels, exemptions)
     /// - Pod Security Standards, Privileged and Baseline profiles
-    /// - CIS Kubernetes Benchmark 5.2.1 (at least one active policy control mechanism)
+    /// - CIS Kubernetes Benchmark v1.10 5.2.1 "Ensure that the cluster has at least one active policy control mechanism in place"
     /// - MITRE ATT&CK T1611 (Escape to Host)
     pub struct PrivilegedNamespaceAdmits {
         name: "privileged-namespace-admits",

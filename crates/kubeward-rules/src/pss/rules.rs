@@ -329,7 +329,7 @@ pss_rule! {
     ///
     /// ## References
     /// - Pod Security Standards, Baseline, "Privileged Containers" (check `privileged`)
-    /// - CIS Kubernetes Benchmark 5.2.2
+    /// - CIS Kubernetes Benchmark v1.10 5.2.2 "Minimize the admission of privileged containers"
     /// - NSA/CISA Kubernetes Hardening Guide, "Pod security"
     /// - MITRE ATT&CK T1611 (Escape to Host); KubeHound `CE_PRIV_MOUNT`
     PrivilegedContainer { name: "privileged-container", severity: Critical, summary: "Container runs privileged", check: Privileged }
@@ -359,7 +359,9 @@ pss_rule! {
     ///
     /// ## References
     /// - Pod Security Standards, Baseline, "Host Namespaces" (check `hostNamespaces`)
-    /// - CIS Kubernetes Benchmark 5.2.3, 5.2.4, 5.2.5
+    /// - CIS Kubernetes Benchmark v1.10 5.2.3 "Minimize the admission of containers wishing to share the host process ID namespace"
+    /// - CIS Kubernetes Benchmark v1.10 5.2.4 "Minimize the admission of containers wishing to share the host IPC namespace"
+    /// - CIS Kubernetes Benchmark v1.10 5.2.5 "Minimize the admission of containers wishing to share the host network namespace"
     /// - MITRE ATT&CK T1611 (Escape to Host); KubeHound `CE_NSENTER`
     HostNamespaces { name: "host-namespaces", severity: High, summary: "Pod shares host namespaces", check: HostNamespaces }
 }
@@ -388,7 +390,7 @@ pss_rule! {
     ///
     /// ## References
     /// - Pod Security Standards, Baseline, "HostPath Volumes" (check `hostPathVolumes`)
-    /// - CIS Kubernetes Benchmark 5.2.12
+    /// - CIS Kubernetes Benchmark v1.10 5.2.12 "Minimize the admission of HostPath volumes"
     /// - MITRE ATT&CK T1611 (Escape to Host); KubeHound `EXPLOIT_HOST_READ`, `EXPLOIT_HOST_WRITE`
     HostPathVolumes { name: "host-path-volumes", severity: High, summary: "Pod mounts a hostPath volume", check: HostPathVolumes }
 }
@@ -416,7 +418,7 @@ pss_rule! {
     ///
     /// ## References
     /// - Pod Security Standards, Baseline, "Host Ports" (check `hostPorts`)
-    /// - CIS Kubernetes Benchmark 5.2.13
+    /// - CIS Kubernetes Benchmark v1.10 5.2.13 "Minimize the admission of containers which use HostPorts"
     HostPorts { name: "host-ports", severity: Medium, summary: "Container uses a host port", check: HostPorts }
 }
 
@@ -446,7 +448,8 @@ pss_rule! {
     ///
     /// ## References
     /// - Pod Security Standards, Baseline, "Capabilities" (check `capabilities_baseline`)
-    /// - CIS Kubernetes Benchmark 5.2.8, 5.2.9
+    /// - CIS Kubernetes Benchmark v1.10 5.2.8 "Minimize the admission of containers with the NET_RAW capability"
+    /// - CIS Kubernetes Benchmark v1.10 5.2.9 "Minimize the admission of containers with added capabilities"
     /// - MITRE ATT&CK T1611; KubeHound `CE_SYS_PTRACE`, `CE_MODULE_LOAD`
     NonDefaultCapabilities { name: "non-default-capabilities", severity: High, summary: "Container adds non-default capabilities", check: CapabilitiesBaseline }
 }
@@ -476,7 +479,8 @@ pss_rule! {
     ///
     /// ## References
     /// - Pod Security Standards, Restricted, "Capabilities" (check `capabilities_restricted`)
-    /// - CIS Kubernetes Benchmark 5.2.9, 5.2.10
+    /// - CIS Kubernetes Benchmark v1.10 5.2.9 "Minimize the admission of containers with added capabilities"
+    /// - CIS Kubernetes Benchmark v1.10 5.2.10 "Minimize the admission of containers with capabilities assigned"
     CapabilitiesNotDropped { name: "capabilities-not-dropped", severity: Medium, summary: "Container does not drop all capabilities", check: CapabilitiesRestricted }
 }
 
@@ -504,7 +508,7 @@ pss_rule! {
     ///
     /// ## References
     /// - Pod Security Standards, Restricted, "Privilege Escalation" (check `allowPrivilegeEscalation`)
-    /// - CIS Kubernetes Benchmark 5.2.6
+    /// - CIS Kubernetes Benchmark v1.10 5.2.6 "Minimize the admission of containers with allowPrivilegeEscalation"
     /// - MITRE ATT&CK T1548 (Abuse Elevation Control Mechanism)
     PrivilegeEscalationAllowed { name: "privilege-escalation-allowed", severity: Medium, summary: "Container allows privilege escalation", check: AllowPrivilegeEscalation }
 }
@@ -534,7 +538,7 @@ pss_rule! {
     ///
     /// ## References
     /// - Pod Security Standards, Restricted, "Running as Non-root" (check `runAsNonRoot`)
-    /// - CIS Kubernetes Benchmark 5.2.7
+    /// - CIS Kubernetes Benchmark v1.10 5.2.7 "Minimize the admission of root containers"
     /// - NSA/CISA Kubernetes Hardening Guide, "Non-root containers"
     RunAsNonRootNotSet { name: "run-as-non-root-not-set", severity: Medium, summary: "Pod does not require a non-root user", check: RunAsNonRoot }
 }
@@ -560,7 +564,7 @@ pss_rule! {
     ///
     /// ## References
     /// - Pod Security Standards, Restricted, "Running as Non-root user" (check `runAsUser`)
-    /// - CIS Kubernetes Benchmark 5.2.7
+    /// - CIS Kubernetes Benchmark v1.10 5.2.7 "Minimize the admission of root containers"
     RunAsUserRoot { name: "run-as-user-root", severity: Medium, summary: "Pod or container runs as UID 0", check: RunAsUser }
 }
 
@@ -590,7 +594,7 @@ pss_rule! {
     ///
     /// ## References
     /// - Pod Security Standards, Baseline, "Seccomp" (check `seccompProfile_baseline`)
-    /// - CIS Kubernetes Benchmark 5.7.2
+    /// - CIS Kubernetes Benchmark v1.10 5.7.2 "Ensure that the seccomp profile is set to docker/default in your Pod definitions"
     SeccompProfileUnconfined { name: "seccomp-profile-unconfined", severity: High, summary: "Pod or container disables seccomp", check: SeccompProfileBaseline }
 }
 
@@ -620,7 +624,7 @@ pss_rule! {
     ///
     /// ## References
     /// - Pod Security Standards, Restricted, "Seccomp" (check `seccompProfile_restricted`)
-    /// - CIS Kubernetes Benchmark 5.7.2
+    /// - CIS Kubernetes Benchmark v1.10 5.7.2 "Ensure that the seccomp profile is set to docker/default in your Pod definitions"
     SeccompProfileNotSet { name: "seccomp-profile-not-set", severity: Medium, summary: "Pod does not set a seccomp profile", check: SeccompProfileRestricted }
 }
 
@@ -650,7 +654,7 @@ pss_rule! {
     ///
     /// ## References
     /// - Pod Security Standards, Restricted, "Volume Types" (check `restrictedVolumes`)
-    /// - CIS Kubernetes Benchmark 5.2.12
+    /// - CIS Kubernetes Benchmark v1.10 5.2.12 "Minimize the admission of HostPath volumes"
     RestrictedVolumeTypes { name: "restricted-volume-types", severity: Medium, summary: "Pod uses a restricted volume type", check: RestrictedVolumes }
 }
 
@@ -784,7 +788,7 @@ pss_rule! {
     ///
     /// ## References
     /// - Pod Security Standards, Baseline, "HostProcess" (check `windowsHostProcess`)
-    /// - CIS Kubernetes Benchmark 5.2.11
+    /// - CIS Kubernetes Benchmark v1.10 5.2.11 "Minimize the admission of Windows HostProcess containers"
     /// - MITRE ATT&CK T1611 (Escape to Host)
     WindowsHostProcess { name: "windows-host-process", severity: Critical, summary: "Pod runs Windows HostProcess containers", check: WindowsHostProcess }
 }

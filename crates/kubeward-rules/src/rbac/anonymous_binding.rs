@@ -42,8 +42,8 @@ declare_rule! {
     /// allows it only for the health endpoints) where nothing needs it.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 1.2.1 "Ensure that the --anonymous-auth argument is set to
-    ///   false" and 5.1 "RBAC and Service Accounts"
+    /// - CIS Kubernetes Benchmark v1.10 1.2.1 "Ensure that the --anonymous-auth argument is set to false"
+    /// - CIS Kubernetes Benchmark v1.10 5.1 "RBAC and Service Accounts"
     /// - NSA/CISA Kubernetes Hardening Guide: "Authentication and authorization"
     /// - MITRE ATT&CK for Containers: T1078.001 Valid Accounts: Default Accounts
     /// - kube-bench check 1.2.1 (the API server flag)

@@ -40,8 +40,7 @@ declare_rule! {
     /// break-glass human access through `system:masters` credentials held offline.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.1.1 "Ensure that the cluster-admin role is only used where
-    ///   required"
+    /// - CIS Kubernetes Benchmark v1.10 5.1.1 "Ensure that the cluster-admin role is only used where required"
     /// - NSA/CISA Kubernetes Hardening Guide: "Authentication and authorization"
     /// - MITRE ATT&CK for Containers: T1078 Valid Accounts; T1098.006 Additional Container
     ///   Cluster Roles

@@ -38,7 +38,7 @@ declare_rule! {
     /// namespaces they deploy to. Prefer namespaced Roles over ClusterRoles.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.1.4 "Minimize access to create pods"
+    /// - CIS Kubernetes Benchmark v1.10 5.1.4 "Minimize access to create pods"
     /// - NSA/CISA Kubernetes Hardening Guide: "Authentication and authorization"
     /// - MITRE ATT&CK for Containers: T1610 Deploy Container
     /// - KubeHound: `POD_CREATE`, `POD_PATCH` edges

@@ -48,7 +48,7 @@ declare_rule! {
     /// kubelet-serving approver) should name its own signer in `resourceNames`.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.1 "RBAC and Service Accounts" (least privilege)
+    /// - CIS Kubernetes Benchmark v1.10 5.1.11 "Minimize access to the approval sub-resource of certificatesigningrequests objects"
     /// - MITRE ATT&CK for Containers: T1078 Valid Accounts; MITRE ATT&CK T1649 Steal or Forge
     ///   Authentication Certificates
     /// - Kubernetes documentation: "Certificates and Certificate Signing Requests"

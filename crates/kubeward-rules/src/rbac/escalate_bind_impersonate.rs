@@ -52,8 +52,8 @@ declare_rule! {
     /// break-glass identities.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.1.8 "Limit use of the Bind, Impersonate and Escalate
-    ///   permissions in the Kubernetes cluster"
+    /// - CIS Kubernetes Benchmark v1.10 5.1.8 "Limit use of the Bind, Impersonate and Escalate permissions in the Kubernetes cluster"
+    /// - CIS Kubernetes Benchmark v1.10 5.1.13 "Minimize access to the service account token creation"
     /// - NSA/CISA Kubernetes Hardening Guide: "Authentication and authorization"
     /// - MITRE ATT&CK for Containers: T1098.006 Account Manipulation: Additional Container
     ///   Cluster Roles; T1078 Valid Accounts

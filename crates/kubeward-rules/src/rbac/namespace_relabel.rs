@@ -42,8 +42,8 @@ declare_rule! {
     /// pipeline; protect the `pod-security.kubernetes.io/*` labels with an admission policy.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.1 "RBAC and Service Accounts" (least privilege); 5.2
-    ///   "Pod Security Standards"
+    /// - CIS Kubernetes Benchmark v1.10 5.1 "RBAC and Service Accounts" (least privilege)
+    /// - CIS Kubernetes Benchmark v1.10 5.2 "Pod Security Standards"
     /// - MITRE ATT&CK for Containers: T1562.001 Impair Defenses: Disable or Modify Tools
     /// - Kubernetes documentation: "Enforce Pod Security Standards with Namespace Labels"
     pub struct RbacNamespaceRelabel {

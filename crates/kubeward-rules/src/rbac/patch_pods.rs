@@ -42,7 +42,7 @@ declare_rule! {
     /// leader election, for instance), limit it with `resourceNames` and admission policy.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.1 "RBAC and Service Accounts" (least privilege)
+    /// - CIS Kubernetes Benchmark v1.10 5.1 "RBAC and Service Accounts" (least privilege)
     /// - MITRE ATT&CK for Containers: T1610 Deploy Container, T1525 Implant Internal Image
     /// - KubeHound: `POD_PATCH` edge
     pub struct RbacPatchPods {

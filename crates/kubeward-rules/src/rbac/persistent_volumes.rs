@@ -41,7 +41,7 @@ declare_rule! {
     /// storage provisioners, and forbid `hostPath` PersistentVolumes with an admission policy.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.1 "RBAC and Service Accounts" (least privilege)
+    /// - CIS Kubernetes Benchmark v1.10 5.1.9 "Minimize access to create persistent volumes"
     /// - MITRE ATT&CK for Containers: T1611 Escape to Host
     /// - KubeHound: `VOLUME_ACCESS`, `EXPLOIT_HOST_READ`/`EXPLOIT_HOST_WRITE` edges (here
     ///   through a PersistentVolume)

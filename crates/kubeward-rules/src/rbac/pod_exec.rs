@@ -48,7 +48,8 @@ declare_rule! {
     /// subresources).
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.1 "RBAC and Service Accounts" (least privilege)
+    /// - CIS Kubernetes Benchmark v1.10 5.1 "RBAC and Service Accounts" (least privilege)
+    /// - CIS Kubernetes Benchmark v1.10 5.1.10 "Minimize access to the proxy sub-resource of nodes"
     /// - NSA/CISA Kubernetes Hardening Guide: "Authentication and authorization"
     /// - MITRE ATT&CK for Containers: T1609 Container Administration Command
     /// - KubeHound: `POD_EXEC`, `POD_ATTACH` edges; kubeward's `NODES_PROXY`

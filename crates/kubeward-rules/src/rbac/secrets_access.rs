@@ -39,7 +39,7 @@ declare_rule! {
     /// with `get` and `resourceNames` listing the exact Secrets; avoid `list` and `watch`.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.1.2 "Minimize access to secrets"
+    /// - CIS Kubernetes Benchmark v1.10 5.1.2 "Minimize access to secrets"
     /// - NSA/CISA Kubernetes Hardening Guide: "Authentication and authorization" (least privilege)
     /// - MITRE ATT&CK for Containers: T1552.007 Unsecured Credentials: Container API
     /// - kube-linter `access-to-secrets`

@@ -45,7 +45,7 @@ declare_rule! {
     /// `patch` limited with `resourceNames` to its own configurations.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.1 "RBAC and Service Accounts" (least privilege)
+    /// - CIS Kubernetes Benchmark v1.10 5.1.12 "Minimize access to webhook configuration objects"
     /// - MITRE ATT&CK for Containers: T1562.001 Impair Defenses: Disable or Modify Tools
     /// - MITRE ATT&CK: T1557 Adversary-in-the-Middle (a mutating webhook sees and rewrites
     ///   admitted objects)

@@ -44,7 +44,7 @@ declare_rule! {
     /// their own CRDs need their own group only.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.1.3 "Minimize wildcard use in Roles and ClusterRoles"
+    /// - CIS Kubernetes Benchmark v1.10 5.1.3 "Minimize wildcard use in Roles and ClusterRoles"
     /// - NSA/CISA Kubernetes Hardening Guide: "Authentication and authorization"
     /// - MITRE ATT&CK for Containers: T1078 Valid Accounts
     /// - Checkov CKV_K8S_49; kube-linter `wildcard-in-rules`

@@ -49,8 +49,7 @@ declare_rule! {
     ///
     /// ## References
     /// - Kubernetes documentation: "Resource Quotas"
-    /// - CIS Kubernetes Benchmark 5.7.1 "Create administrative boundaries between resources
-    ///   using namespaces" (quotas are the resource side of that boundary)
+    /// - CIS Kubernetes Benchmark v1.10 5.7.1 "Create administrative boundaries between resources using namespaces" (quotas are the resource side of that boundary)
     /// - NSA/CISA Kubernetes Hardening Guide: "Resource policies"
     /// - MITRE ATT&CK: T1496 Resource Hijacking, T1499 Endpoint Denial of Service
     pub struct NamespaceWithoutResourceQuota {

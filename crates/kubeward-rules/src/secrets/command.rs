@@ -43,8 +43,7 @@ declare_rule! {
     /// or a file mounted from a Secret (`--password-file`). Rotate the exposed value.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.4.1 "Prefer using secrets as files over secrets as
-    ///   environment variables"
+    /// - CIS Kubernetes Benchmark v1.10 5.4.1 "Prefer using Secrets as files over Secrets as environment variables"
     /// - Kubernetes documentation: "Define a Command and Arguments for a Container" (`$(VAR)`
     ///   expansion)
     /// - MITRE ATT&CK: T1552.001 Unsecured Credentials: Credentials In Files

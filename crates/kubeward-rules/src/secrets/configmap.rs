@@ -47,8 +47,8 @@ declare_rule! {
     /// variable fed by `secretKeyRef`. Rotate the exposed credential.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.4.1 "Prefer using secrets as files over secrets as
-    ///   environment variables" (and 5.4.2 external secret storage)
+    /// - CIS Kubernetes Benchmark v1.10 5.4.1 "Prefer using Secrets as files over Secrets as environment variables"
+    /// - CIS Kubernetes Benchmark v1.10 5.4.2 "Consider external secret storage"
     /// - NSA/CISA Kubernetes Hardening Guide: "Secrets"
     /// - MITRE ATT&CK for Containers: T1552.001 Unsecured Credentials: Credentials In Files
     /// - Kubernetes documentation: "ConfigMaps ... do not provide secrecy or encryption"

@@ -47,8 +47,7 @@ declare_rule! {
     /// or reference it with `valueFrom.secretKeyRef`. Rotate the exposed credential.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.4.1 "Prefer using secrets as files over secrets as
-    ///   environment variables"
+    /// - CIS Kubernetes Benchmark v1.10 5.4.1 "Prefer using Secrets as files over Secrets as environment variables"
     /// - NSA/CISA Kubernetes Hardening Guide: "Secrets"
     /// - MITRE ATT&CK for Containers: T1552.001 Unsecured Credentials: Credentials In Files;
     ///   T1552.007 Container API

@@ -30,8 +30,7 @@ declare_rule! {
     /// application read the file (many images support `*_FILE` variables for this).
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.4.1 "Prefer using secrets as files over secrets as
-    ///   environment variables"
+    /// - CIS Kubernetes Benchmark v1.10 5.4.1 "Prefer using Secrets as files over Secrets as environment variables"
     /// - NSA/CISA Kubernetes Hardening Guide: "Secrets"
     /// - MITRE ATT&CK for Containers: T1552.007 Unsecured Credentials: Container API
     /// - Checkov CKV_K8S_35; kube-linter `read-secret-from-env-var`

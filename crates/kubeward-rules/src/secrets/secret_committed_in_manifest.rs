@@ -47,7 +47,7 @@ declare_rule! {
     ///
     /// ## References
     /// - Kubernetes documentation: "Good practices for Kubernetes Secrets"
-    /// - CIS Kubernetes Benchmark 5.4.2 "Consider external secret storage"
+    /// - CIS Kubernetes Benchmark v1.10 5.4.2 "Consider external secret storage"
     /// - OWASP Kubernetes Top 10 (2022) K08: "Secrets Management Failures"
     /// - MITRE ATT&CK: T1552.001 Unsecured Credentials: Credentials In Files
     pub struct SecretCommittedInManifest {

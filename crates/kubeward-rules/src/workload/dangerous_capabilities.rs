@@ -46,7 +46,8 @@ declare_rule! {
     /// reviewed, isolated DaemonSet.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.2.8 / 5.2.9 (minimise containers with added or NET_RAW capabilities)
+    /// - CIS Kubernetes Benchmark v1.10 5.2.8 "Minimize the admission of containers with the NET_RAW capability"
+    /// - CIS Kubernetes Benchmark v1.10 5.2.9 "Minimize the admission of containers with added capabilities"
     /// - NSA/CISA Kubernetes Hardening Guide: "Pod security: Linux capabilities"
     /// - MITRE ATT&CK for containers: T1611 (Escape to Host), T1068 (Exploitation for Privilege Escalation), T1557 (Adversary-in-the-Middle)
     /// - KubeHound: `CE_PRIV_MOUNT`, `CE_MODULE_LOAD`, `CE_SYS_PTRACE`

@@ -35,7 +35,7 @@ declare_rule! {
     /// not call the API, also set `automountServiceAccountToken: false`.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.1.5 (ensure default service accounts are not actively used)
+    /// - CIS Kubernetes Benchmark v1.10 5.1.5 "Ensure that default service accounts are not actively used"
     /// - NSA/CISA Kubernetes Hardening Guide: "Pod security: service account tokens"
     /// - MITRE ATT&CK for containers: T1528 (Steal Application Access Token)
     /// - kube-linter: `default-service-account`; Checkov: `CKV_K8S_41`

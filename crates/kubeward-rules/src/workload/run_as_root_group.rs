@@ -42,7 +42,7 @@ declare_rule! {
     /// `supplementalGroups`.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.2.7 (minimise the admission of root containers)
+    /// - CIS Kubernetes Benchmark v1.10 5.2.7 "Minimize the admission of root containers"
     /// - NSA/CISA Kubernetes Hardening Guide: "Use non-root containers"
     /// - MITRE ATT&CK for containers: T1611 (Escape to Host), T1078 (Valid Accounts)
     /// - kube-linter: `run-as-non-root` (covers users only); Checkov: `CKV_K8S_40` (high UID), no GID check

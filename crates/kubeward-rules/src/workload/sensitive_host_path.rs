@@ -66,7 +66,7 @@ declare_rule! {
     /// exception with a suppression annotation.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.2.12 (minimise the admission of HostPath volumes)
+    /// - CIS Kubernetes Benchmark v1.10 5.2.12 "Minimize the admission of HostPath volumes"
     /// - NSA/CISA Kubernetes Hardening Guide: "Pod security: hostPath"
     /// - MITRE ATT&CK for containers: T1611 (Escape to Host), T1610 (Deploy Container), T1552.001 (Credentials in files)
     /// - KubeHound: `EXPLOIT_HOST_READ`, `EXPLOIT_HOST_WRITE`, `EXPLOIT_HOST_TRAVERSE`, `CE_VAR_LOG_SYMLINK`

@@ -47,7 +47,7 @@ declare_rule! {
     /// with minimal RBAC, or a projected token volume with a short expiry and a specific audience.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.1.6 (ensure service account tokens are only mounted where necessary)
+    /// - CIS Kubernetes Benchmark v1.10 5.1.6 "Ensure that Service Account Tokens are only mounted where necessary"
     /// - NSA/CISA Kubernetes Hardening Guide: "Pod security: service account tokens"
     /// - MITRE ATT&CK for containers: T1528 (Steal Application Access Token)
     /// - Checkov: `CKV_K8S_38`

@@ -34,7 +34,7 @@ declare_rule! {
     /// `kubectl debug --target=<container>`, which shares only with the debug container.
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.7.3 (apply security context to pods and containers)
+    /// - CIS Kubernetes Benchmark v1.10 5.7.3 "Apply SecurityContext to your Pods and Containers"
     /// - NSA/CISA Kubernetes Hardening Guide: "Pod security"
     /// - MITRE ATT&CK for containers: T1055 (Process Injection), T1552 (Unsecured Credentials)
     /// - kube-linter: none; Checkov: none (Datree and Polaris have comparable checks)

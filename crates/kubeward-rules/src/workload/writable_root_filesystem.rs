@@ -38,7 +38,7 @@ declare_rule! {
     /// at the paths the application must write (`/tmp`, caches, pid files).
     ///
     /// ## References
-    /// - CIS Kubernetes Benchmark 5.7.3 (apply security context to pods and containers)
+    /// - CIS Kubernetes Benchmark v1.10 5.7.3 "Apply SecurityContext to your Pods and Containers"
     /// - NSA/CISA Kubernetes Hardening Guide: "Use immutable container file systems"
     /// - MITRE ATT&CK for containers: T1105 (Ingress Tool Transfer), T1036 (Masquerading)
     /// - kube-linter: `no-read-only-root-fs`; Checkov: `CKV_K8S_22`
