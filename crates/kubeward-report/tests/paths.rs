@@ -754,11 +754,44 @@ fn without_paths_the_whole_graph_is_drawn_up_to_the_cap() {
     assert_eq!(m.matches(" -->|").count(), 500);
     let h = render(paths::html, &g);
     assert!(h.contains("The drawing is cut: 500 of 600 edges drawn."));
-    // small graphs without paths are drawn whole, isolated vertices too
+    assert!(d.contains("// vertices without a drawn edge are left out\n"));
+    // few edges but many vertices: the vertices of the edges only
     g.edges.truncate(3);
     let d = render(paths::dot, &g);
     assert!(!d.contains("cut:"));
-    assert_eq!(d.matches(" [label=").count(), 601 + 3);
+    assert!(d.contains("// vertices without a drawn edge are left out\n"));
+    assert_eq!(d.matches(" [label=").count(), 4 + 3);
+    // small graphs without paths are drawn whole, isolated vertices too
+    g.vertices.truncate(10);
+    let d = render(paths::dot, &g);
+    assert!(!d.contains("left out"));
+    assert_eq!(d.matches(" [label=").count(), 10 + 3);
+}
+
+#[test]
+fn mermaid_stays_under_its_default_text_size() {
+    // long names: 500 edges would be about 300 kB, Mermaid reads at most 50,000 characters
+    let long = "n".repeat(250);
+    let mut g = Graph {
+        vertices: vec![Vertex::new(VertexKind::Internet, None, "internet")],
+        ..Graph::default()
+    };
+    for i in 0..600 {
+        let w = Vertex::new(
+            VertexKind::Workload,
+            Some("ns"),
+            &format!("Pod/{long}{i:03}"),
+        );
+        g.edges
+            .push(edge("SERVICE_ROUTE", "internet", &w.id, vec![], 1, "", &[]));
+        g.vertices.push(w);
+    }
+    g.vertices.sort_by(|a, b| a.id.cmp(&b.id));
+    let m = render(paths::mermaid, &g);
+    assert!(m.len() <= 50_000, "{}", m.len());
+    let drawn = m.matches(" -->|").count();
+    assert!(drawn > 50 && drawn < 500, "{drawn}");
+    assert!(m.contains(&format!("%% cut: {drawn} of 600 edges drawn\n")));
 }
 
 // ---- HTML ----

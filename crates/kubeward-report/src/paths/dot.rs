@@ -55,6 +55,9 @@ fn render(graph: &Graph) -> String {
     if let Some((shown, total)) = d.cut {
         let _ = writeln!(s, "// cut: {shown} of {total} edges drawn");
     }
+    if d.isolated_left_out {
+        let _ = writeln!(s, "// vertices without a drawn edge are left out");
+    }
     s.push_str("digraph kubeward_paths {\n");
     s.push_str("  rankdir=LR;\n");
     s.push_str(

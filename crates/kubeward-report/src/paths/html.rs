@@ -248,6 +248,9 @@ fn svg(graph: &Graph, look: &Lookup<'_>, s: &mut String) {
             "<p class=\"note\">The drawing is cut: {shown} of {total} edges drawn.</p>"
         );
     }
+    if d.isolated_left_out {
+        s.push_str("<p class=\"note\">Vertices without a drawn edge are left out.</p>\n");
+    }
     let _ = writeln!(
         s,
         "<div id=\"drawing\"><svg id=\"graph\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"attack graph\">"

@@ -1,7 +1,7 @@
 //! Mermaid (`flowchart LR`) of the attack paths: the same vertices and edges as DOT (those on
-//! at least one path; with no path the whole graph, at most [`MAX_DRAWN_EDGES`] edges, with a
-//! `%%` comment when cut), edges labelled with the attack id, the internet and the sinks
-//! styled with classes.
+//! at least one path; with no path the whole graph, at most [`MAX_DRAWN_EDGES`] edges, fewer
+//! when the text would pass Mermaid's default size limit, with a `%%` comment when cut), edges
+//! labelled with the attack id, the internet and the sinks styled with classes.
 //!
 //! Vertices are named `v0`, `v1`, ...; labels are quoted strings in which every character
 //! other than ASCII letters, digits, space and `/.:_-,*+=@` is written as Mermaid's numeric
@@ -34,9 +34,24 @@ pub(crate) fn quote(text: &str) -> String {
     s
 }
 
+/// Mermaid refuses a diagram longer than `maxTextSize` (50,000 characters by default): the
+/// drawing is cut further until the text fits in this many bytes.
+const MAX_TEXT: usize = 48_000;
+
 fn render(graph: &Graph) -> String {
     let look = Lookup::new(graph);
-    let d = drawn(&look, MAX_DRAWN_EDGES);
+    let mut cap = MAX_DRAWN_EDGES;
+    loop {
+        let s = render_at_most(graph, &look, cap);
+        if s.len() <= MAX_TEXT || cap <= 1 {
+            return s;
+        }
+        cap = cap * 3 / 4;
+    }
+}
+
+fn render_at_most(graph: &Graph, look: &Lookup<'_>, cap: usize) -> String {
+    let d = drawn(look, cap);
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -54,6 +69,9 @@ fn render(graph: &Graph) -> String {
     if let Some((shown, total)) = d.cut {
         let _ = writeln!(s, "%% cut: {shown} of {total} edges drawn");
     }
+    if d.isolated_left_out {
+        let _ = writeln!(s, "%% vertices without a drawn edge are left out");
+    }
     s.push_str("flowchart LR\n");
     let mut name: HashMap<&str, usize> = HashMap::new();
     let mut internet = Vec::new();
@@ -66,7 +84,7 @@ fn render(graph: &Graph) -> String {
                 internet.push(format!("v{i}"));
                 writeln!(s, "  v{i}(({label}))")
             }
-            _ if d.is_sink(&look, id) => {
+            _ if d.is_sink(look, id) => {
                 sinks.push(format!("v{i}"));
                 writeln!(s, "  v{i}{{{{{label}}}}}")
             }

@@ -285,6 +285,9 @@ pub(crate) struct Drawn {
     pub vertices: Vec<String>,
     /// `(drawn, total)` when edges were left out.
     pub cut: Option<(usize, usize)>,
+    /// Without paths, whether the vertices without a drawn edge were left out (the graph
+    /// is too large to draw whole).
+    pub isolated_left_out: bool,
     /// The ends of the paths (styled as sinks, with node and cluster-admin).
     pub targets: BTreeSet<String>,
 }
@@ -298,7 +301,8 @@ impl Drawn {
 }
 
 /// The vertices and edges on at least one path; with no path, the whole graph. At most
-/// `cap` edges either way (the paths' edges in display order, else the graph's first).
+/// `cap` edges either way (the paths' edges in display order, else the graph's first); without
+/// paths, vertices without edges only when there are at most `cap` vertices.
 pub(crate) fn drawn(look: &Lookup<'_>, cap: usize) -> Drawn {
     let graph = look.graph;
     let mut candidates: Vec<usize> = Vec::new();
@@ -325,14 +329,16 @@ pub(crate) fn drawn(look: &Lookup<'_>, cap: usize) -> Drawn {
         ends.insert(graph.edges[e].from.clone());
         ends.insert(graph.edges[e].to.clone());
     }
-    if graph.paths.is_empty() && total <= cap {
-        // no path: every vertex, the isolated ones too
+    // no path and a small graph: every vertex, the isolated ones too
+    let whole = graph.paths.is_empty() && total <= cap && graph.vertices.len() <= cap;
+    if whole {
         ends.extend(graph.vertices.iter().map(|v| v.id.clone()));
     }
     Drawn {
         edges,
         vertices: ends.into_iter().collect(),
         cut: (total > cap).then_some((cap, total)),
+        isolated_left_out: graph.paths.is_empty() && !whole,
         targets: graph.paths.iter().map(|p| p.to.clone()).collect(),
     }
 }
