@@ -129,8 +129,12 @@ const SCRIPT: &str = r##"
   }
   Array.prototype.forEach.call(items, function (li) {
     var story = li.querySelector(".story");
-    story.addEventListener("click", function () {
+    function toggle() {
       if (li.classList.contains("sel")) { clear(); } else { show(li); }
+    }
+    story.addEventListener("click", toggle);
+    story.addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); toggle(); }
     });
   });
   // the path named by the address (paths.html#path-3), else the first
@@ -353,7 +357,7 @@ fn render(graph: &Graph) -> String {
         let ids: Vec<String> = p.edges.iter().map(|e| e.to_string()).collect();
         let _ = writeln!(
             s,
-            "<li id=\"path-{}\" class=\"path\" data-edges=\"{}\"><div class=\"story\">{}</div>\n<ol class=\"hops\">",
+            "<li id=\"path-{}\" class=\"path\" data-edges=\"{}\"><div class=\"story\" role=\"button\" tabindex=\"0\">{}</div>\n<ol class=\"hops\">",
             n + 1,
             ids.join(" "),
             escape(&story_line(graph, &look, p))
