@@ -21,7 +21,11 @@ fn ones(k: usize, nw: usize) -> Row {
     let mut r = vec![0u64; nw];
     for (i, w) in r.iter_mut().enumerate() {
         let bits = k.saturating_sub(i * 64).min(64);
-        *w = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
+        *w = if bits == 64 {
+            u64::MAX
+        } else {
+            (1u64 << bits) - 1
+        };
     }
     r
 }
@@ -623,9 +627,9 @@ mod tests {
         }
         let orig = a;
         transpose64(&mut a);
-        for r in 0..64 {
-            for c in 0..64 {
-                assert_eq!(orig[r] >> c & 1, a[c] >> r & 1, "r{r} c{c}");
+        for (r, row) in orig.iter().enumerate() {
+            for (c, col) in a.iter().enumerate() {
+                assert_eq!(row >> c & 1, col >> r & 1, "r{r} c{c}");
             }
         }
     }

@@ -341,7 +341,7 @@ fn ip_block(cx: &mut Ctx, o: &Object, node: &Node) -> Peer {
     Peer::Cidr { net, except }
 }
 
-fn seq<'n>(node: Option<&'n Node>) -> &'n [Node] {
+fn seq(node: Option<&Node>) -> &[Node] {
     node.map(Node::items).unwrap_or(&[])
 }
 

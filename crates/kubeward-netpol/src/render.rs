@@ -54,12 +54,15 @@ pub fn pair_count(net: &Network, matrix: &Matrix) -> u128 {
 /// JSON text with the characters a terminal must not see raw written as `\u` escapes (the
 /// same JSON value).
 pub fn json_safe(s: String) -> String {
-    if !s.chars().any(is_unsafe) {
+    // serde_json already escapes C0 controls inside strings; line breaks outside them are
+    // the pretty printer's
+    let unsafe_char = |c: char| c != '\n' && is_unsafe(c);
+    if !s.chars().any(unsafe_char) {
         return s;
     }
     let mut out = String::with_capacity(s.len() + 16);
     for c in s.chars() {
-        if is_unsafe(c) {
+        if unsafe_char(c) {
             let _ = write!(out, "\\u{:04x}", c as u32);
         } else {
             out.push(c);

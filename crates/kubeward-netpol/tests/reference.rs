@@ -388,7 +388,7 @@ fn cilium_policy(d: &mut Dice, i: usize) -> String {
                 s.push_str(&t);
             };
             match d.roll(5) {
-                0 => line(&mut s, format!("{from}Endpoints:\n    -{}", selector(d, "      ", KEYS).replacen("\n      ", "\n      ", 1))),
+                0 => line(&mut s, format!("{from}Endpoints:\n    -{}", selector(d, "      ", KEYS))),
                 1 => line(&mut s, format!("{from}CIDR: [{}]\n", d.pick(CIDRS))),
                 2 => line(&mut s, format!("{from}Entities: [{}]\n", d.pick(&["world", "cluster", "all"]))),
                 3 => line(
