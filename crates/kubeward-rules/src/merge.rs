@@ -26,6 +26,8 @@ pub enum Anchor {
     PodTemplate,
     /// The same entry (`rules[N]`) of a Role or ClusterRole.
     RoleRule,
+    /// The same field of the object (a Service's `spec.type` that publishes the API).
+    Field,
 }
 
 /// A primary rule and the rules whose findings are facets of the same cause.
@@ -58,6 +60,11 @@ pub const MERGES: &[Merge] = &[
         ],
         anchor: Anchor::RoleRule,
     },
+    Merge {
+        primary: "api-server-exposed",
+        facets: &["service-load-balancer", "service-node-port"],
+        anchor: Anchor::Field,
+    },
 ];
 
 /// The anchor of a finding path: the pod spec path of the template it lies in, or the role
@@ -73,6 +80,7 @@ fn anchor_of(
     anchor: Anchor,
 ) -> String {
     match anchor {
+        Anchor::Field => path.to_string(),
         Anchor::RoleRule => match path.find(']') {
             Some(end) if path.starts_with("rules[") => path[..=end].to_string(),
             _ => String::new(),
@@ -246,6 +254,10 @@ mod tests {
         assert_eq!(
             anchor_of(&s, &SpecPaths::default(), 0, "metadata", Anchor::RoleRule),
             ""
+        );
+        assert_eq!(
+            anchor_of(&s, &SpecPaths::default(), 0, "spec.type", Anchor::Field),
+            "spec.type"
         );
     }
 }

@@ -215,3 +215,30 @@ spec:
         .iter()
         .any(|f| f.rule == "default-service-account"));
 }
+
+#[test]
+fn a_load_balancer_in_front_of_the_api_is_one_finding() {
+    let yaml = "apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: kube-system}\nspec:\n  type: LoadBalancer\n  selector: {component: kube-apiserver}\n  ports: [{port: 443, targetPort: 6443}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: LoadBalancer\n  selector: {app: web}\n  ports: [{port: 443}]\n";
+    let snap = load_str("t.yaml", yaml);
+    let findings = engine::analyze(&snap, &Settings::default(), &|m| {
+        matches!(
+            m.domain,
+            kubeward_rules::Domain::Network | kubeward_rules::Domain::ControlPlane
+        )
+    });
+    let out = apply(&snap, findings, &Filters::default());
+    let api: Vec<_> = out
+        .findings
+        .iter()
+        .filter(|f| f.object.name == "api")
+        .collect();
+    assert_eq!(api.len(), 1, "{:#?}", out.findings);
+    assert_eq!(api[0].rule, "api-server-exposed");
+    assert_eq!(api[0].facets.len(), 1);
+    assert_eq!(api[0].facets[0].rule, "service-load-balancer");
+    // an ordinary LoadBalancer keeps its own finding
+    assert!(out
+        .findings
+        .iter()
+        .any(|f| f.object.name == "web" && f.rule == "service-load-balancer"));
+}

@@ -141,7 +141,7 @@ impl Rule for ApiServerExposed {
                     "{} publishes the Kubernetes API ({why}) as {kind}{scope}{auth}",
                     svc.oref.display()
                 ),
-                "Keep the API server on a private network; if it must be reachable, restrict loadBalancerSourceRanges and require client certificates or OIDC with --anonymous-auth=false.",
+                "Keep the API server on a private network; if it must be reachable, restrict loadBalancerSourceRanges and require client certificates or OIDC and set --anonymous-auth to false.",
             ));
         }
         for ing in cx.index.of_kind("Ingress") {

@@ -77,7 +77,7 @@ impl Rule for ApiserverAnonymousAuth {
                 continue;
             }
             let how = if inv.flag("anonymous-auth").is_some() {
-                "sets --anonymous-auth=true"
+                "sets --anonymous-auth to true"
             } else {
                 "leaves --anonymous-auth at its default (true)"
             };
@@ -92,7 +92,7 @@ impl Rule for ApiserverAnonymousAuth {
                     inv.describe(),
                     authenticators(&inv)
                 ),
-                "Add --anonymous-auth=false to the kube-apiserver command.",
+                "Set --anonymous-auth to false on the kube-apiserver command.",
             ));
         }
     }

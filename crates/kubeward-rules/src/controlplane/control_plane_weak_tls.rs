@@ -121,7 +121,7 @@ impl Rule for ControlPlaneWeakTls {
                 cx.snapshot,
                 cfg,
                 &path,
-                format!("kubelet ({}) {}", cfg.oref.display(), v.join("; ")),
+                format!("kubelet {}", v.join("; ")),
                 FIX,
             ));
         }

@@ -71,7 +71,7 @@ impl Rule for EtcdClientTls {
                 problems.push((
                     Severity::Critical,
                     "client-cert-auth",
-                    "does not set --client-cert-auth=true: any client that reaches it reads and writes every key",
+                    "does not set --client-cert-auth to true: any client that reaches it reads and writes every key",
                 ));
             }
             if inv.bool("auto-tls", false) {
@@ -96,7 +96,7 @@ impl Rule for EtcdClientTls {
                 inv.object,
                 &inv.path_of(flag),
                 format!("{} {}", inv.describe(), text.join("; ")),
-                "Set --cert-file, --key-file, --trusted-ca-file and --client-cert-auth=true; remove --auto-tls.",
+                "Set --cert-file, --key-file, --trusted-ca-file and set --client-cert-auth to true; remove --auto-tls.",
             ));
         }
     }

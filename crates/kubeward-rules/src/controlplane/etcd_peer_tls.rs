@@ -66,7 +66,7 @@ impl Rule for EtcdPeerTls {
                 problems.push((
                     Severity::High,
                     "peer-client-cert-auth",
-                    "does not set --peer-client-cert-auth=true: any peer may join",
+                    "does not set --peer-client-cert-auth to true: any peer may join",
                 ));
             }
             if inv.bool("peer-auto-tls", false) {
@@ -91,7 +91,7 @@ impl Rule for EtcdPeerTls {
                 inv.object,
                 &inv.path_of(flag),
                 format!("{} {}", inv.describe(), text.join("; ")),
-                "Set --peer-cert-file, --peer-key-file, --peer-trusted-ca-file and --peer-client-cert-auth=true; remove --peer-auto-tls.",
+                "Set --peer-cert-file, --peer-key-file, --peer-trusted-ca-file and set --peer-client-cert-auth to true; remove --peer-auto-tls.",
             ));
         }
     }

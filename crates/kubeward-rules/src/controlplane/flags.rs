@@ -142,13 +142,9 @@ impl<'a> Invocation<'a> {
         self.container_path.clone()
     }
 
-    /// `kube-apiserver` in the object `Pod/kube-system/kube-apiserver-node1`.
-    pub fn describe(&self) -> String {
-        format!(
-            "{} ({})",
-            self.component.binary(),
-            self.object.oref.display()
-        )
+    /// The component's binary, which begins every message (the finding names the object).
+    pub fn describe(&self) -> &'static str {
+        self.component.binary()
     }
 }
 

@@ -55,10 +55,7 @@ impl Rule for KubeletAnonymousAuth {
                 cx.snapshot,
                 cfg,
                 &existing(&cfg.root, &keys),
-                format!(
-                    "kubelet ({}) accepts anonymous requests on its API (authentication.anonymous.enabled: true)",
-                    cfg.oref.display()
-                ),
+                "kubelet accepts anonymous requests on its API (authentication.anonymous.enabled: true)",
                 "Set authentication.anonymous.enabled: false.",
             ));
         }

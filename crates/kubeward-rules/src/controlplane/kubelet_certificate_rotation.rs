@@ -63,7 +63,7 @@ impl Rule for KubeletCertificateRotation {
                 cx.snapshot,
                 cfg,
                 &existing(&cfg.root, keys),
-                format!("kubelet ({}) does not rotate {what}", cfg.oref.display()),
+                format!("kubelet does not rotate {what}"),
                 "Set rotateCertificates: true and keep the RotateKubeletServerCertificate feature gate on.",
             ));
         }

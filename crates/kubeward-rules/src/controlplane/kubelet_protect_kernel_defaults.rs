@@ -51,10 +51,7 @@ impl Rule for KubeletProtectKernelDefaults {
                 cx.snapshot,
                 cfg,
                 &existing(&cfg.root, &["protectKernelDefaults"]),
-                format!(
-                    "kubelet ({}) does not set protectKernelDefaults: true: it overrides kernel settings that differ from its expectations",
-                    cfg.oref.display()
-                ),
+                "kubelet does not set protectKernelDefaults: true: it overrides kernel settings that differ from its expectations",
                 "Set protectKernelDefaults: true (after setting the expected sysctls on the node).",
             ));
         }

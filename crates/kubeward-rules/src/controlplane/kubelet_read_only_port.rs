@@ -52,8 +52,7 @@ impl Rule for KubeletReadOnlyPort {
                 cfg,
                 &existing(&cfg.root, &["readOnlyPort"]),
                 format!(
-                    "kubelet ({}) serves pods and metrics without authentication on port {port} (readOnlyPort)",
-                    cfg.oref.display()
+                    "kubelet serves pods and metrics without authentication on port {port} (readOnlyPort)"
                 ),
                 "Set readOnlyPort: 0.",
             ));

@@ -96,7 +96,7 @@ impl Rule for KubeletWebhookAuth {
                 cx.snapshot,
                 cfg,
                 &path,
-                format!("kubelet ({}) {}", cfg.oref.display(), text.join("; ")),
+                format!("kubelet {}", text.join("; ")),
                 "Set authorization.mode: Webhook, authentication.webhook.enabled: true and authentication.x509.clientCAFile.",
             ));
         }
