@@ -453,8 +453,10 @@ fn text_max_paths_counts_the_rest() {
     assert!(t.contains("  … and 3 more\n"));
     assert!(t.contains("path 1: "));
     assert!(!t.contains("path 2: "));
-    // the choke points are all shown
-    assert!(t.contains("  3. set securityContext.privileged=false"));
+    // as many choke points
+    assert!(t.contains("  1. remove ClusterRoleBinding agent\n"));
+    assert!(!t.contains("  2. set automountServiceAccountToken"));
+    assert!(t.ends_with("cuts 2 paths, 2 left\n  … and 2 more\n"), "{t}");
 }
 
 #[test]

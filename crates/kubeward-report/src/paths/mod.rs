@@ -35,7 +35,8 @@ pub use text::{story, text};
 pub struct Options {
     /// ANSI styles (text only).
     pub color: bool,
-    /// Paths shown one by one at most (the rest are counted); `None`: all of them.
+    /// Paths shown at most, in the story and hop by hop, and choke points shown at most (the
+    /// rest are counted); `None`: all of them.
     pub max_paths: Option<usize>,
 }
 

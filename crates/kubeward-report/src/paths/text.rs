@@ -174,7 +174,11 @@ fn render(graph: &Graph, opts: &Options, s: &mut String) {
             "choke points (apply in order; each fixes one field):"
         )
     );
-    for (n, c) in graph.choke_points.iter().enumerate() {
+    let chokes = opts
+        .max_paths
+        .unwrap_or(usize::MAX)
+        .min(graph.choke_points.len());
+    for (n, c) in graph.choke_points.iter().take(chokes).enumerate() {
         let _ = writeln!(
             s,
             "  {}. {}",
@@ -194,5 +198,8 @@ fn render(graph: &Graph, opts: &Options, s: &mut String) {
             count(c.paths_cut, "path", "paths"),
             c.paths_left
         );
+    }
+    if chokes < graph.choke_points.len() {
+        let _ = writeln!(s, "  … and {} more", graph.choke_points.len() - chokes);
     }
 }
