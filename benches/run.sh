@@ -37,3 +37,6 @@ if command -v checkov >/dev/null 2>&1; then
     checkov -d testdata/real --framework kubernetes -o json --quiet >/tmp/checkov.json 2>/tmp/checkov.err || true
   tail -n 1 /tmp/checkov.err
 fi
+
+echo
+benches/netpol.sh

@@ -77,7 +77,19 @@ pub struct Matrix {
     pub timings: Vec<(&'static str, Duration)>,
 }
 
+/// The most memory the matrices of one run may take (bit rows of every port, plus the two
+/// working rows of the port being computed).
+pub const MAX_BYTES: u128 = 1 << 30;
+
 impl Matrix {
+    /// The bytes [`Matrix::new`] holds at its peak for `classes` classes (pod classes plus
+    /// external addresses) and `ports` ports.
+    pub fn estimate_bytes(classes: usize, ports: usize) -> u128 {
+        let nw = classes.div_ceil(64).max(1) as u128;
+        let row_bytes = nw * 64 * nw * 8;
+        row_bytes * (ports as u128 + 2)
+    }
+
     /// Computes the matrix of `ports` between every pod endpoint and the `externals`
     /// (an address that is a pod's is that pod: leave it out).
     pub fn new(net: &Network, ports: &[PortProto], externals: &[IpAddr]) -> Matrix {
@@ -632,6 +644,15 @@ mod tests {
                 assert_eq!(row >> c & 1, col >> r & 1, "r{r} c{c}");
             }
         }
+    }
+
+    #[test]
+    fn memory_estimate_bounds_large_inputs() {
+        // 10,000 classes, one port: three 12.6 MB bit matrices
+        assert_eq!(Matrix::estimate_bytes(10_000, 1), 157 * 64 * 157 * 8 * 3);
+        assert!(Matrix::estimate_bytes(10_000, 1) < MAX_BYTES);
+        assert!(Matrix::estimate_bytes(100_000, 1) > MAX_BYTES);
+        assert!(Matrix::estimate_bytes(10_000, 100) > MAX_BYTES);
     }
 
     #[test]

@@ -392,3 +392,44 @@ fn malformed_policy_fields_are_reported_with_their_position() {
     // the unreadable block admits nothing: the pod is isolated
     assert!(out.contains("0 of 1 ordered pairs allowed"), "{out}");
 }
+
+/// Graphviz reads the DOT output and sees exactly one node per endpoint, even for a name with
+/// quotes, backslashes, a line break and `->` (with CI set, a missing `dot` fails the test).
+#[test]
+fn dot_output_parses_in_graphviz_without_injected_nodes() {
+    if !Path::new("/usr/bin/dot").exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs /usr/bin/dot (graphviz)"
+        );
+        eprintln!("skipped: /usr/bin/dot not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("hostile.yaml");
+    std::fs::write(
+        &f,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: \"we,ird\\\"\\\\\\u001b[31m\\u202e\\n-> x\", namespace: shop}\nspec: {containers: [{name: c, image: x}]}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: ok, namespace: shop}\nspec: {containers: [{name: c, image: x}]}\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(
+        &["netpol", "matrix", "--ports", "80", "--format", "dot"],
+        &f,
+    );
+    assert_eq!(code, 0, "{err}");
+    let dot = dir.path().join("m.dot");
+    std::fs::write(&dot, &out).unwrap();
+    let svg = std::process::Command::new("/usr/bin/dot")
+        .arg("-Tsvg")
+        .arg(&dot)
+        .output()
+        .expect("dot");
+    assert!(
+        svg.status.success(),
+        "{}",
+        String::from_utf8_lossy(&svg.stderr)
+    );
+    let svg = String::from_utf8_lossy(&svg.stdout);
+    assert_eq!(svg.matches("class=\"node\"").count(), 2, "{svg}");
+    assert_eq!(svg.matches("class=\"edge\"").count(), 4, "{svg}");
+}

@@ -191,6 +191,16 @@ fn matrix(args: MatrixArgs) -> Result {
         }
         !pod
     });
+    let need = Matrix::estimate_bytes(net.class_count() + externals.len(), ports.len());
+    if need > kubeward_netpol::matrix::MAX_BYTES {
+        return Err(Error::Usage(format!(
+            "the matrix of {} ports over {} equivalence classes would take {} MiB (limit {} MiB): give fewer --ports, or ask can-reach",
+            ports.len(),
+            net.class_count() + externals.len(),
+            need >> 20,
+            kubeward_netpol::matrix::MAX_BYTES >> 20
+        )));
+    }
     let t = Instant::now();
     let m = Matrix::new(&net, &ports, &externals);
     let computed = t.elapsed();
