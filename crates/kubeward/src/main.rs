@@ -54,6 +54,12 @@ enum Command {
         #[command(subcommand)]
         command: cmd::pss::PssCommand,
     },
+    /// NetworkPolicy reachability: `netpol matrix` (who can reach whom, per port) and
+    /// `netpol can-reach FROM TO --port N/PROTO` (and the policies and rules that decide it).
+    Netpol {
+        #[command(subcommand)]
+        command: cmd::netpol::NetpolCommand,
+    },
     /// Print a shell completion script: `kubeward completions bash > ~/.local/share/bash-completion/completions/kubeward`.
     Completions {
         /// The shell.
@@ -77,6 +83,7 @@ fn main() -> ExitCode {
         Command::CanI(args) => finish(cmd::can_i::run(args)),
         Command::Serve(args) => finish(cmd::serve::run(*args)),
         Command::Pss { command } => finish(cmd::pss::run(command)),
+        Command::Netpol { command } => finish(cmd::netpol::run(command)),
         Command::Completions { shell } => finish(cmd::completions::completions(
             shell,
             Cli::command(),

@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod explain;
 pub mod inventory;
+pub mod netpol;
 pub mod pss;
 pub mod rules;
 pub mod sbom;
