@@ -565,7 +565,7 @@ fn cluster_policy(cx: &mut Ctx, o: &Object, tier: Option<Tier>) -> Option<Policy
         }
         let mut rules = Vec::new();
         for (i, r) in rules_nodes.iter().enumerate() {
-            let action = match r.str_at("action") {
+            let mut action = match r.str_at("action") {
                 Some("Allow" | "Accept") => Action::Allow,
                 Some("Deny") => Action::Deny,
                 Some("Pass") => Action::Pass,
@@ -586,6 +586,7 @@ fn cluster_policy(cx: &mut Ctx, o: &Object, tier: Option<Tier>) -> Option<Policy
                 Peer::All
             };
             let mut peers = Vec::new();
+            let mut fail_closed = false;
             for p in seq(r.get(peers_key)) {
                 if let Some(n) = p.get("namespaces") {
                     peers.push(Peer::Pods {
@@ -604,7 +605,10 @@ fn cluster_policy(cx: &mut Ctx, o: &Object, tier: Option<Tier>) -> Option<Policy
                                 net,
                                 except: vec![],
                             }),
-                            None => peers.push(unknown.clone()),
+                            None => {
+                                peers.push(unknown.clone());
+                                fail_closed = true;
+                            }
                         }
                     }
                 } else if p.get("nodes").is_some() || p.get("domainNames").is_some() {
@@ -613,7 +617,12 @@ fn cluster_policy(cx: &mut Ctx, o: &Object, tier: Option<Tier>) -> Option<Policy
                 } else {
                     cx.warn(o, p, "unknown peer: treated as failing closed".into());
                     peers.push(unknown.clone());
+                    fail_closed = true;
                 }
+            }
+            // the API: a Deny or Pass rule with a peer it cannot read is a Deny-all rule
+            if fail_closed && action == Action::Pass {
+                action = Action::Deny;
             }
             let mut ports = Vec::new();
             // v1alpha1: ports [{portNumber}|{portRange}|{namedPort}]

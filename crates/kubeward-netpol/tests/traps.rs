@@ -587,3 +587,28 @@ fn malformed_fields_are_warnings_not_panics() {
     );
     assert!(n.can_reach(&a, &b, 80, Protocol::Tcp).allowed);
 }
+
+#[test]
+fn cluster_network_policy_unreadable_peers_fail_closed() {
+    // Accept with an unknown peer matches nothing; Pass with one becomes Deny-all
+    let accept = "---\napiVersion: policy.networking.k8s.io/v1beta1\nkind: ClusterNetworkPolicy\nmetadata:\n  name: a\nspec:\n  tier: Admin\n  priority: 1\n  subject:\n    namespaces: {}\n  ingress:\n  - action: Accept\n    from:\n    - serviceAccounts: {}\n";
+    let iso = np("iso", "a", "  podSelector: {}\n  ingress: []\n");
+    let snap = kubeward_model::load_str("t.yaml", &(tiers_cluster() + accept + &iso));
+    let n = kubeward_netpol::Network::new(&snap);
+    assert_eq!(n.model.warnings.len(), 1, "{:?}", n.model.warnings);
+    let (c, w) = (
+        n.endpoint("b/client").unwrap(),
+        n.endpoint("a/web").unwrap(),
+    );
+    assert!(!n.can_reach(&c, &w, 80, Protocol::Tcp).allowed);
+    let pass = accept.replace("action: Accept", "action: Pass");
+    let snap = kubeward_model::load_str("t.yaml", &(tiers_cluster() + &pass));
+    let n = kubeward_netpol::Network::new(&snap);
+    let (c, w) = (
+        n.endpoint("b/client").unwrap(),
+        n.endpoint("a/web").unwrap(),
+    );
+    let v = n.can_reach(&c, &w, 80, Protocol::Tcp);
+    assert!(!v.allowed);
+    assert_eq!(v.ingress.reason, Reason::TierRule);
+}

@@ -433,3 +433,39 @@ fn dot_output_parses_in_graphviz_without_injected_nodes() {
     assert_eq!(svg.matches("class=\"node\"").count(), 2, "{svg}");
     assert_eq!(svg.matches("class=\"edge\"").count(), 4, "{svg}");
 }
+
+/// Per-pair formats stop past 2,000,000 rows and point to the summary, which still works.
+#[test]
+fn large_matrices_need_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("many.yaml");
+    let mut y = String::new();
+    for i in 0..1500 {
+        y.push_str(&format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}, namespace: n{}}}\nspec: {{containers: [{{name: c, image: x}}]}}\n",
+            i % 7
+        ));
+    }
+    std::fs::write(&f, y).unwrap();
+    let (code, out, err) = run(
+        &["netpol", "matrix", "--ports", "80", "--format", "json"],
+        &f,
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(out.is_empty());
+    assert!(
+        err.contains("2250000 rows") && err.contains("--format summary"),
+        "{err}"
+    );
+    let (code, out, _) = run(
+        &["netpol", "matrix", "--ports", "80", "--format", "summary"],
+        &f,
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with(
+            "80/TCP: 1500 endpoints in 7 classes; 2250000 ordered pairs: 2250000 allowed, 0 denied"
+        ),
+        "{out}"
+    );
+}
