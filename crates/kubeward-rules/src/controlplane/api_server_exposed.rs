@@ -2,9 +2,9 @@ use super::apiserver_anonymous_auth::authenticators;
 use super::flags::{invocations, Component};
 use crate::declare_rule;
 use crate::finding::{Finding, Severity};
-use crate::network::util::{ingress_backends, service_selector, service_type};
+use crate::network::util::{ingress_backends, matches_template, service_selector, service_type};
 use crate::rule::{Context, Rule, RuleMeta};
-use kubeward_model::{effective_namespace, FieldPath, Node, Object};
+use kubeward_model::{effective_namespace, FieldPath, Node, Object, PodTemplate};
 
 declare_rule! {
     /// ## What it does
@@ -54,8 +54,10 @@ declare_rule! {
     }
 }
 
-/// Whether a Service fronts the API server.
-fn fronts_api(cx: &Context<'_>, svc: &Object, api_pods: &[u32]) -> Option<&'static str> {
+/// Whether a Service fronts the API server. `api_pods` are the pod templates that run
+/// `kube-apiserver` (a handful: the selector is matched against them only, so the cost stays
+/// linear in the number of Services).
+fn fronts_api(svc: &Object, api_pods: &[&PodTemplate<'_>]) -> Option<&'static str> {
     if svc.name() == "kubernetes" && effective_namespace(svc) == Some("default") {
         return Some("the default kubernetes Service");
     }
@@ -74,11 +76,11 @@ fn fronts_api(cx: &Context<'_>, svc: &Object, api_pods: &[u32]) -> Option<&'stat
     {
         return Some("component: kube-apiserver");
     }
-    let selected = cx
-        .index
-        .select_pods(effective_namespace(svc), &sel)
-        .any(|t| api_pods.contains(&t.object.id));
-    selected.then_some("the kube-apiserver pod")
+    let ns = effective_namespace(svc);
+    api_pods
+        .iter()
+        .any(|t| effective_namespace(t.object) == ns && matches_template(&sel, t))
+        .then_some("the kube-apiserver pod")
 }
 
 impl Rule for ApiServerExposed {
@@ -88,7 +90,16 @@ impl Rule for ApiServerExposed {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let servers = invocations(cx, Component::ApiServer);
-        let api_pods: Vec<u32> = servers.iter().map(|i| i.object.id).collect();
+        let api_ids: Vec<u32> = servers.iter().map(|i| i.object.id).collect();
+        let api_pods: Vec<&PodTemplate<'_>> = if api_ids.is_empty() {
+            Vec::new()
+        } else {
+            cx.index
+                .pod_templates()
+                .iter()
+                .filter(|t| api_ids.contains(&t.object.id))
+                .collect()
+        };
         // how the scanned API server authenticates, and whether it takes anonymous calls
         let (auth, anonymous) = match servers.first() {
             Some(inv) => (
@@ -112,7 +123,7 @@ impl Rule for ApiServerExposed {
         };
         let mut api_services: Vec<(&Object, &'static str)> = Vec::new();
         for svc in cx.index.of_kind("Service") {
-            let Some(why) = fronts_api(cx, svc, &api_pods) else {
+            let Some(why) = fronts_api(svc, &api_pods) else {
                 continue;
             };
             api_services.push((svc, why));

@@ -167,18 +167,15 @@ pub fn invocations<'s>(cx: &Context<'s>, component: Component) -> Vec<Invocation
     let mut out = Vec::new();
     for t in cx.index.pod_templates() {
         for c in t.containers() {
-            let container_path = t.path(&c.rel_path());
             let command = c.node.get("command").map(Node::items).unwrap_or(&[]);
-            let args = c.node.get("args").map(Node::items).unwrap_or(&[]);
-            // (word index in command, the component) where the flags start
-            let words: Vec<&str> = command.iter().map(|n| n.as_str().unwrap_or("")).collect();
-            let start = match words.first().map(|w| base(w)) {
-                Some("hyperkube") => words
-                    .get(1)
-                    .and_then(|w| Component::of_binary(base(w)))
-                    .map(|k| (2, k)),
+            let word = |i: usize| command.get(i).and_then(Node::as_str).map(base);
+            // (index in command where the flags start, the component); nothing is allocated
+            // for the containers of ordinary workloads
+            let start = match word(0) {
+                Some("hyperkube") => word(1).and_then(Component::of_binary).map(|k| (2, k)),
                 Some(w) => Component::of_binary(w).map(|k| (1, k)),
-                None => c.image().and_then(image_component).map(|k| (0, k)),
+                None if command.is_empty() => c.image().and_then(image_component).map(|k| (0, k)),
+                None => None,
             };
             let Some((first, found)) = start else {
                 continue;
@@ -186,6 +183,8 @@ pub fn invocations<'s>(cx: &Context<'s>, component: Component) -> Vec<Invocation
             if found != component {
                 continue;
             }
+            let container_path = t.path(&c.rel_path());
+            let args = c.node.get("args").map(Node::items).unwrap_or(&[]);
             let mut tokens: Vec<(&Node, FieldPath)> = Vec::new();
             for (i, n) in command.iter().enumerate().skip(first) {
                 tokens.push((n, container_path.key("command").index(i)));
