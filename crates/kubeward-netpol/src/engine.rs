@@ -96,6 +96,8 @@ pub struct Network {
     pub(crate) ns_classes: Vec<std::ops::Range<usize>>,
     pod_by_name: HashMap<String, usize>,
     pod_by_ip: HashMap<IpAddr, usize>,
+    /// One port of every interval the policies' port rules cannot tell apart (computed once).
+    port_cuts: std::sync::OnceLock<Vec<PortProto>>,
 }
 
 pub(crate) fn dir_index(d: Direction) -> usize {
@@ -183,6 +185,7 @@ impl Network {
             ns_classes,
             pod_by_name: HashMap::new(),
             pod_by_ip: HashMap::new(),
+            port_cuts: std::sync::OnceLock::new(),
             model,
         };
         // the selector index: for every policy, the classes it selects
@@ -507,35 +510,41 @@ impl Network {
                 return declared.to_vec();
             }
         }
+        self.port_cuts.get_or_init(|| self.cuts()).clone()
+    }
+
+    fn cuts(&self) -> Vec<PortProto> {
+        let mut named: HashMap<(&str, Protocol), Vec<u16>> = HashMap::new();
+        for pod in &self.model.pods {
+            for np in &pod.named_ports {
+                named
+                    .entry((&np.name, np.protocol))
+                    .or_default()
+                    .push(np.port);
+            }
+        }
         let mut cuts: Vec<(Protocol, u16)> = Protocol::ALL.iter().map(|&p| (p, 1)).collect();
+        let mut cut = |pr: Protocol, start: u16, end: u16| {
+            cuts.push((pr, start));
+            if end < 65535 {
+                cuts.push((pr, end + 1));
+            }
+        };
         for p in &self.model.policies {
             for side in [&p.ingress, &p.egress].into_iter().flatten() {
                 for r in &side.rules {
                     for pm in &r.ports {
-                        let protos: Vec<Protocol> = match pm {
-                            PortMatch::Range { protocol, .. }
-                            | PortMatch::Named { protocol, .. } => {
-                                protocol.map(|p| vec![p]).unwrap_or(Protocol::ALL.to_vec())
-                            }
-                        };
+                        let (PortMatch::Range { protocol, .. } | PortMatch::Named { protocol, .. }) =
+                            pm;
+                        let protos = protocol.map(|p| vec![p]).unwrap_or(Protocol::ALL.to_vec());
                         for pr in protos {
                             match pm {
-                                PortMatch::Range { start, end, .. } => {
-                                    cuts.push((pr, *start));
-                                    if *end < 65535 {
-                                        cuts.push((pr, end + 1));
-                                    }
-                                }
+                                PortMatch::Range { start, end, .. } => cut(pr, *start, *end),
                                 PortMatch::Named { name, .. } => {
-                                    for pod in &self.model.pods {
-                                        for np in &pod.named_ports {
-                                            if np.name == *name && np.protocol == pr {
-                                                cuts.push((pr, np.port));
-                                                if np.port < 65535 {
-                                                    cuts.push((pr, np.port + 1));
-                                                }
-                                            }
-                                        }
+                                    for &port in
+                                        named.get(&(name.as_str(), pr)).into_iter().flatten()
+                                    {
+                                        cut(pr, port, port);
                                     }
                                 }
                             }

@@ -533,6 +533,39 @@ fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
                 .collect();
             prop_assert_eq!(&net.sources_reaching(to, Some(q)), &want);
             prop_assert_eq!(&matrix.sources_of(&net, pi, to), &want);
+            // on some port: the declared ports, or (none declared) every port
+            let some: Vec<usize> = (0..m.pods.len())
+                .filter(|&f| {
+                    let declared = &m.pods[to].container_ports;
+                    let probe: Vec<PortProto> = if declared.is_empty() {
+                        Protocol::ALL
+                            .iter()
+                            .flat_map(|&protocol| {
+                                [
+                                    1u16, 52, 53, 54, 60, 61, 78, 79, 80, 81, 8079, 8080, 8081,
+                                    65535,
+                                ]
+                                .into_iter()
+                                .map(move |port| PortProto { port, protocol })
+                            })
+                            .collect()
+                    } else {
+                        declared.clone()
+                    };
+                    probe
+                        .iter()
+                        .any(|&q| reference(m, Ep::Pod(&m.pods[f]), Ep::Pod(&m.pods[to]), q))
+                })
+                .collect();
+            let got = net.sources_reaching(to, None);
+            if m.pods[to].container_ports.is_empty() {
+                prop_assert!(
+                    some.iter().all(|s| got.contains(s)),
+                    "{some:?} {got:?}\n{yaml}"
+                );
+            } else {
+                prop_assert_eq!(&got, &some, "{}", yaml);
+            }
             let from_ext = externals
                 .iter()
                 .any(|&ip| reference(m, Ep::Ip(ip), Ep::Pod(&m.pods[to]), q));
