@@ -920,6 +920,14 @@ impl Engine {
         (allowed, partial)
     }
 
+    /// The direct grants of `who-can` alone (every binding that grants the request, with where
+    /// it applies), without working out who could obtain it through `bind` or `escalate`:
+    /// for callers that only list the holders (the secrets rules name who can read a
+    /// Secret).
+    pub fn direct_grants(&self, req: &Request) -> Vec<Grant> {
+        self.grants(req, true, &|_| true)
+    }
+
     /// `who-can`: every subject a binding grants the request to (a request without
     /// namespace: RoleBindings of every namespace count, each grant says where it applies),
     /// and the subjects that can obtain it through `bind` or `escalate`.

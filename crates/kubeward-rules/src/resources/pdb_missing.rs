@@ -5,7 +5,8 @@ use crate::network::util::{
 };
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::workload::common::existing;
-use kubeward_model::{effective_namespace, FieldPath, PodTemplate, Selector};
+use kubeward_model::{effective_namespace, FieldPath, ObjectRef, Selector};
+use std::collections::HashMap;
 
 declare_rule! {
     /// ## What it does
@@ -70,6 +71,24 @@ impl Rule for PdbMissingForExposedWorkload {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        // built once: the largest maxReplicas of the HPAs of each (namespace, kind, name), and
+        // per namespace the Services that expose their pods (with what exposes them)
+        let mut hpa_max: HashMap<(Option<&str>, &str, &str), i64> = HashMap::new();
+        for h in cx.index.of_kind("HorizontalPodAutoscaler") {
+            let r = h.spec().get("scaleTargetRef");
+            let (Some(kind), Some(name), Some(max)) = (
+                r.and_then(|r| r.str_at("kind")),
+                r.and_then(|r| r.str_at("name")),
+                h.spec().i64_at("maxReplicas"),
+            ) else {
+                continue;
+            };
+            let slot = hpa_max
+                .entry((effective_namespace(h), kind, name))
+                .or_insert(max);
+            *slot = (*slot).max(max);
+        }
+        let mut exposing: HashMap<Option<&str>, Vec<(Selector, Vec<ObjectRef>)>> = HashMap::new();
         for t in cx.index.pod_templates() {
             let o = t.object;
             if !KINDS.contains(&o.kind()) || t.containers().is_empty() {
@@ -77,20 +96,23 @@ impl Rule for PdbMissingForExposedWorkload {
             }
             let ns = effective_namespace(o);
             let replicas = o.spec().i64_at("replicas").unwrap_or(1);
-            let hpa_max = cx
-                .index
-                .of_kind_in("HorizontalPodAutoscaler", ns)
-                .filter(|h| {
-                    let r = h.spec().get("scaleTargetRef");
-                    r.and_then(|r| r.str_at("kind")) == Some(o.kind())
-                        && r.and_then(|r| r.str_at("name")) == Some(o.name())
-                })
-                .filter_map(|h| h.spec().i64_at("maxReplicas"))
-                .max();
-            if replicas <= 1 && hpa_max.is_none_or(|m| m <= 1) {
+            let hpa = hpa_max.get(&(ns, o.kind(), o.name())).copied();
+            if replicas <= 1 && hpa.is_none_or(|m| m <= 1) {
                 continue;
             }
-            let exposers = exposers(cx, t);
+            let services = exposing
+                .entry(ns)
+                .or_insert_with(|| exposing_services(cx, ns));
+            let mut exposers: Vec<ObjectRef> = Vec::new();
+            for (sel, by) in services.iter() {
+                if matches_template(sel, t) {
+                    for r in by {
+                        if !exposers.contains(r) {
+                            exposers.push(r.clone());
+                        }
+                    }
+                }
+            }
             if exposers.is_empty() {
                 continue;
             }
@@ -105,7 +127,7 @@ impl Rule for PdbMissingForExposedWorkload {
             if covered {
                 continue;
             }
-            let how = match hpa_max {
+            let how = match hpa {
                 Some(m) if m > replicas => format!("scales to {m} replicas"),
                 _ => format!("runs {replicas} replicas"),
             };
@@ -131,29 +153,32 @@ impl Rule for PdbMissingForExposedWorkload {
     }
 }
 
-/// The Services (LoadBalancer, NodePort) and Ingresses that expose the pods of `t`.
-fn exposers(cx: &Context<'_>, t: &PodTemplate<'_>) -> Vec<kubeward_model::ObjectRef> {
-    let ns = effective_namespace(t.object);
+/// The Services of a namespace that expose their pods (a public LoadBalancer, a NodePort, or
+/// an Ingress backend), each with its selector and what exposes it (itself, the Ingresses).
+fn exposing_services(cx: &Context<'_>, ns: Option<&str>) -> Vec<(Selector, Vec<ObjectRef>)> {
+    let mut routed: HashMap<&str, Vec<ObjectRef>> = HashMap::new();
+    for ing in cx.index.of_kind_in("Ingress", ns) {
+        for b in ingress_backends(ing) {
+            let v = routed.entry(b).or_default();
+            if !v.contains(&ing.oref) {
+                v.push(ing.oref.clone());
+            }
+        }
+    }
     let mut out = Vec::new();
-    let routed: Vec<(&str, &kubeward_model::Object)> = cx
-        .index
-        .of_kind_in("Ingress", ns)
-        .flat_map(|i| ingress_backends(i).into_iter().map(move |b| (b, i)))
-        .collect();
     for svc in cx.index.of_kind_in("Service", ns) {
         let Some(sel) = service_selector(svc) else {
             continue;
         };
-        if !matches_template(&sel, t) {
-            continue;
-        }
+        let mut by = Vec::new();
         if exposes_publicly(svc) {
-            out.push(svc.oref.clone());
+            by.push(svc.oref.clone());
         }
-        for (b, ing) in &routed {
-            if *b == svc.name() && !out.contains(&ing.oref) {
-                out.push(ing.oref.clone());
-            }
+        if let Some(ings) = routed.get(svc.name()) {
+            by.extend(ings.iter().cloned());
+        }
+        if !by.is_empty() {
+            out.push((sel, by));
         }
     }
     out

@@ -2,7 +2,7 @@ use super::detect;
 use crate::declare_rule;
 use crate::finding::Finding;
 use crate::rule::{Context, Rule, RuleMeta};
-use kubeward_model::{FieldPath, Node, Object, PodTemplate};
+use kubeward_model::{FieldPath, Node, Object};
 
 declare_rule! {
     /// ## What it does
@@ -102,12 +102,13 @@ impl Rule for SecretInAnnotation {
         for o in &cx.snapshot.objects {
             let own = o.metadata().get("annotations");
             check(cx, o, own, &FieldPath::root().key("metadata"), out);
-            for t in PodTemplate::all(o) {
-                if t.meta_path.is_root() || t.meta_path.as_str() == "metadata" {
-                    continue;
-                }
-                check(cx, o, t.meta.get("annotations"), &t.meta_path, out);
+        }
+        // pod template annotations (a Pod's own metadata is done above)
+        for t in cx.index.pod_templates() {
+            if t.meta_path.is_root() || t.meta_path.as_str() == "metadata" {
+                continue;
             }
+            check(cx, t.object, t.meta.get("annotations"), &t.meta_path, out);
         }
     }
 }

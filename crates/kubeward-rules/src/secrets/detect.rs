@@ -925,6 +925,10 @@ mod tests {
 /// instruction (`REPLACE_ME`, `your-token`, `TODO`).
 pub fn template_placeholder(value: &str) -> bool {
     let v = value.trim();
+    // a placeholder is short: a long value is data unless it is templated or encrypted
+    if v.len() > 256 {
+        return v.starts_with("ENC[") || v.contains("{{") || v.contains("${") || v.contains("$(");
+    }
     if v.is_empty()
         || v.contains("$(")
         || v.contains("${")

@@ -4,18 +4,20 @@
 
 use crate::finding::bounded_list;
 use crate::rule::Context;
-use kubeward_model::{Object, ObjectRef};
+use kubeward_model::{Object, ObjectId, ObjectRef};
 use kubeward_rbac::{Grant, Request};
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::OnceLock;
 
 /// The verbs that reveal a Secret's data.
 const VERBS: [&str; 3] = ["get", "list", "watch"];
 
-/// Who-can answers per namespace, asked once per rule run.
+/// Who-can answers for `get`, `list` and `watch` on secrets in every namespace (one query
+/// per verb: each grant says where it applies), asked once per rule run.
 #[derive(Default)]
 pub(crate) struct Readers {
-    cache: Mutex<HashMap<String, Vec<(&'static str, Vec<Grant>)>>>,
+    /// Grants by the namespace they apply in (`None`: cluster-wide), with their verb.
+    answers: OnceLock<HashMap<Option<String>, Vec<(&'static str, Grant)>>>,
 }
 
 /// The readers of one Secret: `ServiceAccount shop/web (get, list)` entries and the bindings
@@ -43,41 +45,34 @@ impl Readers {
     /// The subjects that may read `secret` (its namespace; the named object or all of them),
     /// through bindings of the input (Kubernetes' default bindings are left out).
     pub fn of(&self, cx: &Context<'_>, secret: &Object) -> SecretReaders {
-        let ns = kubeward_model::effective_namespace(secret)
-            .unwrap_or("default")
-            .to_string();
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        let answers = cache.entry(ns.clone()).or_insert_with(|| {
-            VERBS
-                .iter()
-                .map(|v| {
-                    let req = Request::resource(v, "secrets", Some(&ns));
-                    (*v, cx.rbac().who_can(&req).grants)
-                })
-                .collect()
+        let ns = kubeward_model::effective_namespace(secret).unwrap_or("default");
+        let answers = self.answers.get_or_init(|| {
+            let mut by_ns: HashMap<Option<String>, Vec<(&'static str, Grant)>> = HashMap::new();
+            for v in VERBS {
+                let req = Request::resource(v, "secrets", None);
+                for g in cx.rbac().direct_grants(&req) {
+                    if !g.binding.default {
+                        by_ns.entry(g.namespace.clone()).or_default().push((v, g));
+                    }
+                }
+            }
+            by_ns
         });
         let mut by_subject: BTreeMap<String, Vec<&str>> = BTreeMap::new();
         let mut bindings: Vec<ObjectRef> = Vec::new();
-        for (verb, grants) in answers.iter() {
-            for g in grants {
-                if g.binding.default {
-                    continue;
-                }
-                if !g.resource_names.is_empty()
-                    && !g.resource_names.iter().any(|n| n == secret.name())
-                {
-                    continue;
-                }
-                let verbs = by_subject.entry(g.subject.display()).or_default();
-                if !verbs.contains(verb) {
-                    verbs.push(verb);
-                }
-                if let Some(id) = g.binding.object {
-                    let r = &cx.snapshot.object(id).oref;
-                    if !bindings.contains(r) {
-                        bindings.push(r.clone());
-                    }
-                }
+        let here = [None, Some(ns.to_string())];
+        let mut seen: HashSet<ObjectId> = HashSet::new();
+        for (verb, g) in here.iter().filter_map(|k| answers.get(k)).flatten() {
+            if !g.resource_names.is_empty() && !g.resource_names.iter().any(|n| n == secret.name())
+            {
+                continue;
+            }
+            let verbs = by_subject.entry(g.subject.display()).or_default();
+            if !verbs.contains(verb) {
+                verbs.push(verb);
+            }
+            if let Some(id) = g.binding.object.filter(|id| seen.insert(*id)) {
+                bindings.push(cx.snapshot.object(id).oref.clone());
             }
         }
         SecretReaders {

@@ -5,6 +5,7 @@ use crate::finding::{bounded_list, Finding};
 use crate::rule::{Context, Rule, RuleMeta};
 use base64::Engine as _;
 use kubeward_model::{FieldPath, Node, Object};
+use std::borrow::Cow;
 
 declare_rule! {
     /// ## What it does
@@ -109,13 +110,19 @@ fn real_keys(s: &Object) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     for field in ["data", "stringData"] {
         for e in s.root.get(field).map(Node::entries).unwrap_or(&[]) {
-            let Some(text) = e.value.scalar_text() else {
-                continue;
+            // strings are borrowed (Secret data can be megabytes); other scalars are short
+            let text: Cow<'_, str> = match e.value.as_str() {
+                Some(t) => Cow::Borrowed(t),
+                None => match e.value.scalar_text() {
+                    Some(t) => Cow::Owned(t),
+                    None => continue,
+                },
             };
-            let value = if field == "data" {
+            // a long value is data (no placeholder is that long): no need to decode it
+            let value: Cow<'_, str> = if field == "data" && text.len() <= 512 {
                 let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
                 match base64::engine::general_purpose::STANDARD.decode(compact.as_bytes()) {
-                    Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                    Ok(bytes) => Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
                     // not base64: the API server rejects it, but it is still data
                     Err(_) => text,
                 }
