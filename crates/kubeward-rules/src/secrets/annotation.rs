@@ -22,7 +22,9 @@ declare_rule! {
     /// fields, where the other secrets rules report it at its real position; reports mask the
     /// annotation whole); `kubeward.io/*`; annotations of tools that reference secrets by name
     /// or path (`vault.hashicorp.com/`, `secrets-store.csi.k8s.io/`, `external-secrets.io/`,
-    /// `reloader.stakater.com/`, `argocd.argoproj.io/`); placeholders and references as
+    /// `reloader.stakater.com/`, `argocd.argoproj.io/`), Helm's `checksum/*` digests, and
+    /// annotations named `...-secret` whose value names a Secret (`auth-tls-secret:
+    /// default/ca-secret`); placeholders and references as
     /// `secret-in-env-literal` defines them. Messages never print the value.
     ///
     /// ## Why it matters
@@ -64,7 +66,26 @@ const SKIPPED_PREFIXES: &[&str] = &[
     "secret.reloader.stakater.com/",
     "configmap.reloader.stakater.com/",
     "argocd.argoproj.io/",
+    "checksum/",
 ];
+
+/// Whether a value names a Kubernetes object (`ca-secret`, `default/ca-secret`): what an
+/// annotation called `...-secret` holds when it tells a controller which Secret to read
+/// (`nginx.ingress.kubernetes.io/auth-tls-secret`).
+fn object_reference(value: &str) -> bool {
+    let dns = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 253
+            && p.bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')
+            && p.as_bytes()[0].is_ascii_alphanumeric()
+            && p.as_bytes()[p.len() - 1].is_ascii_alphanumeric()
+    };
+    match value.split_once('/') {
+        Some((ns, name)) => dns(ns) && dns(name),
+        None => dns(value),
+    }
+}
 
 /// What credential an annotation holds (a description with the masked value).
 pub(crate) fn annotation_credential(key: &str, value: &str) -> Option<String> {
@@ -75,7 +96,9 @@ pub(crate) fn annotation_credential(key: &str, value: &str) -> Option<String> {
         return Some(format!("{kind} {}", detect::mask(m)));
     }
     let name = key.rsplit('/').next().unwrap_or(key);
+    let names_a_secret = detect::words(name).last().is_some_and(|w| w == "SECRET");
     if !value.contains('\n')
+        && !(names_a_secret && object_reference(value.trim()))
         && detect::credential_name(name)
         && detect::plausible_literal(value)
         && !detect::names_itself(name, value)
