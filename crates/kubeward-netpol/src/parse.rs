@@ -79,9 +79,63 @@ pub fn model(snapshot: &Snapshot) -> Model {
             cx.namespaces[i].declared = true;
         }
     }
+    // controllers present in the input stand for what they own (a Deployment for its
+    // ReplicaSets and their Pods): owned objects are not endpoints of their own, and the
+    // addresses of owned Pods become the addresses of the topmost owner
+    let mut by_key: HashMap<(&str, &str, &str), &Object> = HashMap::new();
+    for o in &snapshot.objects {
+        if let Some(ns) = effective_namespace(o) {
+            by_key.insert((ns, o.kind(), o.name()), o);
+        }
+    }
+    let root_of = |o: &Object| -> Option<(String, String, String)> {
+        let ns = effective_namespace(o)?;
+        let mut cur = o;
+        let mut root = None;
+        for _ in 0..8 {
+            let owner = cur
+                .metadata()
+                .get("ownerReferences")
+                .map(Node::items)
+                .unwrap_or(&[])
+                .iter()
+                .find(|r| r.bool_at("controller") == Some(true))
+                .and_then(|r| Some((r.str_at("kind")?, r.str_at("name")?)))
+                .and_then(|(k, n)| by_key.get(&(ns, k, n)).copied());
+            match owner {
+                Some(next) if !std::ptr::eq(next, o) => {
+                    root = Some((
+                        ns.to_string(),
+                        next.kind().to_string(),
+                        next.name().to_string(),
+                    ));
+                    cur = next;
+                }
+                _ => break,
+            }
+        }
+        root
+    };
+    let mut owned_ips: HashMap<(String, String, String), Vec<IpAddr>> = HashMap::new();
+    let mut owned: std::collections::HashSet<usize> = std::collections::HashSet::new();
+    for (i, o) in snapshot.objects.iter().enumerate() {
+        if PodTemplate::of(o).is_none() {
+            continue;
+        }
+        if let Some(root) = root_of(o) {
+            owned.insert(i);
+            if o.kind() == "Pod" && !finished(o) {
+                let ips = pod_ips(&mut cx, o);
+                owned_ips.entry(root).or_default().extend(ips);
+            }
+        }
+    }
     let mut pods = Vec::new();
     let mut policies = Vec::new();
-    for o in &snapshot.objects {
+    for (i, o) in snapshot.objects.iter().enumerate() {
+        if owned.contains(&i) {
+            continue;
+        }
         let group = o.oref.group();
         match (group, o.kind()) {
             ("networking.k8s.io" | "extensions", "NetworkPolicy") => {
@@ -100,7 +154,12 @@ pub fn model(snapshot: &Snapshot) -> Model {
                 policies.extend(cilium_policies(&mut cx, o))
             }
             ("", "PodTemplate") => {}
-            _ => pods_of(&mut cx, o, &mut pods),
+            _ => {
+                let key = effective_namespace(o)
+                    .map(|ns| (ns.to_string(), o.kind().to_string(), o.name().to_string()));
+                let extra = key.and_then(|k| owned_ips.remove(&k)).unwrap_or_default();
+                pods_of(&mut cx, o, &mut pods, extra)
+            }
         }
     }
     // names: `namespace/name`, or `namespace/kind/name` where two objects share one
@@ -132,7 +191,44 @@ pub fn model(snapshot: &Snapshot) -> Model {
     }
 }
 
-fn pods_of(cx: &mut Ctx, o: &Object, pods: &mut Vec<Pod>) {
+/// Whether a Pod has finished (it holds no address any more).
+fn finished(o: &Object) -> bool {
+    o.kind() == "Pod"
+        && matches!(
+            o.root.at(&["status", "phase"]).and_then(Node::as_str),
+            Some("Succeeded" | "Failed")
+        )
+}
+
+/// `status.podIP` and `status.podIPs` of a Pod.
+fn pod_ips(cx: &mut Ctx, o: &Object) -> Vec<IpAddr> {
+    let mut ips = Vec::new();
+    let status = o.root.get("status");
+    if let Some(ip) = status.and_then(|s| s.str_at("podIP")) {
+        match ip.parse::<IpAddr>() {
+            Ok(a) => ips.push(a),
+            Err(_) => cx.warn(
+                o,
+                status.unwrap_or(&o.root),
+                format!("podIP {ip:?} is not an address"),
+            ),
+        }
+    }
+    for e in status
+        .and_then(|s| s.get("podIPs"))
+        .map(Node::items)
+        .unwrap_or(&[])
+    {
+        if let Some(a) = e.str_at("ip").and_then(|s| s.parse::<IpAddr>().ok()) {
+            if !ips.contains(&a) {
+                ips.push(a);
+            }
+        }
+    }
+    ips
+}
+
+fn pods_of(cx: &mut Ctx, o: &Object, pods: &mut Vec<Pod>, owned_ips: Vec<IpAddr>) {
     let Some(ns_name) = effective_namespace(o) else {
         return;
     };
@@ -140,13 +236,8 @@ fn pods_of(cx: &mut Ctx, o: &Object, pods: &mut Vec<Pod>) {
     if templates.is_empty() {
         return;
     }
-    if o.kind() == "Pod"
-        && matches!(
-            o.root.at(&["status", "phase"]).and_then(Node::as_str),
-            Some("Succeeded" | "Failed")
-        )
-    {
-        return; // finished pods hold no address
+    if finished(o) {
+        return;
     }
     let ns = cx.namespace(ns_name);
     let object = o.oref.display();
@@ -189,28 +280,15 @@ fn pods_of(cx: &mut Ctx, o: &Object, pods: &mut Vec<Pod>) {
         named_ports.dedup();
         container_ports.sort();
         container_ports.dedup();
-        let mut ips = Vec::new();
-        if t.is_pod() {
-            let status = o.root.get("status");
-            if let Some(ip) = status.and_then(|s| s.str_at("podIP")) {
-                match ip.parse::<IpAddr>() {
-                    Ok(a) => ips.push(a),
-                    Err(_) => cx.warn(
-                        o,
-                        status.unwrap_or(&o.root),
-                        format!("podIP {ip:?} is not an address"),
-                    ),
-                }
-            }
-            for e in status
-                .and_then(|s| s.get("podIPs"))
-                .map(Node::items)
-                .unwrap_or(&[])
-            {
-                if let Some(a) = e.str_at("ip").and_then(|s| s.parse::<IpAddr>().ok()) {
-                    if !ips.contains(&a) {
-                        ips.push(a);
-                    }
+        let mut ips = if t.is_pod() {
+            pod_ips(cx, o)
+        } else {
+            Vec::new()
+        };
+        if i == 0 {
+            for ip in &owned_ips {
+                if !ips.contains(ip) {
+                    ips.push(*ip);
                 }
             }
         }

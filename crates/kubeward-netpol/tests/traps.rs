@@ -612,3 +612,38 @@ fn cluster_network_policy_unreadable_peers_fail_closed() {
     assert!(!v.allowed);
     assert_eq!(v.ingress.reason, Reason::TierRule);
 }
+
+#[test]
+fn a_dump_with_controllers_and_their_pods_has_one_endpoint_per_workload() {
+    let owner = |kind: &str, name: &str| {
+        format!("  ownerReferences:\n  - apiVersion: apps/v1\n    kind: {kind}\n    name: {name}\n    uid: u-{name}\n    controller: true\n")
+    };
+    let pod_owned = |name: &str, ip: &str, rs: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: a\n  labels:\n    app: web\n{}spec:\n  containers:\n  - name: c\n    image: x\nstatus:\n  podIP: {ip}\n",
+            owner("ReplicaSet", rs)
+        )
+    };
+    let y = [
+        ns("a", &[]),
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: a\nspec:\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: c\n        image: x\n".to_string(),
+        format!(
+            "---\napiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: web-1\n  namespace: a\n{}spec:\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: c\n        image: x\n",
+            owner("Deployment", "web")
+        ),
+        pod_owned("web-1-x", "10.0.0.5", "web-1"),
+        pod_owned("web-1-y", "10.0.0.6", "web-1"),
+        // its ReplicaSet is not in the input: the Pod is an endpoint of its own
+        pod_owned("orphan", "10.0.0.7", "gone"),
+        pod("a", "client", &[]),
+    ]
+    .concat();
+    let n = net(&y);
+    let names: Vec<&str> = n.pods().iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["a/web", "a/orphan", "a/client"]);
+    assert_eq!(
+        n.endpoint("ip:10.0.0.6").unwrap(),
+        n.endpoint("a/web").unwrap()
+    );
+    assert_eq!(n.pods()[0].ips.len(), 2);
+}
