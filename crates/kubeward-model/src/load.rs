@@ -24,6 +24,10 @@ pub const MANIFEST_EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 /// Other `*.conf` files (nginx, systemd drop-ins) are left alone, without a note.
 pub const KUBECONFIG_EXTENSIONS: &[&str] = &["conf"];
 
+/// The largest `*.conf` file read to find out whether it is a kubeconfig (kubeadm's are a few
+/// KiB); a larger one is skipped like any other `*.conf` that is not a kubeconfig.
+pub const MAX_PROBE_BYTES: u64 = 4 * 1024 * 1024;
+
 /// One input to read: a path (file or folder) or bytes already read (standard input).
 pub enum Input {
     Path(PathBuf),
@@ -117,7 +121,8 @@ impl Loader {
             .map(|input| match input {
                 Input::Probe(p) => {
                     let name = p.display().to_string();
-                    match kubeward_io::read_capped(&p, self.limits.max_file_bytes) {
+                    let cap = self.limits.max_file_bytes.min(MAX_PROBE_BYTES);
+                    match kubeward_io::read_capped(&p, cap) {
                         Ok(bytes) => {
                             let r = self.load_bytes(name.clone(), bytes);
                             if is_kubeconfig(&r) {

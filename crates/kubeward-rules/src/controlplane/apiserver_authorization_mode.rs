@@ -73,20 +73,23 @@ impl Rule for ApiserverAuthorizationMode {
                     Severity::Critical,
                     format!(
                         "authorises with {}: AlwaysAllow grants every request",
-                        modes.join(",")
+                        crate::finding::bounded_list(&modes)
                     ),
                 )
             } else if !modes.contains(&"RBAC") {
                 (
                     Severity::High,
-                    format!("authorises with {} without RBAC", modes.join(",")),
+                    format!(
+                        "authorises with {} without RBAC",
+                        crate::finding::bounded_list(&modes)
+                    ),
                 )
             } else if !modes.contains(&"Node") {
                 (
                     Severity::Medium,
                     format!(
                         "authorises with {} without Node: kubelets are not limited to their own pods' objects",
-                        modes.join(",")
+                        crate::finding::bounded_list(&modes)
                     ),
                 )
             } else {

@@ -3,6 +3,7 @@
 //! before its fix; a class that held has a test so it keeps holding. See `SECURITY.md`.
 
 mod common;
+mod config_files;
 #[cfg(feature = "download")]
 mod downloads;
 mod duplicate_keys;
