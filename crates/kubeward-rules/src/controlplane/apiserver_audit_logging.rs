@@ -96,7 +96,7 @@ impl Rule for ApiserverAuditLogging {
                         Err(_) => problems.push((
                             Severity::Low,
                             flag,
-                            format!("has --{flag} {v:?}, not a number"),
+                            format!("has --{flag} {:?}, not a number", super::flags::clip(v)),
                         )),
                     }
                 }

@@ -1,4 +1,4 @@
-use super::flags::{invocations, Component};
+use super::flags::{clip, invocations, Component};
 use crate::declare_rule;
 use crate::finding::{Finding, Severity};
 use crate::rule::{Context, Rule, RuleMeta};
@@ -74,9 +74,10 @@ impl Rule for ApiserverEncryptionProviderConfig {
                     (
                         Severity::Low,
                         format!(
-                            "reads its encryption configuration from {p:?}, but no {} is in the input (found: {}): that configuration was not checked",
-                            base(p.trim()),
-                            crate::finding::bounded_list(configs.iter())
+                            "reads its encryption configuration from {:?}, but no {} is in the input (found: {}): that configuration was not checked",
+                            clip(p),
+                            clip(base(p.trim())),
+                            crate::finding::bounded_list(configs.iter().map(|c| clip(c)))
                         ),
                     )
                 }

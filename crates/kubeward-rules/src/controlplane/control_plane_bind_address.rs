@@ -53,7 +53,7 @@ impl Rule for ControlPlaneBindAddress {
                     continue;
                 }
                 let text = match addr {
-                    Some(a) => format!("listens on --bind-address={a}"),
+                    Some(a) => format!("listens on --bind-address={}", super::flags::clip(a)),
                     None => "listens on every interface (no --bind-address; default 0.0.0.0)"
                         .to_string(),
                 };

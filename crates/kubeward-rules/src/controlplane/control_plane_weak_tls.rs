@@ -58,7 +58,7 @@ fn problems<'a>(min: Option<&'a str>, suites: &[&'a str]) -> Vec<String> {
     if !weak.is_empty() {
         v.push(format!(
             "allows weak cipher suites {}",
-            crate::finding::bounded_list(weak)
+            crate::finding::bounded_list(weak.iter().map(|s| super::flags::clip(s)))
         ));
     }
     v

@@ -148,6 +148,15 @@ impl<'a> Invocation<'a> {
     }
 }
 
+/// Input text quoted in a message, cut to 120 characters (`…` marks the cut): a value of
+/// the input never makes a message unbounded.
+pub fn clip(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(120) {
+        Some((i, _)) => format!("{}…", &s[..i]).into(),
+        None => s.into(),
+    }
+}
+
 /// The base name of a path or image repository.
 fn base(s: &str) -> &str {
     s.rsplit('/').next().unwrap_or(s)
@@ -341,6 +350,15 @@ mod tests {
         let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: h, image: x, command: [/hyperkube, kube-scheduler, --profiling=false]}\n  - {name: s, image: registry.k8s.io/kube-scheduler:v1, command: [/bin/sh, -c, kube-scheduler --profiling]}\n";
         let got = flags_of(pod, Component::Scheduler);
         assert_eq!(got, [("profiling".to_string(), Some("false".to_string()))]);
+    }
+
+    #[test]
+    fn quoted_input_is_clipped() {
+        assert_eq!(clip("short"), "short");
+        let long = "é".repeat(500);
+        let c = clip(&long);
+        assert_eq!(c.chars().count(), 121);
+        assert!(c.ends_with('…'));
     }
 
     #[test]

@@ -80,7 +80,7 @@ impl Rule for KubeconfigInsecureServer {
                     (
                         Severity::High,
                         "server",
-                        format!("talks to {server} in clear text"),
+                        format!("talks to {} in clear text", super::flags::clip(server)),
                     )
                 } else if c.get("certificate-authority").is_none()
                     && c.get("certificate-authority-data").is_none()
@@ -100,7 +100,11 @@ impl Rule for KubeconfigInsecureServer {
                     cx.snapshot,
                     cfg,
                     &cfg.root.existing_prefix(&base.key(key)),
-                    format!("kubeconfig {} cluster {name:?} {text}", cfg.oref.name),
+                    format!(
+                        "kubeconfig {} cluster {:?} {text}",
+                        super::flags::clip(&cfg.oref.name),
+                        super::flags::clip(name)
+                    ),
                     "Use an https:// server with certificate-authority-data and without insecure-skip-tls-verify.",
                 ));
             }

@@ -96,8 +96,9 @@ impl Rule for KubeconfigStaticCredentials {
                     cfg,
                     &path,
                     format!(
-                        "kubeconfig {} user {name:?} embeds {text} (value not shown)",
-                        cfg.oref.name
+                        "kubeconfig {} user {:?} embeds {text} (value not shown)",
+                        super::flags::clip(&cfg.oref.name),
+                        super::flags::clip(name)
                     ),
                     "Replace the static credential with an exec credential plugin (OIDC, cloud IAM) or a short-lived client certificate.",
                 ));
