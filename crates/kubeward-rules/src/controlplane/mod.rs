@@ -11,6 +11,7 @@ mod apiserver_audit_logging;
 mod apiserver_authorization_mode;
 mod apiserver_encryption_provider_config;
 mod apiserver_service_account_tokens;
+mod apiserver_static_token_file;
 pub mod audit;
 mod audit_policy_logs_secrets;
 mod audit_policy_missing_coverage;
@@ -36,6 +37,7 @@ pub use apiserver_audit_logging::ApiserverAuditLogging;
 pub use apiserver_authorization_mode::ApiserverAuthorizationMode;
 pub use apiserver_encryption_provider_config::ApiserverEncryptionProviderConfig;
 pub use apiserver_service_account_tokens::ApiserverServiceAccountTokens;
+pub use apiserver_static_token_file::ApiserverStaticTokenFile;
 pub use audit_policy_logs_secrets::AuditPolicyLogsSecrets;
 pub use audit_policy_missing_coverage::AuditPolicyMissingCoverage;
 pub use control_plane_bind_address::ControlPlaneBindAddress;
@@ -58,6 +60,7 @@ use crate::rule::Rule;
 pub fn rules() -> Vec<&'static dyn Rule> {
     vec![
         &ApiserverAnonymousAuth,
+        &ApiserverStaticTokenFile,
         &ApiserverAuthorizationMode,
         &ApiserverAdmissionPlugins,
         &ApiserverAuditLogging,
