@@ -107,7 +107,7 @@ impl Rule for LegacyServiceAccountTokenSecret {
                     "Delete the Secret and use short-lived tokens (kubectl create token {account}, a projected serviceAccountToken volume, or workload identity for external CI); rotate a committed token."
                 ),
             );
-            f.set_related(r.bindings.iter());
+            f.set_related(r.bindings(cx.snapshot));
             out.push(f);
         }
     }

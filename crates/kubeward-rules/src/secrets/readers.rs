@@ -1,86 +1,147 @@
 //! Who can read a Secret, from the RBAC engine (`Context::rbac`): the subjects that hold
 //! `get`, `list` or `watch` on it through the input's bindings, for the messages and related
 //! objects of findings on Secret objects.
+//!
+//! Three direct-grant queries cover the whole input (each grant says where it applies); the
+//! readers of every Secret of a namespace are worked out once, and only grants limited by
+//! `resourceNames` are looked at per Secret, so a dump with thousands of Secrets and
+//! bindings stays linear.
 
 use crate::finding::bounded_list;
 use crate::rule::Context;
 use kubeward_model::{Object, ObjectId, ObjectRef};
 use kubeward_rbac::{Grant, Request};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The verbs that reveal a Secret's data.
 const VERBS: [&str; 3] = ["get", "list", "watch"];
 
-/// Who-can answers for `get`, `list` and `watch` on secrets in every namespace (one query
-/// per verb: each grant says where it applies), asked once per rule run.
-#[derive(Default)]
-pub(crate) struct Readers {
-    /// Grants by the namespace they apply in (`None`: cluster-wide), with their verb.
-    answers: OnceLock<HashMap<Option<String>, Vec<(&'static str, Grant)>>>,
+/// Subjects (with their verbs) and the bindings that grant them.
+#[derive(Clone, Default)]
+struct Holders {
+    subjects: BTreeMap<String, Vec<&'static str>>,
+    bindings: Vec<ObjectId>,
+    seen: HashSet<ObjectId>,
 }
 
-/// The readers of one Secret: `ServiceAccount shop/web (get, list)` entries and the bindings
-/// that grant them.
+impl Holders {
+    fn add(&mut self, verb: &'static str, g: &Grant) {
+        let verbs = self.subjects.entry(g.subject.display()).or_default();
+        if !verbs.contains(&verb) {
+            verbs.push(verb);
+        }
+        if let Some(id) = g.binding.object.filter(|id| self.seen.insert(*id)) {
+            self.bindings.push(id);
+        }
+    }
+}
+
+/// The input's grants on secrets, by the namespace they apply in (`None`: cluster-wide):
+/// those for every Secret, and those limited to named ones.
+#[derive(Default)]
+struct Grants {
+    all: HashMap<Option<String>, Vec<(&'static str, Grant)>>,
+    named: HashMap<Option<String>, Vec<(&'static str, Grant)>>,
+}
+
+/// Who-can answers, asked once per rule run.
+#[derive(Default)]
+pub(crate) struct Readers {
+    grants: OnceLock<Grants>,
+    by_namespace: Mutex<HashMap<String, Arc<Holders>>>,
+}
+
+/// The readers of one Secret.
 pub(crate) struct SecretReaders {
-    pub subjects: Vec<String>,
-    pub bindings: Vec<ObjectRef>,
+    holders: Arc<Holders>,
 }
 
 impl SecretReaders {
-    /// `; readable through the input's bindings by ServiceAccount shop/web (get), ...` or an
+    /// `; readable through the input's RBAC by ServiceAccount shop/web (get), ...` or an
     /// empty string when no binding of the input grants it.
     pub fn sentence(&self) -> String {
-        if self.subjects.is_empty() {
+        if self.holders.subjects.is_empty() {
             return String::new();
         }
         format!(
             "; readable through the input's RBAC by {} (besides Kubernetes' default administrators and controllers)",
-            bounded_list(&self.subjects)
+            bounded_list(
+                self.holders
+                    .subjects
+                    .iter()
+                    .map(|(s, v)| format!("{s} ({})", v.join(", ")))
+            )
         )
+    }
+
+    /// The bindings that grant the reads (for `Finding::set_related`).
+    pub fn bindings<'a>(
+        &'a self,
+        snapshot: &'a kubeward_model::Snapshot,
+    ) -> impl Iterator<Item = &'a ObjectRef> + 'a {
+        self.holders
+            .bindings
+            .iter()
+            .map(move |id| &snapshot.object(*id).oref)
     }
 }
 
 impl Readers {
-    /// The subjects that may read `secret` (its namespace; the named object or all of them),
-    /// through bindings of the input (Kubernetes' default bindings are left out).
+    /// The subjects that may read `secret` through bindings of the input (Kubernetes' default
+    /// bindings are left out): grants in its namespace or cluster-wide, for every Secret or
+    /// naming this one.
     pub fn of(&self, cx: &Context<'_>, secret: &Object) -> SecretReaders {
         let ns = kubeward_model::effective_namespace(secret).unwrap_or("default");
-        let answers = self.answers.get_or_init(|| {
-            let mut by_ns: HashMap<Option<String>, Vec<(&'static str, Grant)>> = HashMap::new();
+        let grants = self.grants.get_or_init(|| {
+            let mut g = Grants::default();
             for v in VERBS {
                 let req = Request::resource(v, "secrets", None);
-                for g in cx.rbac().direct_grants(&req) {
-                    if !g.binding.default {
-                        by_ns.entry(g.namespace.clone()).or_default().push((v, g));
+                for grant in cx.rbac().direct_grants(&req) {
+                    if grant.binding.default {
+                        continue;
                     }
+                    let map = if grant.resource_names.is_empty() {
+                        &mut g.all
+                    } else {
+                        &mut g.named
+                    };
+                    map.entry(grant.namespace.clone())
+                        .or_default()
+                        .push((v, grant));
                 }
             }
-            by_ns
+            g
         });
-        let mut by_subject: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-        let mut bindings: Vec<ObjectRef> = Vec::new();
         let here = [None, Some(ns.to_string())];
-        let mut seen: HashSet<ObjectId> = HashSet::new();
-        for (verb, g) in here.iter().filter_map(|k| answers.get(k)).flatten() {
-            if !g.resource_names.is_empty() && !g.resource_names.iter().any(|n| n == secret.name())
-            {
-                continue;
-            }
-            let verbs = by_subject.entry(g.subject.display()).or_default();
-            if !verbs.contains(verb) {
-                verbs.push(verb);
-            }
-            if let Some(id) = g.binding.object.filter(|id| seen.insert(*id)) {
-                bindings.push(cx.snapshot.object(id).oref.clone());
-            }
+        let base = {
+            let mut cache = self.by_namespace.lock().unwrap_or_else(|e| e.into_inner());
+            cache
+                .entry(ns.to_string())
+                .or_insert_with(|| {
+                    let mut h = Holders::default();
+                    for (verb, g) in here.iter().filter_map(|k| grants.all.get(k)).flatten() {
+                        h.add(verb, g);
+                    }
+                    Arc::new(h)
+                })
+                .clone()
+        };
+        let mut named = here
+            .iter()
+            .filter_map(|k| grants.named.get(k))
+            .flatten()
+            .filter(|(_, g)| g.resource_names.iter().any(|n| n == secret.name()))
+            .peekable();
+        if named.peek().is_none() {
+            return SecretReaders { holders: base };
+        }
+        let mut h = (*base).clone();
+        for (verb, g) in named {
+            h.add(verb, g);
         }
         SecretReaders {
-            subjects: by_subject
-                .into_iter()
-                .map(|(s, v)| format!("{s} ({})", v.join(", ")))
-                .collect(),
-            bindings,
+            holders: Arc::new(h),
         }
     }
 }

@@ -99,7 +99,7 @@ impl Rule for SecretCommittedInManifest {
                 ),
                 "Commit a SealedSecret, an ExternalSecret (External Secrets Operator) or a SOPS-encrypted file instead, and rotate the exposed values.",
             );
-            f.set_related(r.bindings.iter());
+            f.set_related(r.bindings(cx.snapshot));
             out.push(f);
         }
     }
