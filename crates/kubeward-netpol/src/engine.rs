@@ -117,15 +117,13 @@ impl Network {
     pub fn from_model(model: Model) -> Network {
         // every distinct CIDR peer, to give each pod the signature of the blocks its IPs are in
         let mut cidrs: Vec<(&ipnet::IpNet, &[ipnet::IpNet])> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for p in &model.policies {
             for side in [&p.ingress, &p.egress].into_iter().flatten() {
                 for r in &side.rules {
                     for peer in &r.peers {
                         if let Peer::Cidr { net, except } = peer {
-                            if !cidrs
-                                .iter()
-                                .any(|(n, e)| *n == net && *e == except.as_slice())
-                            {
+                            if seen.insert((net, except.as_slice())) {
                                 cidrs.push((net, except));
                             }
                         }
