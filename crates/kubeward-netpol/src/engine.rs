@@ -131,7 +131,7 @@ impl Network {
                 }
             }
         }
-        type Key<'a> = (usize, &'a Labels, &'a [NamedPort], Vec<u32>);
+        type Key<'a> = (usize, &'a Labels, &'a [NamedPort], Vec<u32>, bool);
         let mut keys: HashMap<Key, usize> = HashMap::new();
         let mut class_keys: Vec<Key> = Vec::new();
         let mut class_of_tmp = Vec::with_capacity(model.pods.len());
@@ -146,7 +146,13 @@ impl Network {
                     .map(|(i, _)| i as u32)
                     .collect()
             };
-            let key = (pod.namespace, &pod.labels, pod.named_ports.as_slice(), sig);
+            let key = (
+                pod.namespace,
+                &pod.labels,
+                pod.named_ports.as_slice(),
+                sig,
+                pod.host_network,
+            );
             let next = class_keys.len();
             let c = *keys.entry(key.clone()).or_insert_with(|| {
                 class_keys.push(key);
@@ -256,7 +262,8 @@ impl Network {
         for n in self.namespaces_of(ns) {
             let ns_obj = &self.model.namespaces[n];
             for c in self.ns_classes[n].clone() {
-                if pods.matches(&self.rep(c).labels, ns_obj) {
+                // host-network pods are node traffic (see `peer_matches`)
+                if !self.rep(c).host_network && pods.matches(&self.rep(c).labels, ns_obj) {
                     out.push(c);
                 }
             }
@@ -322,6 +329,10 @@ impl Network {
                 p.ips.iter().any(|&ip| in_cidr(ip, net, except))
             }
             (Peer::Pods { .. }, Party::Ip(_)) => false,
+            // the most common implementation, as the NetworkPolicy documentation describes it:
+            // host-network pods are ignored by pod and namespace selectors (as subjects and
+            // as peers), their traffic is the node's (an ipBlock may match its address)
+            (Peer::Pods { .. }, Party::Pod(p)) if p.host_network => false,
             (Peer::Pods { ns, pods }, Party::Pod(p)) => {
                 let ns_ok = match ns {
                     NsSel::Same(n) => *n == p.namespace,

@@ -41,6 +41,7 @@ fn peer_ok(m: &Model, peer: &Peer, other: Ep) -> bool {
             .iter()
             .any(|ip| net.contains(ip) && except.iter().all(|e| !e.contains(ip))),
         (Peer::Pods { .. }, Ep::Ip(_)) => false,
+        (Peer::Pods { .. }, Ep::Pod(p)) if p.host_network => false,
         (Peer::Pods { ns, pods }, Ep::Pod(p)) => {
             ns_ok(m, ns, p) && pods.matches(&p.labels, &m.namespaces[p.namespace])
         }
@@ -84,6 +85,7 @@ fn side_ok(
 ) -> bool {
     let applies = |p: &Policy| {
         p.side(dir).is_some()
+            && !subject.host_network
             && ns_ok(m, &p.subject.ns, subject)
             && p.subject
                 .pods
@@ -438,7 +440,11 @@ fn cluster(bytes: &[u8]) -> String {
         if !l.is_empty() {
             y.push_str(&format!("  labels:\n{l}"));
         }
-        y.push_str("spec:\n  containers:\n  - name: c\n    image: x\n");
+        y.push_str("spec:\n");
+        if d.roll(6) == 0 {
+            y.push_str("  hostNetwork: true\n");
+        }
+        y.push_str("  containers:\n  - name: c\n    image: x\n");
         match d.roll(4) {
             0 => y.push_str("    ports:\n    - name: http\n      containerPort: 80\n"),
             1 => y.push_str("    ports:\n    - name: http\n      containerPort: 8080\n    - name: dns\n      containerPort: 53\n      protocol: UDP\n"),

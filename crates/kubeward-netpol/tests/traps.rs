@@ -647,3 +647,36 @@ fn a_dump_with_controllers_and_their_pods_has_one_endpoint_per_workload() {
     );
     assert_eq!(n.pods()[0].ips.len(), 2);
 }
+
+#[test]
+fn host_network_pods_are_node_traffic_to_selectors() {
+    let host = "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: agent\n  namespace: a\nspec:\n  hostNetwork: true\n  containers:\n  - name: c\n    image: x\nstatus:\n  podIP: 192.168.1.10\n".to_string();
+    let y = [
+        ns("a", &[]),
+        host,
+        pod("a", "web", &[("app", "web")]),
+        np(
+            "deny",
+            "a",
+            "  podSelector: {}\n  ingress:\n  - from:\n    - podSelector: {}\n",
+        ),
+    ]
+    .concat();
+    let n = net(&y);
+    expect(
+        &n,
+        &[
+            // not selected by the namespace's default deny
+            ("ip:203.0.113.1", "a/agent", "80/TCP", true),
+            // not matched by podSelector {} either: its traffic is the node's
+            ("a/agent", "a/web", "80/TCP", false),
+        ],
+    );
+    let by_ip = np(
+        "node",
+        "a",
+        "  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock:\n        cidr: 192.168.1.0/24\n",
+    );
+    let n = net(&(y + &by_ip));
+    expect(&n, &[("a/agent", "a/web", "80/TCP", true)]);
+}
