@@ -190,6 +190,9 @@ pub struct Context<'s> {
     /// The RBAC engine of the snapshot, built once on first use and shared by every RBAC
     /// rule (see [`Context::rbac`]).
     rbac: std::sync::OnceLock<kubeward_rbac::Engine>,
+    /// The containers that run a control-plane component, with their flags, found once for
+    /// every control-plane rule (see [`Context::control_plane`]).
+    control_plane: std::sync::OnceLock<Vec<crate::controlplane::flags::Invocation<'s>>>,
 }
 
 impl<'s> Context<'s> {
@@ -206,6 +209,7 @@ impl<'s> Context<'s> {
             settings,
             image_facts,
             rbac: std::sync::OnceLock::new(),
+            control_plane: std::sync::OnceLock::new(),
         }
     }
 
@@ -214,6 +218,13 @@ impl<'s> Context<'s> {
     pub fn rbac(&self) -> &kubeward_rbac::Engine {
         self.rbac
             .get_or_init(|| crate::rbac::grants::engine_of(self.index))
+    }
+
+    /// The containers of the snapshot that run `kube-apiserver`, `kube-controller-manager`,
+    /// `kube-scheduler` or `etcd`, with their flags, found by the first rule that asks.
+    pub fn control_plane(&self) -> &[crate::controlplane::flags::Invocation<'s>] {
+        self.control_plane
+            .get_or_init(|| crate::controlplane::flags::find_invocations(self.index))
     }
 }
 

@@ -89,7 +89,7 @@ impl Rule for ApiServerExposed {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let servers = invocations(cx, Component::ApiServer);
+        let servers: Vec<_> = invocations(cx, Component::ApiServer).collect();
         let api_ids: Vec<u32> = servers.iter().map(|i| i.object.id).collect();
         let api_pods: Vec<&PodTemplate<'_>> = if api_ids.is_empty() {
             Vec::new()

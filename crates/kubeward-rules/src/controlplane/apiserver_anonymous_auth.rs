@@ -90,7 +90,7 @@ impl Rule for ApiserverAnonymousAuth {
                 format!(
                     "{} {how}: requests without credentials are served as system:anonymous ({})",
                     inv.describe(),
-                    authenticators(&inv)
+                    authenticators(inv)
                 ),
                 "Set --anonymous-auth to false on the kube-apiserver command.",
             ));

@@ -171,10 +171,21 @@ fn image_component(image: &str) -> Option<Component> {
     Component::of_binary(name)
 }
 
-/// Every container of the input that runs `component`.
-pub fn invocations<'s>(cx: &Context<'s>, component: Component) -> Vec<Invocation<'s>> {
+/// Every container of the input that runs `component`: found once per scan for every
+/// control-plane rule ([`Context::control_plane`]).
+pub fn invocations<'a, 's>(
+    cx: &'a Context<'s>,
+    component: Component,
+) -> impl Iterator<Item = &'a Invocation<'s>> + 'a {
+    cx.control_plane()
+        .iter()
+        .filter(move |i| i.component == component)
+}
+
+/// Every container of the snapshot that runs a control-plane component, in input order.
+pub(crate) fn find_invocations<'s>(index: &kubeward_model::Index<'s>) -> Vec<Invocation<'s>> {
     let mut out = Vec::new();
-    for t in cx.index.pod_templates() {
+    for t in index.pod_templates() {
         for c in t.containers() {
             let command = c.node.get("command").map(Node::items).unwrap_or(&[]);
             let word = |i: usize| command.get(i).and_then(Node::as_str).map(base);
@@ -186,12 +197,9 @@ pub fn invocations<'s>(cx: &Context<'s>, component: Component) -> Vec<Invocation
                 None if command.is_empty() => c.image().and_then(image_component).map(|k| (0, k)),
                 None => None,
             };
-            let Some((first, found)) = start else {
+            let Some((first, component)) = start else {
                 continue;
             };
-            if found != component {
-                continue;
-            }
             let container_path = t.path(&c.rel_path());
             let args = c.node.get("args").map(Node::items).unwrap_or(&[]);
             let mut tokens: Vec<(&Node, FieldPath)> = Vec::new();
@@ -295,7 +303,6 @@ mod tests {
         let settings = Settings::default();
         let cx = Context::new(&snap, &index, &settings, None);
         invocations(&cx, component)
-            .iter()
             .flat_map(|i| i.flags.iter())
             .map(|f| (f.name.to_string(), f.value.map(str::to_string)))
             .collect()
@@ -327,7 +334,7 @@ mod tests {
         let index = Index::new(&snap);
         let settings = Settings::default();
         let cx = Context::new(&snap, &index, &settings, None);
-        let inv = invocations(&cx, Component::ApiServer);
+        let inv: Vec<_> = invocations(&cx, Component::ApiServer).collect();
         assert_eq!(inv.len(), 1, "found by image without a command");
         assert_eq!(
             inv[0].list("authorization-mode"),
