@@ -180,3 +180,58 @@ impl Rule for ApiServerExposed {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine;
+    use crate::finding::Severity;
+    use crate::rule::Settings;
+    use kubeward_model::load_str;
+
+    fn exposed(apiserver_flags: &str) -> Vec<(Severity, String)> {
+        let text = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: kube-apiserver, namespace: kube-system, labels: {{component: kube-apiserver}}}}\nspec:\n  containers:\n  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command: [kube-apiserver{apiserver_flags}]\n---\napiVersion: v1\nkind: Service\nmetadata: {{name: api, namespace: kube-system}}\nspec:\n  type: LoadBalancer\n  selector: {{component: kube-apiserver}}\n  ports: [{{port: 443, targetPort: 6443}}]\n"
+        );
+        let snap = load_str("t.yaml", &text);
+        engine::analyze(&snap, &Settings::default(), &|m| {
+            m.name == "api-server-exposed"
+        })
+        .into_iter()
+        .map(|f| (f.severity, f.message))
+        .collect()
+    }
+
+    #[test]
+    fn the_message_says_how_the_exposed_api_authenticates() {
+        // anonymous requests accepted (the default): critical
+        let f = exposed("");
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].0, Severity::Critical);
+        assert!(f[0].1.contains("accepts anonymous requests"), "{}", f[0].1);
+        assert!(
+            f[0].1.contains("neither client certificates nor OIDC"),
+            "{}",
+            f[0].1
+        );
+        // tokens only, no anonymous access: high, and still said
+        let f = exposed(", --anonymous-auth=false, --token-auth-file=/t.csv");
+        assert_eq!(f[0].0, Severity::High);
+        assert!(
+            f[0].1.contains("accepts no anonymous requests"),
+            "{}",
+            f[0].1
+        );
+        assert!(
+            f[0].1.contains(
+                "neither client certificates nor OIDC are configured, only a static token file"
+            ),
+            "{}",
+            f[0].1
+        );
+        // OIDC and client certificates
+        let f = exposed(
+            ", --anonymous-auth=false, --client-ca-file=/ca.crt, --oidc-issuer-url=https://issuer.example.invalid",
+        );
+        assert!(f[0].1.contains("client certificates, OIDC"), "{}", f[0].1);
+    }
+}

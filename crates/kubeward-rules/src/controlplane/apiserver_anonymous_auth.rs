@@ -47,22 +47,28 @@ declare_rule! {
     }
 }
 
-/// How the API server authenticates callers, for messages.
+/// How the API server authenticates callers, for messages: whether it has client
+/// certificates or OIDC (without either, callers are authenticated by tokens alone).
 pub(crate) fn authenticators(inv: &super::flags::Invocation<'_>) -> String {
+    let certs = inv.is_set("client-ca-file");
+    let oidc = inv.is_set("oidc-issuer-url") || inv.is_set("authentication-config");
+    let tokens = inv.is_set("token-auth-file");
     let mut v = Vec::new();
-    if inv.is_set("client-ca-file") {
+    if certs {
         v.push("client certificates");
     }
-    if inv.is_set("oidc-issuer-url") || inv.is_set("authentication-config") {
+    if oidc {
         v.push("OIDC");
     }
-    if inv.is_set("token-auth-file") {
+    if tokens {
         v.push("a static token file");
     }
-    if v.is_empty() {
-        "neither client certificates nor OIDC are configured".to_string()
-    } else {
+    if certs || oidc {
         format!("other authenticators: {}", v.join(", "))
+    } else if tokens {
+        "neither client certificates nor OIDC are configured, only a static token file".into()
+    } else {
+        "neither client certificates nor OIDC are configured".into()
     }
 }
 
