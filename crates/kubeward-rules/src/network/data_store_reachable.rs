@@ -1,16 +1,17 @@
 use super::missing_network_policy::{data_store, data_store_port};
 use super::util::{exposes_publicly, ingress_backends, service_selector, template_id, Namespaces};
 use crate::declare_rule;
-use crate::finding::{bounded_list, Finding};
+use crate::finding::{bounded_list, Finding, MAX_RELATED};
 use crate::rule::{Context, Rule, RuleMeta};
 use kubeward_model::{effective_namespace, PodTemplate};
-use kubeward_netpol::{Network, PortProto, Protocol};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use kubeward_netpol::{Endpoint, Network, Protocol, Reason};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 declare_rule! {
     /// ## What it does
-    /// Reports a data store whose port the reachability engine (`kubeward-netpol`, the one
-    /// behind `kubeward netpol matrix`) finds open to
+    /// Reports a data store that policies isolate for ingress, but whose port the
+    /// reachability engine (`kubeward-netpol`, the one behind `kubeward netpol matrix`) still
+    /// finds open to
     ///
     /// 1. pods of every namespace of the input (when the input has pods in at least two
     ///    namespaces), or
@@ -27,7 +28,11 @@ declare_rule! {
     /// well-known port. Every policy kind the engine reads counts: NetworkPolicy (exact
     /// semantics: peers, `namespaceSelector` AND `podSelector`, `ipBlock`, named ports,
     /// `endPort`), AdminNetworkPolicy / ClusterNetworkPolicy tiers and Cilium L3/L4.
-    /// `hostNetwork` pods are left alone (no policy applies to them).
+    /// `hostNetwork` pods are left alone (no policy applies to them), and so are data stores
+    /// that no policy isolates for ingress: every pod reaches those, and
+    /// `missing-network-policy` reports them. This rule finds the stores whose policies do
+    /// not protect them as intended (`namespaceSelector: {}`, a peer that admits the web
+    /// tier that faces the internet, an allow-all rule in another policy).
     ///
     /// ## Why it matters
     /// A database open to every namespace is one compromised pod away from a data breach;
@@ -37,6 +42,13 @@ declare_rule! {
     ///
     /// ## Example
     /// ```yaml
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: NetworkPolicy
+    /// metadata: {name: redis, namespace: shop}
+    /// spec:
+    ///   podSelector: {matchLabels: {app: redis}}
+    ///   ingress: [{from: [{namespaceSelector: {}}]}]   # every pod of every namespace
+    /// ---
     /// apiVersion: apps/v1
     /// kind: StatefulSet
     /// metadata: {name: redis, namespace: shop}
@@ -153,12 +165,6 @@ impl Rule for DataStoreReachable {
             *n += 1;
         }
         let ns_of = |name: &str| name.split('/').next().unwrap_or("").to_string();
-        let all_namespaces: BTreeSet<String> = net
-            .pods()
-            .iter()
-            .filter(|p| !p.host_network)
-            .map(|p| ns_of(&p.name))
-            .collect();
         // internet-exposed pod templates, with what exposes them
         let namespaces = Namespaces::new(cx.index);
         let mut exposed: HashMap<usize, String> = HashMap::new();
@@ -200,31 +206,74 @@ impl Rule for DataStoreReachable {
                 }
             }
         }
+        // one representative pod per class, by namespace; the exposed pods' classes
+        let mut reps: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut seen_class: HashSet<usize> = HashSet::new();
+        for (i, p) in net.pods().iter().enumerate() {
+            if !p.host_network && seen_class.insert(net.class_of(i)) {
+                reps.entry(ns_of(&p.name)).or_default().push(i);
+            }
+        }
+        let mut exposed_reps: Vec<usize> = Vec::new();
+        let mut seen_class: HashSet<usize> = HashSet::new();
+        let mut exposed_list: Vec<usize> = exposed_pods.keys().copied().collect();
+        exposed_list.sort_unstable();
+        for &e in &exposed_list {
+            if seen_class.insert(net.class_of(e)) {
+                exposed_reps.push(e);
+            }
+        }
+        let reaches = |from: usize, to: usize, port: u16| {
+            net.can_reach(
+                &Endpoint::Pod(from),
+                &Endpoint::Pod(to),
+                port,
+                Protocol::Tcp,
+            )
+            .allowed
+        };
+        // pods of one class with the same port answer alike: (every namespace, exposed
+        // classes that reach)
+        let mut cache: HashMap<(usize, u16), (bool, Vec<usize>)> = HashMap::new();
         for (t, nth, store, port) in stores {
             let Some(&pod) = pod_of.get(&(t.object.oref.display(), nth)) else {
                 continue;
             };
-            let q = PortProto {
-                port,
-                protocol: Protocol::Tcp,
-            };
-            let sources = net.sources_reaching(pod, Some(q));
+            let (every_ns, exposed_classes) =
+                cache.entry((net.class_of(pod), port)).or_insert_with(|| {
+                    // no policy isolates it for ingress: missing-network-policy's
+                    let own = net.can_reach(
+                        &Endpoint::Pod(pod),
+                        &Endpoint::Pod(pod),
+                        port,
+                        Protocol::Tcp,
+                    );
+                    if own.ingress.reason == Reason::NotIsolated {
+                        return (false, Vec::new());
+                    }
+                    let every = reps.len() >= 2
+                        && reps
+                            .values()
+                            .all(|r| r.iter().any(|&from| reaches(from, pod, port)));
+                    let exposed = exposed_reps
+                        .iter()
+                        .filter(|&&e| reaches(e, pod, port))
+                        .map(|&e| net.class_of(e))
+                        .take(MAX_RELATED)
+                        .collect();
+                    (every, exposed)
+                });
             let mut reasons = Vec::new();
-            let from_ns: BTreeSet<String> = sources
-                .iter()
-                .filter(|&&s| !net.pods()[s].host_network)
-                .map(|&s| ns_of(&net.pods()[s].name))
-                .collect();
-            if all_namespaces.len() >= 2 && from_ns == all_namespaces {
+            if *every_ns {
                 reasons.push(format!(
                     "pods of every namespace of the input ({})",
-                    bounded_list(&all_namespaces)
+                    bounded_list(reps.keys())
                 ));
             }
-            let exposed_sources: Vec<String> = sources
+            let exposed_sources: Vec<String> = exposed_list
                 .iter()
-                .filter(|&&s| s != pod)
-                .filter_map(|s| exposed_pods.get(s))
+                .filter(|&&e| e != pod && exposed_classes.contains(&net.class_of(e)))
+                .filter_map(|e| exposed_pods.get(e))
                 .map(|(name, how)| format!("{name} (exposed by {how})"))
                 .collect();
             if !exposed_sources.is_empty() {
