@@ -116,7 +116,10 @@ fn the_synthetic_corpus_gets_its_stated_outcomes() {
         ["would violate PodSecurity \"baseline:latest\": host namespaces (hostNetwork=true)"]
     );
     // audit is not labelled: the default (privileged) audits nothing
-    assert!(!d.response.audit_annotations.contains_key("audit-violations"));
+    assert!(!d
+        .response
+        .audit_annotations
+        .contains_key("audit-violations"));
     assert!(
         !d.response.audit_annotations.contains_key("enforce-policy"),
         "controllers are not enforced"
