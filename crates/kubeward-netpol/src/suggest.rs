@@ -260,16 +260,29 @@ pub fn suggest(snapshot: &Snapshot) -> Suggestion {
     }
 }
 
-/// A double-quoted YAML scalar (JSON string syntax is valid YAML).
+/// A double-quoted YAML scalar (JSON string syntax is valid YAML); characters unsafe on a
+/// terminal (controls, bidirectional overrides) are written as `\uXXXX` escapes, which keep
+/// the value.
 fn q(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+    let json = serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    let mut out = String::with_capacity(json.len());
+    for ch in json.chars() {
+        if kubeward_io::terminal::is_unsafe(ch) {
+            let mut buf = [0u16; 2];
+            for unit in ch.encode_utf16(&mut buf) {
+                let _ = write!(out, "\\u{unit:04x}");
+            }
+        } else {
+            out.push(ch);
+        }
+    }
+    out
 }
 
-/// A comment line safe to print: no line breaks or control characters from the input.
+/// A comment line safe to print: input text with line breaks and other unsafe characters
+/// escaped (`kubeward_io::terminal::escape`).
 fn c(s: &str) -> String {
-    s.chars()
-        .map(|ch| if ch.is_control() { '?' } else { ch })
-        .collect()
+    kubeward_io::terminal::escape(s).into_owned()
 }
 
 /// A NetworkPolicy name made from a Service name (a DNS-1123 subdomain of at most 253
@@ -695,10 +708,29 @@ spec:
         );
         let yaml = to_yaml(&suggest(&snap));
         assert!(!yaml.contains('\u{1b}'));
+        assert!(!yaml
+            .chars()
+            .any(|ch| ch != '\n' && kubeward_io::terminal::is_unsafe(ch)));
         let out = load_str("suggest.yaml", &yaml);
         assert!(out.errors.is_empty(), "{:?}", out.errors);
         assert!(out.objects.iter().all(|o| o.kind() == "NetworkPolicy"));
         assert_eq!(out.objects.len(), 3);
+    }
+
+    #[test]
+    fn bidi_controls_are_escaped_and_keep_their_value() {
+        let snap = load_str(
+            "in.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a, labels: {app: \"x\\u202Ey\"}}\nspec:\n  containers: [{name: c, image: i}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: a}\nspec: {selector: {app: \"x\\u202Ey\"}, ports: [{port: 80}]}\n",
+        );
+        assert!(snap.errors.is_empty(), "{:?}", snap.errors);
+        let yaml = to_yaml(&suggest(&snap));
+        assert!(!yaml.contains('\u{202e}'), "{yaml}");
+        assert!(yaml.contains("x\\u202ey"), "{yaml}");
+        let out = load_str("suggest.yaml", &yaml);
+        let p = out.objects.iter().find(|o| o.name() == "allow-s").unwrap();
+        let v = p.root.at(&["spec", "podSelector", "matchLabels", "app"]);
+        assert_eq!(v.and_then(|n| n.as_str()), Some("x\u{202e}y"));
     }
 
     #[test]

@@ -35,6 +35,10 @@ pub enum NetpolCommand {
     /// Can one endpoint reach another on a port, and which policies and rules decide it.
     #[command(name = "can-reach", after_help = CAN_REACH_AFTER_HELP)]
     CanReach(CanReachArgs),
+    /// Suggested NetworkPolicies per namespace (default deny plus what Services, Ingresses
+    /// and DNS need), as YAML to review before applying.
+    #[command(after_help = SUGGEST_AFTER_HELP)]
+    Suggest(SuggestArgs),
 }
 
 /// Output format of `netpol matrix`.
@@ -107,6 +111,7 @@ pub fn run(command: NetpolCommand) -> Result {
     match command {
         NetpolCommand::Matrix(args) => matrix(args),
         NetpolCommand::CanReach(args) => can_reach(args),
+        NetpolCommand::Suggest(args) => suggest(args),
     }
 }
 
@@ -311,5 +316,37 @@ fn can_reach(args: CanReachArgs) -> Result {
         Exit::Clean
     } else {
         Exit::Findings
+    })
+}
+
+/// Exit codes and use of `netpol suggest`.
+pub const SUGGEST_AFTER_HELP: &str = "Writes YAML to standard output: per namespace with workloads (system namespaces excepted) a default-deny policy, DNS to kube-dns, calls inside the namespace, and per Service the ingress its clients, Ingress controllers and LoadBalancer source ranges need. Review it, then check the result: kubeward netpol matrix INPUT suggestion.yaml\n\nExit codes:\n  0  the suggestion was written\n  2  usage or input errors (the suggestion is written but may be incomplete)";
+
+/// Arguments of `kubeward netpol suggest`.
+#[derive(Args, Debug)]
+pub struct SuggestArgs {
+    /// Manifests: files, folders (recursive *.yaml, *.yml, *.json), `-` for standard input.
+    pub paths: Vec<PathBuf>,
+}
+
+fn suggest(args: SuggestArgs) -> Result {
+    let snapshot = load(&args.paths)?;
+    let mut err = std::io::stderr().lock();
+    for e in snapshot.errors.iter().take(SHOWN) {
+        let _ = writeln!(err, "kubeward: {}", escape(&e.to_string()));
+    }
+    if snapshot.errors.len() > SHOWN {
+        let _ = writeln!(
+            err,
+            "kubeward: and {} more input errors (`kubeward scan` lists them); the suggestion may be incomplete",
+            snapshot.errors.len() - SHOWN
+        );
+    }
+    let yaml = kubeward_netpol::suggest::to_yaml(&kubeward_netpol::suggest::suggest(&snapshot));
+    write_out(&yaml)?;
+    Ok(if snapshot.errors.is_empty() {
+        Exit::Clean
+    } else {
+        Exit::Incomplete
     })
 }
