@@ -303,6 +303,19 @@ fn policy_name(prefix: &str, name: &str) -> String {
     format!("{prefix}{}", n.trim_end_matches(['-', '.']))
 }
 
+/// The name of a suggested policy: `suggested-<base>`, with `-2`, `-3`... when the input
+/// already has a policy of that name in the namespace (applying must not replace it).
+fn free_name(base: &str, existing: &[String]) -> String {
+    let name = policy_name("suggested-", base);
+    if !existing.contains(&name) {
+        return name;
+    }
+    (2..)
+        .map(|i| format!("{name}-{i}"))
+        .find(|n| !existing.contains(n))
+        .unwrap_or(name)
+}
+
 fn header(out: &mut String, kind_comment: &str, name: &str, ns: &str) {
     let _ = writeln!(out, "---");
     for line in kind_comment.lines() {
@@ -356,7 +369,7 @@ pub fn to_yaml(s: &Suggestion) -> String {
         header(
             &mut out,
             "Deny every connection to and from the namespace's pods that another policy does not allow.",
-            "default-deny",
+            &free_name("default-deny", &ns.existing_policies),
             name,
         );
         let _ = writeln!(
@@ -367,7 +380,7 @@ pub fn to_yaml(s: &Suggestion) -> String {
         header(
             &mut out,
             "DNS: every pod may query kube-dns (CoreDNS) in kube-system.\nAdjust if the cluster resolves elsewhere (node-local DNS cache: an ipBlock of its address).",
-            "allow-dns",
+            &free_name("allow-dns", &ns.existing_policies),
             name,
         );
         let _ = writeln!(
@@ -378,7 +391,7 @@ pub fn to_yaml(s: &Suggestion) -> String {
         header(
             &mut out,
             "Calls inside the namespace stay allowed (ingress from and egress to its own pods).\nReview: narrow to the pairs that talk, and add egress to other namespaces and external APIs the workloads call.",
-            "allow-same-namespace",
+            &free_name("allow-same-namespace", &ns.existing_policies),
             name,
         );
         let _ = writeln!(
@@ -387,7 +400,7 @@ pub fn to_yaml(s: &Suggestion) -> String {
         );
 
         if s.controllers_found && s.controller_namespaces.iter().any(|c| c == name) {
-            write_controller_egress(&mut out, s, name);
+            write_controller_egress(&mut out, s, name, &ns.existing_policies);
         }
 
         for svc in &ns.services {
@@ -417,7 +430,12 @@ pub fn to_yaml(s: &Suggestion) -> String {
             } else if !svc.external_sources.is_empty() {
                 let _ = write!(why, "\nLoadBalancer source ranges are allowed as ipBlocks.");
             }
-            header(&mut out, &why, &policy_name("allow-", &svc.service), name);
+            header(
+                &mut out,
+                &why,
+                &free_name(&format!("allow-{}", svc.service), &ns.existing_policies),
+                name,
+            );
             let _ = writeln!(out, "spec:\n  podSelector:\n    matchLabels:");
             for (k, v) in &svc.selector {
                 let _ = writeln!(out, "      {}: {}", q(k), q(v));
@@ -444,7 +462,12 @@ pub fn to_yaml(s: &Suggestion) -> String {
 
 /// In an Ingress controller's namespace: egress to the pods of every Service an Ingress
 /// routes to, on its target ports (the default deny would cut the controller off).
-fn write_controller_egress(out: &mut String, s: &Suggestion, controller_ns: &str) {
+fn write_controller_egress(
+    out: &mut String,
+    s: &Suggestion,
+    controller_ns: &str,
+    existing: &[String],
+) {
     let backends: Vec<(&str, &ServiceAllowance)> = s
         .namespaces
         .iter()
@@ -461,7 +484,7 @@ fn write_controller_egress(out: &mut String, s: &Suggestion, controller_ns: &str
     header(
         out,
         "The Ingress controller forwards to the Services its Ingresses route to.\nReview: narrow podSelector to the controller's pods; the controller also needs the API server (egress to the control plane's address on 443 or 6443).",
-        "allow-to-ingress-backends",
+        &free_name("allow-to-ingress-backends", existing),
         controller_ns,
     );
     let _ = writeln!(
@@ -631,12 +654,12 @@ spec:
         assert!(out.errors.is_empty(), "{:?}", out.errors);
         let names: Vec<String> = out.objects.iter().map(|o| o.oref.display()).collect();
         for expected in [
-            "default-deny",
-            "allow-dns",
-            "allow-same-namespace",
-            "allow-web",
-            "allow-db",
-            "allow-admin",
+            "suggested-default-deny",
+            "suggested-allow-dns",
+            "suggested-allow-same-namespace",
+            "suggested-allow-web",
+            "suggested-allow-db",
+            "suggested-allow-admin",
         ] {
             assert!(
                 names
@@ -650,7 +673,7 @@ spec:
         let web = out
             .objects
             .iter()
-            .find(|o| o.name() == "allow-web")
+            .find(|o| o.name() == "suggested-allow-web")
             .unwrap();
         let text = web.root.to_json().to_string();
         assert!(text.contains("ingress-nginx"), "{text}");
@@ -658,7 +681,7 @@ spec:
         let admin = out
             .objects
             .iter()
-            .find(|o| o.name() == "allow-admin")
+            .find(|o| o.name() == "suggested-allow-admin")
             .unwrap();
         assert!(admin.root.to_json().to_string().contains("203.0.113.0/24"));
     }
@@ -718,6 +741,25 @@ spec:
     }
 
     #[test]
+    fn existing_policy_names_are_not_reused() {
+        let snap = load_str(
+            "in.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\nspec:\n  containers: [{name: c, image: i}]\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: suggested-default-deny, namespace: a}\nspec: {podSelector: {}}\n",
+        );
+        let yaml = to_yaml(&suggest(&snap));
+        assert!(
+            yaml.contains("name: \"suggested-default-deny-2\""),
+            "{yaml}"
+        );
+        assert!(
+            !yaml.contains("name: \"suggested-default-deny\"\n"),
+            "{yaml}"
+        );
+        assert!(yaml
+            .contains("existing NetworkPolicies (kept; policies add up): suggested-default-deny"));
+    }
+
+    #[test]
     fn bidi_controls_are_escaped_and_keep_their_value() {
         let snap = load_str(
             "in.yaml",
@@ -728,7 +770,11 @@ spec:
         assert!(!yaml.contains('\u{202e}'), "{yaml}");
         assert!(yaml.contains("x\\u202ey"), "{yaml}");
         let out = load_str("suggest.yaml", &yaml);
-        let p = out.objects.iter().find(|o| o.name() == "allow-s").unwrap();
+        let p = out
+            .objects
+            .iter()
+            .find(|o| o.name() == "suggested-allow-s")
+            .unwrap();
         let v = p.root.at(&["spec", "podSelector", "matchLabels", "app"]);
         assert_eq!(v.and_then(|n| n.as_str()), Some("x\u{202e}y"));
     }

@@ -193,7 +193,7 @@ fn standard_input_and_input_errors() {
         .expect("run");
     assert_eq!(out.status.code(), Some(0));
     let yaml = String::from_utf8_lossy(&out.stdout);
-    assert!(yaml.contains("name: \"allow-db\""), "{yaml}");
+    assert!(yaml.contains("name: \"suggested-allow-db\""), "{yaml}");
     assert!(yaml.contains("# ===== namespace shop ====="));
     // a malformed document: the rest is still suggested, exit 2, the error names its place
     let dir = tempfile::tempdir().expect("tmp");
