@@ -23,6 +23,8 @@ struct Holders {
     subjects: BTreeMap<String, Vec<&'static str>>,
     bindings: Vec<ObjectId>,
     seen: HashSet<ObjectId>,
+    /// The message part, written once (the Secrets of a namespace share it).
+    sentence: OnceLock<String>,
 }
 
 impl Holders {
@@ -49,6 +51,8 @@ struct Grants {
 #[derive(Default)]
 pub(crate) struct Readers {
     grants: OnceLock<Grants>,
+    /// The holders of cluster-wide grants, the start of every namespace's.
+    cluster: OnceLock<Holders>,
     by_namespace: Mutex<HashMap<String, Arc<Holders>>>,
 }
 
@@ -61,18 +65,18 @@ impl SecretReaders {
     /// `; readable through the input's RBAC by ServiceAccount shop/web (get), ...` or an
     /// empty string when no binding of the input grants it.
     pub fn sentence(&self) -> String {
-        if self.holders.subjects.is_empty() {
-            return String::new();
-        }
-        format!(
-            "; readable through the input's RBAC by {} (besides Kubernetes' default administrators and controllers)",
-            bounded_list(
-                self.holders
-                    .subjects
-                    .iter()
-                    .map(|(s, v)| format!("{s} ({})", v.join(", ")))
-            )
-        )
+        let h = &self.holders;
+        h.sentence
+            .get_or_init(|| {
+                if h.subjects.is_empty() {
+                    return String::new();
+                }
+                format!(
+                    "; readable through the input's RBAC by {} (besides Kubernetes' default administrators and controllers)",
+                    bounded_list(h.subjects.iter().map(|(s, v)| format!("{s} ({})", v.join(", "))))
+                )
+            })
+            .clone()
     }
 
     /// The bindings that grant the reads (for `Finding::set_related`).
@@ -119,8 +123,17 @@ impl Readers {
             cache
                 .entry(ns.to_string())
                 .or_insert_with(|| {
-                    let mut h = Holders::default();
-                    for (verb, g) in here.iter().filter_map(|k| grants.all.get(k)).flatten() {
+                    let mut h = self
+                        .cluster
+                        .get_or_init(|| {
+                            let mut h = Holders::default();
+                            for (verb, g) in grants.all.get(&None).into_iter().flatten() {
+                                h.add(verb, g);
+                            }
+                            h
+                        })
+                        .clone();
+                    for (verb, g) in grants.all.get(&here[1]).into_iter().flatten() {
                         h.add(verb, g);
                     }
                     Arc::new(h)
@@ -137,6 +150,7 @@ impl Readers {
             return SecretReaders { holders: base };
         }
         let mut h = (*base).clone();
+        h.sentence = OnceLock::new();
         for (verb, g) in named {
             h.add(verb, g);
         }
