@@ -426,10 +426,10 @@ impl Webhook {
         } else if !is_pod {
             d.class = Class::Other;
         }
-        if d.response
+        if !d
+            .response
             .audit_annotations
-            .get(annotation::EXEMPT)
-            .is_none()
+            .contains_key(annotation::EXEMPT)
         {
             self.catalogue(&snap, &req.namespace, &name, today, &denied_as, &mut d);
         }
