@@ -692,3 +692,41 @@ fn broken_requests_get_clear_answers_with_their_uid() {
     let msg = d.response.status.unwrap().message;
     assert!(!msg.contains('\u{1b}') && msg.contains("\\u{1b}"), "{msg}");
 }
+
+#[test]
+fn hostile_objects_are_answered_not_crashed_on() {
+    let w = webhook("podSecurity: {defaults: {enforce: baseline}}\n");
+    let l = Labels::new();
+    // nesting past serde_json's recursion limit in the review itself
+    let mut deep = br#"{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {"uid": "u-deep", "object": "#.to_vec();
+    deep.extend(std::iter::repeat_n(b'[', 100_000));
+    let d = decide(&w, &deep, &l);
+    assert_eq!((d.http_status, d.response.uid.as_str()), (400, "u-deep"));
+    // nesting within serde_json's limit but past the loader's (50): not a pod it can read
+    let mut nested = json!("x");
+    for _ in 0..80 {
+        nested = json!({ "a": nested });
+    }
+    let mut p = pod("p", json!({}));
+    p["metadata"]["annotations"] = json!({ "n": nested });
+    let d = decide(
+        &w,
+        &review("CREATE", ("", "pods"), "", "x", p, Value::Null),
+        &l,
+    );
+    assert_eq!(d.response.uid, "uid-1");
+    assert!(!d.response.allowed);
+    // a pod with thousands of privileged containers: one bounded message
+    let containers: Vec<Value> = (0..5000)
+        .map(|i| json!({"name": format!("c{i}"), "image": "x", "securityContext": {"privileged": true}}))
+        .collect();
+    let big = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "big"}, "spec": {"containers": containers}});
+    let d = decide(
+        &w,
+        &review("CREATE", ("", "pods"), "", "x", big, Value::Null),
+        &l,
+    );
+    assert!(!d.response.allowed);
+    let warnings: usize = d.response.warnings.iter().map(|w| w.chars().count()).sum();
+    assert!(warnings <= kubeward_admission::warnings::MAX_TOTAL_CHARS);
+}
