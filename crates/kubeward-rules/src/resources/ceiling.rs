@@ -405,10 +405,7 @@ pub fn hpa_target<'s>(index: &Index<'s>, hpa: &'s Object) -> (String, String, Op
 
 /// The pod template of an HPA's target: its own, or for an Argo Rollout with `workloadRef`,
 /// the referenced Deployment's.
-pub fn target_template<'a, 's>(
-    index: &'a Index<'s>,
-    target: &'s Object,
-) -> Option<PodTemplate<'s>> {
+pub fn target_template<'s>(index: &Index<'s>, target: &'s Object) -> Option<PodTemplate<'s>> {
     if target.kind() == "Rollout" {
         if let Some(w) = target.spec().get("workloadRef") {
             let kind = w.str_at("kind").unwrap_or("Deployment");
@@ -573,7 +570,10 @@ mod tests {
     const GI: Milli = (1 << 30) * 1000;
     const MI: Milli = (1 << 20) * 1000;
 
-    fn ceilings(yaml: &str) -> Vec<(String, [Milli; 2], [Option<Milli>; 2], bool, Option<i128>)> {
+    /// (target, requests, limits, capped, replicas the quota admits) of each HPA.
+    type Row = (String, [Milli; 2], [Option<Milli>; 2], bool, Option<i128>);
+
+    fn ceilings(yaml: &str) -> Vec<Row> {
         let snap = load_str("t.yaml", yaml);
         assert!(snap.errors.is_empty(), "{:?}", snap.errors);
         let index = Index::new(&snap);
@@ -646,7 +646,7 @@ spec:
         );
         let c = ceilings(&yaml);
         // 8 CPU of limits / 2 per pod = 4 pods; 6 CPU of requests / 2 = 3 pods; memory 100Gi / 704Mi = 145
-        assert_eq!(c[0].3, true);
+        assert!(c[0].3);
         assert_eq!(c[0].4, Some(3));
     }
 

@@ -97,8 +97,8 @@ pub(crate) fn annotation_credential(key: &str, value: &str) -> Option<String> {
     }
     let name = key.rsplit('/').next().unwrap_or(key);
     let names_a_secret = detect::words(name).last().is_some_and(|w| w == "SECRET");
-    if !value.contains('\n')
-        && !(names_a_secret && object_reference(value.trim()))
+    let names_an_object = names_a_secret && object_reference(value.trim());
+    if !(value.contains('\n') || names_an_object)
         && detect::credential_name(name)
         && detect::plausible_literal(value)
         && !detect::names_itself(name, value)

@@ -56,7 +56,10 @@ declare_rule! {
 }
 
 /// The argv lists of a container: (what, relative paths of the lists' fields, items).
-fn command_lines<'a>(c: &'a Node) -> Vec<(String, Vec<(FieldPath, &'a [Node])>)> {
+/// One command line: what it is (`command`, `livenessProbe`, `preStop hook`) and its lists.
+type CommandLine<'a> = (String, Vec<(FieldPath, &'a [Node])>);
+
+fn command_lines<'a>(c: &'a Node) -> Vec<CommandLine<'a>> {
     let list = |n: Option<&'a Node>| n.map(Node::items).unwrap_or(&[]);
     let mut out = Vec::new();
     let main: Vec<(FieldPath, &'a [Node])> = ["command", "args"]
