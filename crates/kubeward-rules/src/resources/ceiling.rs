@@ -174,7 +174,7 @@ pub fn pod_resources(t: &PodTemplate<'_>, d: &LimitRangeDefaults) -> PodResource
             match c.kind {
                 ContainerKind::Init if !sidecar => {
                     // this init container runs beside the sidecars started before it
-                    let this = (req + sidecars.0, add(lim, sidecars.1));
+                    let this = (req.saturating_add(sidecars.0), add(lim, sidecars.1));
                     init_peak.0 = init_peak.0.max(this.0);
                     init_peak.1 = match (init_peak.1, this.1) {
                         (Some(a), Some(b)) => Some(a.max(b)),
@@ -182,18 +182,18 @@ pub fn pod_resources(t: &PodTemplate<'_>, d: &LimitRangeDefaults) -> PodResource
                     };
                 }
                 ContainerKind::Init => {
-                    sidecars.0 += req;
+                    sidecars.0 = sidecars.0.saturating_add(req);
                     sidecars.1 = add(sidecars.1, lim);
                 }
                 _ => {
-                    regular.0 += req;
+                    regular.0 = regular.0.saturating_add(req);
                     regular.1 = add(regular.1, lim);
                 }
             }
         }
         let steady = (
-            regular.0 + sidecars.0,
-            regular.1.zip(sidecars.1).map(|(a, b)| a + b),
+            regular.0.saturating_add(sidecars.0),
+            regular.1.zip(sidecars.1).map(|(a, b)| a.saturating_add(b)),
         );
         let mut req = steady.0.max(init_peak.0);
         let mut lim = match (steady.1, init_peak.1) {
@@ -437,8 +437,14 @@ pub fn hpa_ceilings<'s>(index: &Index<'s>) -> Vec<HpaCeiling<'s>> {
         let n = i128::from(max_replicas);
         let (requests, limits) = match &pod {
             Some(p) => (
-                [p.requests[0] * n, p.requests[1] * n],
-                [p.limits[0].map(|v| v * n), p.limits[1].map(|v| v * n)],
+                [
+                    p.requests[0].saturating_mul(n),
+                    p.requests[1].saturating_mul(n),
+                ],
+                [
+                    p.limits[0].map(|v| v.saturating_mul(n)),
+                    p.limits[1].map(|v| v.saturating_mul(n)),
+                ],
             ),
             None => ([0, 0], [None, None]),
         };
@@ -461,8 +467,8 @@ pub fn hpa_ceilings<'s>(index: &Index<'s>) -> Vec<HpaCeiling<'s>> {
         let mut capped_use = [None, None];
         if let Some(p) = &pod {
             for r in Resource::BOTH {
-                capped_use[r.i()] =
-                    quota.limits[r.i()].or_else(|| Some(quota_replicas?.min(n) * p.limits[r.i()]?));
+                capped_use[r.i()] = quota.limits[r.i()]
+                    .or_else(|| Some(quota_replicas?.min(n).saturating_mul(p.limits[r.i()]?)));
             }
         }
         if quota.is_empty() {
@@ -521,14 +527,16 @@ pub fn by_namespace(ceilings: &[HpaCeiling<'_>]) -> Vec<NamespaceCeiling> {
                 unknown_targets: 0,
             });
         row.hpas += 1;
-        row.max_replicas += c.max_replicas;
+        row.max_replicas = row.max_replicas.saturating_add(c.max_replicas);
         if c.pod.is_none() {
             row.unknown_targets += 1;
             continue;
         }
         for r in Resource::BOTH {
-            row.requests[r.i()] += c.requests[r.i()];
-            row.limits[r.i()] = row.limits[r.i()].zip(c.limits[r.i()]).map(|(a, b)| a + b);
+            row.requests[r.i()] = row.requests[r.i()].saturating_add(c.requests[r.i()]);
+            row.limits[r.i()] = row.limits[r.i()]
+                .zip(c.limits[r.i()])
+                .map(|(a, b)| a.saturating_add(b));
         }
         if row.quota == "none" {
             row.quota = c.quota.describe();
@@ -764,6 +772,49 @@ spec:
         assert_eq!(r.requests, [4000, 4 * GI]);
         assert_eq!(r.limits, [None, None]);
         assert_eq!(r.quota, "requests.memory 2Gi");
+    }
+
+    #[test]
+    fn hostile_quantities_saturate_instead_of_overflowing() {
+        let yaml = r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: big, namespace: x}
+spec:
+  template:
+    spec:
+      initContainers: [{name: i, image: i, resources: {limits: {cpu: 9E, memory: 9Ei}}}]
+      containers:
+      - {name: a, image: a, resources: {limits: {cpu: 9E, memory: 9Ei}}}
+      - {name: b, image: b, resources: {limits: {cpu: 9E, memory: 9Ei}}}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: big, namespace: x}
+spec:
+  scaleTargetRef: {kind: Deployment, name: big}
+  maxReplicas: 9223372036854775807
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: big2, namespace: x}
+spec:
+  scaleTargetRef: {kind: Deployment, name: big}
+  maxReplicas: 9223372036854775807
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: q, namespace: x}
+spec:
+  hard: {pods: "9223372036854775807"}
+"#;
+        let c = ceilings(yaml);
+        assert_eq!(c[0].1[0], Milli::MAX);
+        assert_eq!(c[0].2[1], Some(Milli::MAX));
+        let snap = load_str("t.yaml", yaml);
+        let rows = scale_ceiling(&Index::new(&snap));
+        assert_eq!(rows[0].max_replicas, i64::MAX);
+        assert_eq!(rows[0].requests[0], Milli::MAX);
     }
 
     #[test]
