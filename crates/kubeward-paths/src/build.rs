@@ -5,7 +5,7 @@ use kubeward_model::{
     effective_namespace, Container, FieldPath, Index, Node, Object, PodTemplate, Selector, Snapshot,
 };
 use kubeward_rbac::{Capability, Engine, Grant, Request, Subject, Target};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Weight (difficulty) and ATT&CK technique of each attack.
 fn attack_info(attack: &str) -> (u32, &'static str) {
@@ -906,7 +906,32 @@ fn grant_fix(who: &Subject, g: &Grant) -> String {
     )
 }
 
-/// How a subject holds a request: directly, or through bind/escalate.
+/// The grants of a request, in `who-can`'s order; who could obtain it through bind or
+/// escalate is asked account by account (asking it of every subject per request is what
+/// `who-can` does, and too slow here).
+fn grants_of(rbac: &Engine, req: &Request) -> Vec<Grant> {
+    let mut grants = rbac.direct_grants(req);
+    grants.sort_by(|a, b| {
+        (&a.subject, &a.namespace, a.binding.display()).cmp(&(
+            &b.subject,
+            &b.namespace,
+            b.binding.display(),
+        ))
+    });
+    grants
+}
+
+/// What decides whether binding a role gives a request (see [`Engine::capability_grants`]).
+#[derive(Hash, PartialEq, Eq)]
+struct BindKey {
+    role: (String, Option<String>, String),
+    cluster: bool,
+    namespace: Option<String>,
+    verb: String,
+    target: String,
+}
+
+/// Every verb on every resource: cluster-admin (cluster-wide) or namespace-admin.
 fn everything() -> Request {
     Request {
         verb: "*".into(),
@@ -971,7 +996,7 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
         }
     };
     let mut done: BTreeSet<(String, String)> = BTreeSet::new();
-    let all = rbac.who_can(&everything()).grants;
+    let all = grants_of(rbac, &everything());
     // everything in one namespace: namespace-admin (a sink on request, `--to namespace-admin`)
     for g in all.iter().filter(|g| g.resource_names.is_empty()) {
         let Some(scope) = g.namespace.as_deref() else {
@@ -1021,7 +1046,7 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
     let mut direct: BTreeMap<(&(String, String), &'static str), Held> = BTreeMap::new();
     for (right, reqs, _) in RIGHTS {
         for (verb, res) in reqs.iter() {
-            for g in rbac.who_can(&Request::resource(verb, res, None)).grants {
+            for g in grants_of(rbac, &Request::resource(verb, res, None)) {
                 if !g.resource_names.is_empty() {
                     continue;
                 }
@@ -1107,17 +1132,42 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
         ("escalate", "clusterroles"),
         ("escalate", "roles"),
     ] {
-        for g in rbac.who_can(&Request::resource(verb, res, None)).grants {
+        for g in grants_of(rbac, &Request::resource(verb, res, None)) {
             capable.extend(covered(&g).into_iter().filter(|a| !done.contains(*a)));
         }
     }
+    let capabilities = rbac.capability_finder();
+    let judged: std::cell::RefCell<HashMap<BindKey, bool>> = Default::default();
     for (ns, name) in capable {
         let who = Subject::service_account(ns, name);
         let sa = b.vertex(VertexKind::Serviceaccount, Some(ns), name);
-        let caps = rbac.capabilities(&who);
+        let caps = capabilities(&who);
         let via = |req: &Request| -> Option<(&'static str, &Grant)> {
             caps.iter()
-                .find(|c| rbac.capability_grants(c, req))
+                .find(|c| {
+                    // accounts that may bind any role share the (role, binding) pairs:
+                    // each is judged once per request
+                    let Capability::Bind {
+                        role,
+                        binding_kind,
+                        namespace,
+                        ..
+                    } = c
+                    else {
+                        return rbac.capability_grants(c, req);
+                    };
+                    let key = BindKey {
+                        role: (role.kind.clone(), role.namespace.clone(), role.name.clone()),
+                        cluster: binding_kind == "ClusterRoleBinding",
+                        namespace: namespace.clone().or_else(|| req.namespace.clone()),
+                        verb: req.verb.clone(),
+                        target: format!("{:?}", req.target),
+                    };
+                    *judged
+                        .borrow_mut()
+                        .entry(key)
+                        .or_insert_with(|| rbac.capability_grants(c, req))
+                })
                 .map(|c| match c {
                     Capability::Bind { bind, .. } => ("ROLE_BIND", bind.as_ref()),
                     Capability::Escalate { escalate, .. } => ("ROLE_ESCALATE", escalate.as_ref()),
@@ -1128,28 +1178,66 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
             b.edge(attack, &sa, &admin, ev, Confidence::High, fix, vec![], 0);
             continue;
         }
+        // Where each capability can give anything: one namespace, or every namespace alike
+        // (a RoleBinding to a ClusterRole anywhere, escalate on the Roles of every
+        // namespace), asked once in a representative namespace instead of each.
+        let mut only: BTreeSet<&str> = BTreeSet::new();
+        let mut everywhere = false;
+        for c in &caps {
+            match c {
+                Capability::Bind {
+                    binding_kind,
+                    namespace,
+                    role,
+                    ..
+                } if binding_kind != "ClusterRoleBinding" => {
+                    match (namespace.as_deref(), role.namespace.as_deref()) {
+                        (Some(n), _) | (None, Some(n)) => {
+                            only.insert(n);
+                        }
+                        (None, None) => everywhere = true,
+                    }
+                }
+                Capability::Escalate {
+                    cluster_roles: false,
+                    namespace,
+                    ..
+                } => match namespace.as_deref() {
+                    Some(n) => {
+                        only.insert(n);
+                    }
+                    None => everywhere = true,
+                },
+                _ => {}
+            }
+        }
+        let sample = namespaces.iter().next().map(String::as_str);
         for (right, reqs, namespaced) in RIGHTS {
-            let scopes: Vec<Option<&str>> = std::iter::once(None)
-                .chain(
-                    namespaces
-                        .iter()
-                        .map(|n| n.as_str())
-                        .filter(|_| *namespaced)
-                        .map(Some),
-                )
-                .collect();
-            for scope in scopes {
-                let found = reqs
-                    .iter()
-                    .find_map(|(verb, res)| via(&Request::resource(verb, res, scope)));
-                let Some((attack, g)) = found else { continue };
+            let ask = |scope: Option<&str>| {
+                reqs.iter()
+                    .find_map(|(verb, res)| via(&Request::resource(verb, res, scope)))
+            };
+            let mut held: Vec<(Option<&str>, (&'static str, &Grant))> = Vec::new();
+            if let Some(found) = ask(None) {
+                held.push((None, found));
+            } else if *namespaced {
+                let every = if everywhere {
+                    sample.and_then(|n| ask(Some(n)))
+                } else {
+                    None
+                };
+                for n in namespaces.iter().map(String::as_str) {
+                    let found = every.or_else(|| only.contains(n).then(|| ask(Some(n))).flatten());
+                    if let Some(found) = found {
+                        held.push((Some(n), found));
+                    }
+                }
+            }
+            for (scope, (attack, g)) in held {
                 let (ev, fix) = (grant_evidence(b, g), grant_fix(&who, g));
                 let gid = b.vertex(VertexKind::Grant, scope, right);
                 grants.insert(gid.clone(), (right, scope.map(str::to_string)));
                 b.edge(attack, &sa, &gid, ev, Confidence::High, fix, vec![], 0);
-                if scope.is_none() {
-                    break;
-                }
             }
         }
     }

@@ -15,7 +15,7 @@
 
 use crate::{ChokePoint, Graph, Path, Query, VertexKind};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+use std::collections::{BTreeMap, BinaryHeap, HashSet};
 
 /// How many equally good choke-point candidates are compared by the paths they leave.
 const LOOKAHEAD: usize = 8;
@@ -194,12 +194,19 @@ impl<'g> Net<'g> {
     /// Repairs a tree once the edges `cut` (already marked in `removed`) are gone: the
     /// vertices whose way went through them are re-settled from their other neighbours.
     /// Returns what was changed, for [`Tree::undo`].
-    fn repair(&self, t: &mut Tree, cut: &[usize], removed: &[bool]) -> Vec<(u32, u64, u32)> {
-        let mut hit: HashSet<u32> = HashSet::new();
+    /// `hit` is scratch space, all false (and left so).
+    fn repair(
+        &self,
+        t: &mut Tree,
+        cut: &[usize],
+        removed: &[bool],
+        hit: &mut [bool],
+    ) -> Vec<(u32, u64, u32)> {
         let mut queue: Vec<u32> = Vec::new();
         for &e in cut {
             if let Some((u, _)) = self.ends[e] {
-                if t.next[u] == e as u32 && hit.insert(u as u32) {
+                if t.next[u] == e as u32 && !hit[u] {
+                    hit[u] = true;
                     queue.push(u as u32);
                 }
             }
@@ -209,7 +216,8 @@ impl<'g> Net<'g> {
             let y = queue[i];
             i += 1;
             for &(e, x) in &self.inc[y as usize] {
-                if t.next[x as usize] == e && hit.insert(x) {
+                if t.next[x as usize] == e && !hit[x as usize] {
+                    hit[x as usize] = true;
                     queue.push(x);
                 }
             }
@@ -227,7 +235,7 @@ impl<'g> Net<'g> {
         for &x in &queue {
             let mut best = (FAR, NONE);
             for &(e, h) in &self.out[x as usize] {
-                if removed[e as usize] || hit.contains(&h) || t.dist[h as usize] == FAR {
+                if removed[e as usize] || hit[h as usize] || t.dist[h as usize] == FAR {
                     continue;
                 }
                 let d = t.dist[h as usize] + self.weight(e);
@@ -246,7 +254,7 @@ impl<'g> Net<'g> {
                 continue;
             }
             for &(e, u) in &self.inc[v as usize] {
-                if removed[e as usize] || !hit.contains(&u) {
+                if removed[e as usize] || !hit[u as usize] {
                     continue;
                 }
                 let nd = d + self.weight(e);
@@ -256,6 +264,9 @@ impl<'g> Net<'g> {
                     heap.push(Reverse((nd, u)));
                 }
             }
+        }
+        for &x in &queue {
+            hit[x as usize] = false;
         }
         log
     }
@@ -363,46 +374,16 @@ impl<'n, 'g> Search<'n, 'g> {
         best
     }
 
+    /// The path of one group to one tree's sink, once edges are removed.
+    fn redo(&self, key: &(String, Option<String>), tree: &Tree, removed: &[bool]) -> Option<Path> {
+        self.path(key, self.groups.get(key)?, tree, removed)
+    }
+
     fn all(&self, trees: &[Tree], removed: &[bool]) -> Vec<Path> {
         let mut out = Vec::new();
         for (key, starts) in &self.groups {
             for t in trees {
                 out.extend(self.path(key, starts, t, removed));
-            }
-        }
-        sort_paths(&mut out);
-        out
-    }
-
-    /// The paths once `cut` is removed (trees already repaired): the paths that use none of
-    /// the removed edges stay; the others are looked up again.
-    fn after(
-        &self,
-        trees: &[Tree],
-        current: &[Path],
-        removed: &[bool],
-        keep: &dyn Fn(&Path) -> bool,
-    ) -> Vec<Path> {
-        let mut out = Vec::with_capacity(current.len());
-        for p in current {
-            if !p.edges.iter().any(|&e| removed[e]) {
-                out.push(p.clone());
-                continue;
-            }
-            let key = (p.from.clone(), p.entry.clone());
-            let Some(starts) = self.groups.get(&key) else {
-                continue;
-            };
-            let Some(t) = trees
-                .iter()
-                .find(|t| self.net.graph.vertices[t.sink].id == p.to)
-            else {
-                continue;
-            };
-            if let Some(q) = self.path(&key, starts, t, removed) {
-                if keep(&q) {
-                    out.push(q);
-                }
             }
         }
         sort_paths(&mut out);
@@ -449,6 +430,9 @@ pub fn choke_points(graph: &Graph, paths: &[Path]) -> Vec<ChokePoint> {
 /// paths once they are recomputed), removes its edges and repairs the paths (the ones that
 /// went around it appear, if `keep` accepts them), until no path is left or no fixable
 /// field cuts one. Applying every choke point in order leaves `paths_left` of the last.
+///
+/// The paths live in slots; each edge knows the slots whose path uses it, and each field
+/// its count of paths, so a round costs the paths it changes, not all of them.
 pub(crate) fn choke_points_of(
     graph: &Graph,
     ends: &Ends,
@@ -493,80 +477,101 @@ pub(crate) fn choke_points_of(
         .filter(|s| reached.contains(s))
         .map(|&s| net.tree(s, &removed))
         .collect();
-    let mut used = vec![false; field_edges.len()];
-    let mut current = paths.to_vec();
-    let mut out = Vec::new();
-    while !current.is_empty() {
-        let mut counts: HashMap<u32, usize> = HashMap::new();
-        let mut seen: Vec<u32> = Vec::new();
-        for p in &current {
-            seen.clear();
-            seen.extend(p.edges.iter().map(|&e| field_of[e]).filter(|&k| k != NONE));
-            seen.sort_unstable();
-            seen.dedup();
-            for &k in &seen {
-                if !used[k as usize] {
-                    *counts.entry(k).or_default() += 1;
-                }
-            }
-        }
-        let Some(max) = counts.values().copied().max() else {
-            break;
+    let mut slots = Slots {
+        paths: Vec::with_capacity(paths.len()),
+        users: vec![Vec::new(); graph.edges.len()],
+        counts: vec![0; field_edges.len()],
+        field_of: &field_of,
+        live: 0,
+    };
+    for p in paths {
+        let Some(t) = trees.iter().position(|t| graph.vertices[t.sink].id == p.to) else {
+            continue;
         };
-        let mut cuts: Vec<u32> = counts
-            .into_iter()
-            .filter(|&(_, c)| c == max)
-            .map(|(k, _)| k)
+        let key = (p.from.clone(), p.entry.clone());
+        slots.add(Slot {
+            key,
+            tree: t,
+            path: Some(p.clone()),
+        });
+    }
+    let mut used = vec![false; field_edges.len()];
+    let mut out = Vec::new();
+    let mut scratch = vec![false; graph.vertices.len()];
+    while slots.live > 0 {
+        let max = (0..field_edges.len())
+            .filter(|&k| !used[k])
+            .map(|k| slots.counts[k])
+            .max()
+            .unwrap_or(0);
+        if max == 0 {
+            break;
+        }
+        let cuts: Vec<usize> = (0..field_edges.len())
+            .filter(|&k| !used[k] && slots.counts[k] == max)
             .collect();
-        // field order (object, path) breaks ties
-        cuts.sort_unstable();
-        let look = if current.len() <= LOOKAHEAD_PATHS {
+        let look = if slots.live <= LOOKAHEAD_PATHS {
             LOOKAHEAD
         } else {
             1
         };
-        let mut best: Option<(u32, Vec<Path>)> = None;
+        let mut k = cuts[0];
         if cuts.len() > 1 && look > 1 {
             // equally good candidates: the one that leaves the fewest paths (a fix whose
             // paths go around it through the same workload ranks after one that closes
             // the way)
-            for &k in cuts.iter().take(look) {
-                let cut = &field_edges[k as usize];
+            let mut best = usize::MAX;
+            for &c in cuts.iter().take(look) {
+                let cut = &field_edges[c];
                 for &e in cut {
                     removed[e] = true;
                 }
                 let logs: Vec<_> = trees
                     .iter_mut()
-                    .map(|t| net.repair(t, cut, &removed))
+                    .map(|t| net.repair(t, cut, &removed, &mut scratch))
                     .collect();
-                let left = search.after(&trees, &current, &removed, keep);
+                let left = slots.live
+                    - slots
+                        .hit(cut)
+                        .into_iter()
+                        .filter(|&i| {
+                            let s = &slots.paths[i];
+                            search
+                                .redo(&s.key, &trees[s.tree], &removed)
+                                .is_none_or(|q| !keep(&q))
+                        })
+                        .count();
                 for (t, log) in trees.iter_mut().zip(logs) {
                     t.undo(log);
                 }
                 for &e in cut {
                     removed[e] = false;
                 }
-                if best.as_ref().is_none_or(|(_, l)| left.len() < l.len()) {
-                    best = Some((k, left));
+                if left < best {
+                    best = left;
+                    k = c;
                 }
             }
         }
-        let k = best.as_ref().map(|b| b.0).unwrap_or(cuts[0]);
-        let cut = &field_edges[k as usize];
+        let cut = &field_edges[k];
         for &e in cut {
             removed[e] = true;
         }
         for t in trees.iter_mut() {
-            net.repair(t, cut, &removed);
+            net.repair(t, cut, &removed, &mut scratch);
         }
-        current = match best {
-            Some((_, left)) => left,
-            None => search.after(&trees, &current, &removed, keep),
-        };
-        used[k as usize] = true;
+        for i in slots.hit(cut) {
+            slots.take(i);
+            let s = &slots.paths[i];
+            let q = search
+                .redo(&s.key, &trees[s.tree], &removed)
+                .filter(|q| keep(q));
+            slots.put(i, q);
+        }
+        used[k] = true;
         let first = &graph.edges[cut[0]];
         let ev = &first.evidence[0];
-        let key = &keys[k as usize];
+        let key = &keys[k];
         out.push(ChokePoint {
             fix: first.fix.clone(),
             object: key.0.clone(),
@@ -574,9 +579,89 @@ pub(crate) fn choke_points_of(
             file: ev.file.clone(),
             line: ev.line,
             paths_cut: max,
-            paths_left: current.len(),
+            paths_left: slots.live,
             edges: cut.clone(),
         });
     }
     out
+}
+
+/// One (start group, sink) pair and its current path.
+struct Slot {
+    key: (String, Option<String>),
+    tree: usize,
+    path: Option<Path>,
+}
+
+/// The current paths, indexed by edge, with the count of paths per fixable field.
+struct Slots<'f> {
+    paths: Vec<Slot>,
+    /// Per edge: the slots whose path used it when it was set (checked on use).
+    users: Vec<Vec<u32>>,
+    counts: Vec<usize>,
+    field_of: &'f [u32],
+    live: usize,
+}
+
+impl Slots<'_> {
+    fn fields(&self, p: &Path) -> Vec<u32> {
+        let mut f: Vec<u32> = p
+            .edges
+            .iter()
+            .map(|&e| self.field_of[e])
+            .filter(|&k| k != NONE)
+            .collect();
+        f.sort_unstable();
+        f.dedup();
+        f
+    }
+
+    fn add(&mut self, slot: Slot) {
+        let i = self.paths.len();
+        self.paths.push(Slot {
+            key: slot.key,
+            tree: slot.tree,
+            path: None,
+        });
+        self.put(i, slot.path);
+    }
+
+    fn put(&mut self, i: usize, path: Option<Path>) {
+        if let Some(p) = &path {
+            for k in self.fields(p) {
+                self.counts[k as usize] += 1;
+            }
+            for &e in &p.edges {
+                self.users[e].push(i as u32);
+            }
+            self.live += 1;
+        }
+        self.paths[i].path = path;
+    }
+
+    fn take(&mut self, i: usize) {
+        if let Some(p) = self.paths[i].path.take() {
+            for k in self.fields(&p) {
+                self.counts[k as usize] -= 1;
+            }
+            self.live -= 1;
+        }
+    }
+
+    /// The slots whose current path uses one of the edges.
+    fn hit(&self, cut: &[usize]) -> Vec<usize> {
+        let mut out: Vec<usize> = cut
+            .iter()
+            .flat_map(|&e| self.users[e].iter().map(|&i| i as usize))
+            .filter(|&i| {
+                self.paths[i]
+                    .path
+                    .as_ref()
+                    .is_some_and(|p| p.edges.iter().any(|e| cut.contains(e)))
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
 }

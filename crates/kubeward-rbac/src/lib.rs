@@ -1084,6 +1084,18 @@ impl Engine {
         self.capabilities_with(who, &privileges)
     }
 
+    /// [`Engine::capabilities`] for many subjects: the RBAC grants are gathered once.
+    pub fn capability_finder(&self) -> impl Fn(&Subject) -> Vec<Capability> + '_ {
+        let privileges = self.privileges(&|_| true);
+        move |who: &Subject| {
+            if privileges.may_have(who) {
+                self.capabilities_with(who, &privileges)
+            } else {
+                Vec::new()
+            }
+        }
+    }
+
     /// The grants of the RBAC verbs [`Engine::capabilities`] looks at, to the subjects `keep`
     /// accepts.
     fn privileges(&self, keep: &dyn Fn(&Subject) -> bool) -> Privileges {
@@ -1252,8 +1264,9 @@ const PRIVILEGES: &[(&str, &str)] = &[
     ("patch", "roles"),
 ];
 
-/// Grants of [`PRIVILEGES`], by (verb, resource).
-struct Privileges(HashMap<(&'static str, &'static str), Vec<Grant>>);
+/// Grants of [`PRIVILEGES`], by (verb, resource): what [`Engine::capabilities`] looks at,
+/// gathered once for many subjects ([`Engine::capability_finder`]).
+pub struct Privileges(HashMap<(&'static str, &'static str), Vec<Grant>>);
 
 impl Privileges {
     /// Whether any grant of the creating or escalating rights covers `who` (else it has no

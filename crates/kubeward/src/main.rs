@@ -45,6 +45,10 @@ enum Command {
     /// May one subject make a request (`--as system:serviceaccount:NS:NAME`), and why.
     #[command(name = "can-i", after_help = cmd::can_i::AFTER_HELP)]
     CanI(cmd::can_i::CanIArgs),
+    /// Attack paths: from the internet to node root and cluster-admin, every hop with its
+    /// evidence, and the choke points that cut them.
+    #[command(after_help = cmd::paths::AFTER_HELP)]
+    Paths(Box<cmd::paths::PathsArgs>),
     /// The admission webhook: AdmissionReview v1 over HTTPS, Pod Security admission's
     /// verdicts and messages plus the rest of the catalogue.
     #[command(after_help = cmd::serve::AFTER_HELP)]
@@ -81,6 +85,7 @@ fn main() -> ExitCode {
         Command::Inventory { command } => cmd::inventory::run(command),
         Command::WhoCan(args) => finish(cmd::who_can::run(args)),
         Command::CanI(args) => finish(cmd::can_i::run(args)),
+        Command::Paths(args) => finish(cmd::paths::run(*args)),
         Command::Serve(args) => finish(cmd::serve::run(*args)),
         Command::Pss { command } => finish(cmd::pss::run(command)),
         Command::Netpol { command } => finish(cmd::netpol::run(command)),

@@ -13,6 +13,7 @@ pub mod error;
 pub mod explain;
 pub mod inventory;
 pub mod netpol;
+pub mod paths;
 pub mod pss;
 pub mod rules;
 pub mod sbom;
