@@ -1,16 +1,17 @@
 use super::ceiling::{LimitRangeDefaults, Resource};
 use crate::declare_rule;
-use crate::finding::{Finding, Severity};
+use crate::finding::{bounded_list, Finding, Severity};
 use crate::rule::{Context, Rule, RuleMeta};
 use crate::workload::common::{finding, label, namespace_of};
-use kubeward_model::{ContainerKind, Node};
+use kubeward_model::{ContainerKind, FieldPath, Node};
 use std::collections::HashMap;
 
 declare_rule! {
     /// ## What it does
-    /// Reports an init or regular container of a workload that has no CPU or no memory limit
+    /// Reports a workload whose init or regular containers have no CPU or no memory limit
     /// once the namespace's `LimitRange` defaults in the input are applied (a LimitRange of
-    /// type `Container` with `default`, or `max`, for the resource). Pod-level
+    /// type `Container` with `default`, or `max`, for the resource): one finding per pod
+    /// template, naming the containers, at the first one's `resources.limits`. Pod-level
     /// `spec.resources.limits` count too. Medium when the memory limit is missing, low when
     /// only the CPU limit is (CPU is throttled, not exhausted: many teams leave it unset on
     /// purpose and rely on requests).
@@ -75,11 +76,14 @@ impl Rule for ContainerWithoutResourceLimits {
                     .at(&["resources", "limits", r.key()])
                     .is_some_and(|n| !n.is_null())
             };
+            // one finding per pod template: the containers without limits, the first one's
+            // field as the location
+            let mut unbounded: Vec<(String, Vec<&str>, FieldPath)> = Vec::new();
             for c in t.containers() {
                 if c.kind == ContainerKind::Ephemeral {
                     continue;
                 }
-                let missing: Vec<Resource> = Resource::BOTH
+                let missing: Vec<&str> = Resource::BOTH
                     .into_iter()
                     .filter(|&r| {
                         let own = c
@@ -88,40 +92,46 @@ impl Rule for ContainerWithoutResourceLimits {
                             .is_some_and(|n| !Node::is_null(n));
                         !own && !pod_limit(r) && d.limit[r as usize].is_none()
                     })
+                    .map(Resource::key)
                     .collect();
-                if missing.is_empty() {
-                    continue;
+                if !missing.is_empty() {
+                    let rel = c.rel_path().key("resources").key("limits");
+                    unbounded.push((label(&c), missing, rel));
                 }
-                let severity = if missing.contains(&Resource::Memory) {
-                    Severity::Medium
-                } else {
-                    Severity::Low
-                };
-                let names: Vec<&str> = missing.iter().map(|r| r.key()).collect();
-                let rel = c.rel_path().key("resources").key("limits");
-                out.push(finding(
-                    &Self::META,
-                    severity,
-                    cx,
-                    t,
-                    &rel,
-                    format!(
-                        "{} sets no {} limit and no LimitRange of namespace \"{ns}\" in the input gives a default: {}",
-                        label(&c),
-                        names.join(" or "),
-                        if missing.contains(&Resource::Memory) {
-                            "under load it can take the node's memory and get neighbouring pods OOM-killed"
-                        } else {
-                            "it can take every idle CPU of its node"
-                        }
-                    ),
-                    format!(
-                        "Set resources.limits.{} on {} (for example `memory: 512Mi`), or give namespace \"{ns}\" a LimitRange with a Container default.",
-                        names.join(" and resources.limits."),
-                        label(&c)
-                    ),
-                ));
             }
+            let Some((_, _, rel)) = unbounded.first() else {
+                continue;
+            };
+            let memory = unbounded.iter().any(|(_, m, _)| m.contains(&"memory"));
+            let severity = if memory {
+                Severity::Medium
+            } else {
+                Severity::Low
+            };
+            let what: Vec<String> = unbounded
+                .iter()
+                .map(|(who, m, _)| format!("{who} ({})", m.join(", ")))
+                .collect();
+            out.push(finding(
+                &Self::META,
+                severity,
+                cx,
+                t,
+                rel,
+                format!(
+                    "no limit on {}, and no LimitRange of namespace \"{ns}\" in the input gives a default: {}",
+                    bounded_list(&what),
+                    if memory {
+                        "under load it can take the node's memory and get neighbouring pods OOM-killed"
+                    } else {
+                        "it can take every idle CPU of its node"
+                    }
+                ),
+                format!(
+                    "Set the missing limits (resources.limits.memory, and cpu where throttling is acceptable) on {}, or give namespace \"{ns}\" a LimitRange with a Container default.",
+                    bounded_list(unbounded.iter().map(|(who, _, _)| who.as_str()))
+                ),
+            ));
         }
     }
 }
