@@ -99,7 +99,7 @@ pub fn render(rows: &[NamespaceCeiling], bold: &dyn Fn(&str) -> String) -> Strin
     let unknown: usize = rows.iter().map(|r| r.unknown_targets).sum();
     if unknown > 0 {
         out.push_str(&format!(
-            "  ({unknown} HPA{} target{} a workload not in the input: not counted)\n",
+            "  ({unknown} HPA{} target{} a workload not in the input or of a kind not judged: not counted)\n",
             if unknown == 1 { "" } else { "s" },
             if unknown == 1 { "s" } else { "" }
         ));
@@ -154,7 +154,7 @@ mod tests {
         assert!(lines[3].ends_with("limits.cpu 20  yes"), "{text}");
         assert_eq!(
             lines[4],
-            "  (1 HPA targets a workload not in the input: not counted)"
+            "  (1 HPA targets a workload not in the input or of a kind not judged: not counted)"
         );
         assert_eq!(render(&[], &|s| s.to_string()), "");
     }

@@ -428,7 +428,10 @@ pub fn hpa_ceilings<'s>(index: &Index<'s>) -> Vec<HpaCeiling<'s>> {
         let d = defaults
             .entry(ns.clone())
             .or_insert_with(|| LimitRangeDefaults::of(index, &ns));
-        let template = target.and_then(|t| target_template(index, t));
+        // other scalable kinds (a LeaderWorkerSet scales groups of pods) are not judged
+        let template = target
+            .filter(|t| SCALABLE_KINDS.contains(&t.kind()))
+            .and_then(|t| target_template(index, t));
         let pod = template.as_ref().map(|t| pod_resources(t, d));
         let quota = match (&template, &pod) {
             (Some(t), Some(p)) => quota_bounds(index, t, p),
@@ -506,7 +509,8 @@ pub struct NamespaceCeiling {
     pub quota: String,
     /// Whether the quota caps every HPA of the namespace.
     pub capped: bool,
-    /// HPAs whose target is not in the input (not counted in the sums).
+    /// HPAs whose target is not in the input or of a kind not judged (not counted in the
+    /// sums).
     pub unknown_targets: usize,
 }
 

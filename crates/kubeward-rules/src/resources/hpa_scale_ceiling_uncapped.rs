@@ -94,20 +94,24 @@ impl Rule for HpaScaleCeilingUncapped {
                     uncapped.join(" or ")
                 )
             };
-            let mut unbounded = Vec::new();
+            // per container, the limits it lacks: `container "web" without a cpu or memory limit`
+            let mut lacking: Vec<(&str, Vec<&str>)> = Vec::new();
             for r in Resource::BOTH {
-                if !pod.unlimited[r as usize].is_empty() {
-                    unbounded.push(format!(
-                        "{} without a {} limit",
-                        bounded_list(&pod.unlimited[r as usize]),
-                        r.key()
-                    ));
+                for who in &pod.unlimited[r as usize] {
+                    match lacking.iter_mut().find(|(w, _)| w == who) {
+                        Some((_, v)) => v.push(r.key()),
+                        None => lacking.push((who, vec![r.key()])),
+                    }
                 }
             }
+            let unbounded: Vec<String> = lacking
+                .iter()
+                .map(|(who, r)| format!("{who} without a {} limit", r.join(" or ")))
+                .collect();
             let unbounded = if unbounded.is_empty() {
                 String::new()
             } else {
-                format!(" ({})", unbounded.join("; "))
+                format!(" ({})", bounded_list(&unbounded))
             };
             let path = existing(c.hpa, &FieldPath::root().key("spec").key("maxReplicas"));
             let mut f = Finding::new(
