@@ -971,7 +971,9 @@ pub fn template_placeholder(value: &str) -> bool {
     if WORDS.contains(&lower.as_str()) {
         return true;
     }
-    const INSTRUCTIONS: &[&str] = &["replace", "your-", "your_", "insert-", "fill-in", "fill_in", "todo"];
+    const INSTRUCTIONS: &[&str] = &[
+        "replace", "your-", "your_", "insert-", "fill-in", "fill_in", "todo",
+    ];
     v.len() < 64 && INSTRUCTIONS.iter().any(|p| lower.contains(p))
 }
 
@@ -1058,7 +1060,9 @@ fn shell_words(text: &str) -> Vec<Word> {
                     out.push(Word::Text(std::mem::take(&mut cur)));
                     has = false;
                 }
-                if matches!(c, ';' | '|' | '&' | '\n' | '(' | ')') && out.last() != Some(&Word::Break) {
+                if matches!(c, ';' | '|' | '&' | '\n' | '(' | ')')
+                    && out.last() != Some(&Word::Break)
+                {
                     out.push(Word::Break);
                 }
             }
@@ -1125,14 +1129,15 @@ pub fn command_secrets(items: &[&str]) -> Vec<CommandHit> {
                 continue;
             }
         };
-        let assignment = w
-            .split_once('=')
-            .filter(|(key, _)| {
-                !key.is_empty()
-                    && !key.starts_with('-')
-                    && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            });
-        if command.is_none() && assignment.is_none() && !matches!(w, "export" | "env" | "exec" | "sudo") {
+        let assignment = w.split_once('=').filter(|(key, _)| {
+            !key.is_empty()
+                && !key.starts_with('-')
+                && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
+        if command.is_none()
+            && assignment.is_none()
+            && !matches!(w, "export" | "env" | "exec" | "sudo")
+        {
             command = Some(w.rsplit('/').next().unwrap_or(w).to_string());
         }
         if let Some((what, m)) = known_secret(w) {
@@ -1147,11 +1152,21 @@ pub fn command_secrets(items: &[&str]) -> Vec<CommandHit> {
         }
         if let Some(flag) = w.strip_prefix('-') {
             let flag = flag.trim_start_matches('-');
-            let mysql = command.as_deref().is_some_and(|c| MYSQL_CLIENTS.contains(&c));
+            let mysql = command
+                .as_deref()
+                .is_some_and(|c| MYSQL_CLIENTS.contains(&c));
             if mysql && w.starts_with("-p") && !w.starts_with("--") && w.len() > 2 {
                 let value = &w[2..];
                 if command_value(value) {
-                    push(&mut out, item, format!("the password of {} -p", command.as_deref().unwrap_or("mysql")), value);
+                    push(
+                        &mut out,
+                        item,
+                        format!(
+                            "the password of {} -p",
+                            command.as_deref().unwrap_or("mysql")
+                        ),
+                        value,
+                    );
                 }
                 continue;
             }
@@ -1165,7 +1180,12 @@ pub fn command_secrets(items: &[&str]) -> Vec<CommandHit> {
                 if PASSWORD_FLAGS.iter().any(|(c, f)| *c == cmd && *f == w) {
                     if let Some(v) = text(k + 1).filter(|v| !v.starts_with('-')) {
                         if command_value(v) {
-                            push(&mut out, words[k + 1].0, format!("the password of {cmd} {w}"), v);
+                            push(
+                                &mut out,
+                                words[k + 1].0,
+                                format!("the password of {cmd} {w}"),
+                                v,
+                            );
                         }
                     }
                     continue;
@@ -1176,7 +1196,12 @@ pub fn command_secrets(items: &[&str]) -> Vec<CommandHit> {
                 if let Some(v) = text(k + 1) {
                     if let Some((_, pw)) = v.split_once(':') {
                         if command_value(pw) {
-                            push(&mut out, words[k + 1].0, "the password of curl -u".into(), pw);
+                            push(
+                                &mut out,
+                                words[k + 1].0,
+                                "the password of curl -u".into(),
+                                pw,
+                            );
                         }
                     }
                 }
@@ -1200,7 +1225,11 @@ pub fn command_secrets(items: &[&str]) -> Vec<CommandHit> {
                 [] => {
                     // the scheme and the credential are the next words
                     let scheme = text(k + 1);
-                    let next = if scheme.is_some_and(|s| s.eq_ignore_ascii_case("bearer") || s.eq_ignore_ascii_case("basic") || s.eq_ignore_ascii_case("token")) {
+                    let next = if scheme.is_some_and(|s| {
+                        s.eq_ignore_ascii_case("bearer")
+                            || s.eq_ignore_ascii_case("basic")
+                            || s.eq_ignore_ascii_case("token")
+                    }) {
                         k + 2
                     } else {
                         k + 1
@@ -1234,10 +1263,20 @@ mod command_tests {
     #[test]
     fn finds_credentials_in_argv_and_scripts() {
         assert_eq!(hits(&["--db-password=hunter22"]), [(0, "hunter22".into())]);
-        assert_eq!(hits(&["--client-secret", "s3cr3t-value"]), [(1, "s3cr3t-value".into())]);
-        assert_eq!(hits(&["mysql", "-uroot", "-pS3cret99", "shop"]), [(2, "S3cret99".into())]);
         assert_eq!(
-            hits(&["sh", "-c", "mysqldump -u root -ptopsecret shop > /backup/x.sql"]),
+            hits(&["--client-secret", "s3cr3t-value"]),
+            [(1, "s3cr3t-value".into())]
+        );
+        assert_eq!(
+            hits(&["mysql", "-uroot", "-pS3cret99", "shop"]),
+            [(2, "S3cret99".into())]
+        );
+        assert_eq!(
+            hits(&[
+                "sh",
+                "-c",
+                "mysqldump -u root -ptopsecret shop > /backup/x.sql"
+            ]),
             [(2, "topsecret".into())]
         );
         assert_eq!(
@@ -1253,13 +1292,24 @@ mod command_tests {
             [(2, "adm1n-pw".into())]
         );
         assert_eq!(
-            hits(&["curl", "-H", "Authorization: Bearer abcdef123456", "http://x"]),
+            hits(&[
+                "curl",
+                "-H",
+                "Authorization: Bearer abcdef123456",
+                "http://x"
+            ]),
             [(2, "abcdef123456".into())]
         );
         let gh = format!("ghp_{}", "a1".repeat(18));
         assert_eq!(hits(&["--token", &gh]).len(), 1);
-        assert_eq!(hits(&["redis-cli", "-a", "r3dis-Pa55", "ping"]), [(2, "r3dis-Pa55".into())]);
-        assert_eq!(hits(&["sh", "-c", "sshpass -p 'hunter22' ssh x"]), [(2, "hunter22".into())]);
+        assert_eq!(
+            hits(&["redis-cli", "-a", "r3dis-Pa55", "ping"]),
+            [(2, "r3dis-Pa55".into())]
+        );
+        assert_eq!(
+            hits(&["sh", "-c", "sshpass -p 'hunter22' ssh x"]),
+            [(2, "hunter22".into())]
+        );
     }
 
     #[test]
@@ -1270,7 +1320,11 @@ mod command_tests {
             &["--password-file=/run/secrets/db"],
             &["--token-file", "/var/run/secrets/token"],
             &["mysql", "-p$(MYSQL_ROOT_PASSWORD)"],
-            &["sh", "-c", "mysql -uroot -p\"$MYSQL_ROOT_PASSWORD\" -e 'select 1'"],
+            &[
+                "sh",
+                "-c",
+                "mysql -uroot -p\"$MYSQL_ROOT_PASSWORD\" -e 'select 1'",
+            ],
             &["sh", "-c", "mysqladmin ping -p${MYSQL_PASSWORD}"],
             &["--authentication-token-webhook=true"],
             &["--enable-bootstrap-token-auth", "--v=2"],
@@ -1290,7 +1344,17 @@ mod command_tests {
 
     #[test]
     fn placeholders_in_secrets() {
-        for v in ["", "changeme", "${DB}", "{{ .Values.pw }}", "<password>", "ENC[AES256_GCM,data:x]", "xxxx", "REPLACE_ME", "****"] {
+        for v in [
+            "",
+            "changeme",
+            "${DB}",
+            "{{ .Values.pw }}",
+            "<password>",
+            "ENC[AES256_GCM,data:x]",
+            "xxxx",
+            "REPLACE_ME",
+            "****",
+        ] {
             assert!(template_placeholder(v), "{v}");
         }
         for v in ["hunter2", "admin", "5432", "a", "postgres://db"] {
