@@ -4,7 +4,7 @@ use crate::{Assume, Confidence, Edge, Evidence, Graph, Vertex, VertexKind};
 use kubeward_model::{
     effective_namespace, Container, FieldPath, Index, Node, Object, PodTemplate, Selector, Snapshot,
 };
-use kubeward_rbac::{Capability, Engine, Grant, Request, Subject, Target};
+use kubeward_rbac::{Capability, Engine, Grant, Request, RoleKey, Subject, Target};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Weight (difficulty) and ATT&CK technique of each attack.
@@ -989,6 +989,18 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
                 .get(&(namespace.clone(), name.clone()))
                 .into_iter()
                 .collect(),
+            // the groups every service account is in (system:serviceaccounts[:<ns>],
+            // system:authenticated), without building each account's group list
+            Subject::Group { name } => match name.as_str() {
+                "system:serviceaccounts" | "system:authenticated" => accounts.iter().collect(),
+                n => match n.strip_prefix("system:serviceaccounts:") {
+                    Some(ns) => accounts
+                        .range((ns.to_string(), String::new())..)
+                        .take_while(|(n, _)| n == ns)
+                        .collect(),
+                    None => vec![],
+                },
+            },
             s => accounts
                 .iter()
                 .filter(|(n, a)| s.covers(&Subject::service_account(n, a)))
@@ -1136,11 +1148,58 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
             capable.extend(covered(&g).into_iter().filter(|a| !done.contains(*a)));
         }
     }
+    // Binding cluster-admin (or writing any rule into ClusterRoles) is decided first, from
+    // the account's own grants: an account that may bind every role would otherwise list a
+    // capability per role of the cluster before the one that matters is found.
+    let admin_role = RoleKey::cluster("cluster-admin");
+    let admin_is_everything = rbac.effective_rules(&admin_role).iter().any(|r| {
+        let p = r.rule;
+        p.resource_names.is_empty()
+            && p.verb_matches("*")
+            && p.group_matches("*")
+            && p.resource_matches("*", None)
+            && p.verbs.iter().any(|v| v == "*")
+            && p.api_groups.iter().any(|g| g == "*")
+            && p.resources.iter().any(|r| r == "*")
+    });
+    let unnamed = |who: &Subject, req: Request| -> Option<Grant> {
+        rbac.grants_for(who, &req)
+            .0
+            .into_iter()
+            .find(|g| g.resource_names.is_empty())
+    };
+    let holds =
+        |who: &Subject, verb: &str, res: &str| unnamed(who, Request::resource(verb, res, None));
+    let to_admin = |who: &Subject| -> Option<(&'static str, Grant)> {
+        if admin_is_everything && holds(who, "create", "clusterrolebindings").is_some() {
+            let bind = rbac
+                .grants_for(
+                    who,
+                    &Request::resource("bind", "clusterroles", None).named("cluster-admin"),
+                )
+                .0
+                .into_iter()
+                .next();
+            if let Some(g) = bind {
+                return Some(("ROLE_BIND", g));
+            }
+        }
+        let esc = holds(who, "escalate", "clusterroles")?;
+        ["create", "update", "patch"]
+            .iter()
+            .any(|v| holds(who, v, "clusterroles").is_some())
+            .then_some(("ROLE_ESCALATE", esc))
+    };
     let capabilities = rbac.capability_finder();
     let judged: std::cell::RefCell<HashMap<BindKey, bool>> = Default::default();
     for (ns, name) in capable {
         let who = Subject::service_account(ns, name);
         let sa = b.vertex(VertexKind::Serviceaccount, Some(ns), name);
+        if let Some((attack, g)) = to_admin(&who) {
+            let (ev, fix) = (grant_evidence(b, &g), grant_fix(&who, &g));
+            b.edge(attack, &sa, &admin, ev, Confidence::High, fix, vec![], 0);
+            continue;
+        }
         let caps = capabilities(&who);
         let via = |req: &Request| -> Option<(&'static str, &Grant)> {
             caps.iter()
@@ -1272,10 +1331,7 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
                     let (extra, conf, cond) = psa_blocks(index, scope.as_deref(), b.assume);
                     step(b, attack, &g, &node, conf, cond, extra);
                 }
-                for t in index.pod_templates() {
-                    if !in_scope(ns_of(t.object)) {
-                        continue;
-                    }
+                for t in templates_in(index, scope.as_deref()) {
                     for c in t.containers() {
                         let cid = container_id(b, t, &c);
                         step(b, attack, &g, &cid, Confidence::High, vec![], 0);
@@ -1340,10 +1396,7 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
                 }
             }
             "exec-pods" => {
-                for t in index.pod_templates() {
-                    if !in_scope(ns_of(t.object)) {
-                        continue;
-                    }
+                for t in templates_in(index, scope.as_deref()) {
                     for c in t.containers() {
                         let cid = container_id(b, t, &c);
                         b.edge(
@@ -1413,6 +1466,24 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
             }
             _ => {}
         }
+    }
+}
+
+/// The pod templates of a namespace (`None`: all of them).
+fn templates_in<'i, 's>(
+    index: &'i Index<'s>,
+    scope: Option<&'i str>,
+) -> Box<dyn Iterator<Item = &'i PodTemplate<'s>> + 'i> {
+    match scope {
+        None => Box::new(index.pod_templates().iter()),
+        // objects without a namespace are in `default`
+        Some(ns) => Box::new(
+            index.pod_templates_in(Some(ns)).chain(
+                index
+                    .pod_templates_in(None)
+                    .filter(move |_| ns == "default"),
+            ),
+        ),
     }
 }
 
