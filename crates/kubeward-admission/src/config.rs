@@ -175,7 +175,10 @@ pub const CLUSTER_CONTEXT_RULES: &[&str] = &[
 
 /// Whether a rule can run on a single admitted object.
 pub fn admissible(meta: &RuleMeta) -> bool {
-    meta.domain != Domain::PodSecurity && !CLUSTER_CONTEXT_RULES.contains(&meta.name)
+    // attack paths need the whole cluster's graph
+    meta.domain != Domain::PodSecurity
+        && meta.domain != Domain::AttackPath
+        && !CLUSTER_CONTEXT_RULES.contains(&meta.name)
 }
 
 fn most_specific(list: &[(RuleSelector, Action)], meta: &RuleMeta) -> Option<Action> {

@@ -74,6 +74,7 @@ impl<'a> Builder<'a> {
             col: pos.col,
             object: obj.oref.display(),
             path: path.to_string(),
+            object_id: obj.id,
         }
     }
 

@@ -143,6 +143,9 @@ pub struct Evidence {
     pub object: String,
     /// `spec.template.spec.containers[0].securityContext.privileged`.
     pub path: String,
+    /// The object's id in the snapshot (for findings placed at this field).
+    #[serde(skip)]
+    pub object_id: u32,
 }
 
 /// How sure an edge is.

@@ -90,9 +90,39 @@ fn the_shop_story_reaches_the_node_and_has_a_choke_point() {
         .iter()
         .any(|e| e.from == "internet" && e.to.contains("postgres")));
 
-    // choke points: the first cuts at least one path and names a field of the input
+    // the whole story: the frontend's token creates a pod in the monitoring namespace (no
+    // Pod Security there) running as the node agent's account, which is cluster-admin
+    let admin = g
+        .paths
+        .iter()
+        .find(|p| {
+            p.entry.as_deref() == Some("endpoint:shop/Service/frontend") && p.to == "cluster-admin"
+        })
+        .expect("a path from the frontend's LoadBalancer to cluster-admin");
+    let hops: Vec<&str> = admin
+        .edges
+        .iter()
+        .map(|&i| g.edges[i].to.as_str())
+        .collect();
+    for v in [
+        "serviceaccount:shop/frontend",
+        "grant:monitoring/create-pods",
+        "serviceaccount:monitoring/node-agent",
+    ] {
+        assert!(hops.contains(&v), "{v}: {hops:?}");
+    }
+
+    // choke points: the frontend's token cuts its paths at once (with the control-plane
+    // examples in the same input, the node agent's binding ranks first: every node path
+    // leads on to cluster-admin through it)
+    let c = g
+        .choke_points
+        .iter()
+        .find(|c| c.object == "Deployment/shop/frontend")
+        .expect("the frontend's token is a choke point");
+    assert!(c.path.ends_with("automountServiceAccountToken"), "{c:?}");
+    assert!(c.paths_cut >= 2, "{c:?}");
     let c = g.choke_points.first().expect("a choke point");
-    assert!(c.paths_cut >= 1);
     assert!(c.file.contains("examples"), "{c:?}");
     // applying the ranked fixes in order leaves no path from the internet to a sink
     assert_eq!(

@@ -54,6 +54,9 @@ pub struct Layout<'a> {
 /// How many objects the summary names.
 const TOP_OBJECTS: usize = 5;
 
+/// Attack paths told at the top of the report.
+const TOP_PATHS: usize = 5;
+
 /// Writes the text report in the default layout.
 pub fn write(result: &ScanResult<'_>, out: &mut dyn io::Write, color: bool) -> io::Result<()> {
     write_with(result, out, color, &Layout::default())
@@ -99,6 +102,45 @@ fn severity_counts(group: &[&Finding]) -> String {
 fn render_overview(m: &Masked<'_, '_>, p: &Painter, groups: &[Vec<&Finding>], s: &mut String) {
     if m.findings.is_empty() {
         return;
+    }
+    // the story first: the attack paths, one line each, with the fix that cuts them
+    let paths: Vec<&Finding> = m
+        .findings
+        .iter()
+        .filter(|f| f.rule == "attack-path")
+        .collect();
+    if !paths.is_empty() {
+        let _ = writeln!(
+            s,
+            "{}",
+            p.paint(
+                Style::new().bold(),
+                &format!(
+                    "{} attack path{} from the internet (`kubeward paths` for every hop and the ranked fixes):",
+                    paths.len(),
+                    if paths.len() == 1 { "" } else { "s" }
+                )
+            )
+        );
+        for f in paths.iter().take(TOP_PATHS) {
+            let story = f
+                .message
+                .strip_prefix("attack path to ")
+                .unwrap_or(&f.message);
+            let _ = writeln!(s, "  {}", clean(story));
+            let fix = f.remediation.split(" (cuts this path").next().unwrap_or("");
+            let _ = writeln!(
+                s,
+                "    cut by: {} ({}:{})",
+                clean(fix),
+                clean(&f.location.file),
+                f.location.line
+            );
+        }
+        if paths.len() > TOP_PATHS {
+            let _ = writeln!(s, "  … and {} more", paths.len() - TOP_PATHS);
+        }
+        s.push('\n');
     }
     let summary = m.result().summary();
     let _ = writeln!(

@@ -21,6 +21,7 @@ fn ev(file: &str, line: u32, object: &str, path: &str) -> Evidence {
         col: 9,
         object: object.into(),
         path: path.into(),
+        object_id: 0,
     }
 }
 

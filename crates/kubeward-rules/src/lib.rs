@@ -4,6 +4,7 @@
 //! rule's doc comment is its documentation. [`registry::all`] lists the catalogue and
 //! [`engine::analyze`] runs a selection of it over a snapshot.
 
+pub mod attack;
 pub mod controlplane;
 pub mod engine;
 pub mod facts;

@@ -10,6 +10,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
     v.extend(crate::network::rules());
     v.extend(crate::secrets::rules());
     v.extend(crate::rbac::rules());
+    v.extend(crate::attack::rules());
     v.extend(crate::supply::rules());
     v.extend(crate::resources::rules());
     v.extend(crate::controlplane::rules());

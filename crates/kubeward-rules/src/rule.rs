@@ -32,6 +32,8 @@ pub enum Domain {
     Secrets,
     /// `rbac`: roles and bindings.
     Rbac,
+    /// `attack-graph`: paths of the attack graph from the internet to a node or cluster-admin.
+    AttackPath,
     /// `supply-chain`: what runs inside the images.
     SupplyChain,
     /// `resources`: quotas, limits, autoscaler ceilings, disruption budgets and rate limits
@@ -48,12 +50,13 @@ pub enum Domain {
 
 impl Domain {
     /// Every domain, in catalogue order.
-    pub const ALL: [Domain; 10] = [
+    pub const ALL: [Domain; 11] = [
         Domain::PodSecurity,
         Domain::Workload,
         Domain::Network,
         Domain::Secrets,
         Domain::Rbac,
+        Domain::AttackPath,
         Domain::SupplyChain,
         Domain::Resources,
         Domain::ControlPlane,
@@ -69,6 +72,7 @@ impl Domain {
             Domain::Network => "network",
             Domain::Secrets => "secrets",
             Domain::Rbac => "rbac",
+            Domain::AttackPath => "attack-graph",
             Domain::SupplyChain => "supply-chain",
             Domain::Resources => "resources",
             Domain::ControlPlane => "control-plane",
