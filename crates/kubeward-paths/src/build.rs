@@ -315,6 +315,7 @@ fn exposure(b: &mut Builder<'_>, index: &Index<'_>, internet: &str) {
             }
         }
     }
+    gateway_routes(b, index, internet);
     for t in index.pod_templates() {
         let o = t.object;
         let ns = ns_of(o);
@@ -351,6 +352,80 @@ fn exposure(b: &mut Builder<'_>, index: &Index<'_>, internet: &str) {
                 let path = t.path(&c.rel_path().key("ports").index(k).key("hostPort"));
                 let fix = format!("remove hostPort {hp} from {}", o.oref.display());
                 host_exposure(b, internet, &ep, t, &path, fix);
+            }
+        }
+    }
+}
+
+/// Gateway API routes attached to a Gateway: internet → route → the workloads of its backend
+/// Services. A route whose Gateway is in the input is high confidence (the Gateway's address
+/// may still be internal: the condition says so), one whose Gateway is not, medium.
+fn gateway_routes(b: &mut Builder<'_>, index: &Index<'_>, internet: &str) {
+    for kind in ["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"] {
+        for route_obj in index.of_kind(kind) {
+            let ns = ns_of(route_obj);
+            let spec = route_obj.spec();
+            let parents = spec.get("parentRefs").map(Node::items).unwrap_or(&[]);
+            let Some((pi, gw)) = parents.iter().enumerate().find(|(_, p)| {
+                p.str_at("kind").unwrap_or("Gateway") == "Gateway"
+                    && p.str_at("group").unwrap_or("gateway.networking.k8s.io")
+                        == "gateway.networking.k8s.io"
+            }) else {
+                continue;
+            };
+            let gw_ns = gw.str_at("namespace").unwrap_or(ns);
+            let gw_name = gw.str_at("name").unwrap_or("");
+            let known = index.get("Gateway", Some(gw_ns), gw_name).is_some();
+            let ep = b.vertex(
+                VertexKind::Endpoint,
+                Some(ns),
+                &format!("{kind}/{}", route_obj.name()),
+            );
+            let path = FieldPath::parse("spec.parentRefs").index(pi);
+            let ev = vec![b.evidence(route_obj, &path)];
+            let fix = format!(
+                "detach {kind} {} from Gateway {gw_ns}/{gw_name} or put authentication in front of it",
+                route_obj.name()
+            );
+            let conf = if known {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            };
+            b.edge(
+                "EXPOSURE",
+                internet,
+                &ep,
+                ev,
+                conf,
+                fix,
+                vec![format!(
+                    "Gateway {gw_ns}/{gw_name} has an address reachable from the internet"
+                )],
+                0,
+            );
+            let rules = spec.get("rules").map(Node::items).unwrap_or(&[]);
+            for (i, rule) in rules.iter().enumerate() {
+                let refs = rule.get("backendRefs").map(Node::items).unwrap_or(&[]);
+                for (j, r) in refs.iter().enumerate() {
+                    if r.str_at("kind").unwrap_or("Service") != "Service"
+                        || !r.str_at("group").unwrap_or("").is_empty()
+                    {
+                        continue;
+                    }
+                    let Some(name) = r.str_at("name") else {
+                        continue;
+                    };
+                    let svc_ns = r.str_at("namespace").unwrap_or(ns);
+                    if let Some(svc) = index.get("Service", Some(svc_ns), name) {
+                        let fp = FieldPath::parse("spec.rules")
+                            .index(i)
+                            .key("backendRefs")
+                            .index(j);
+                        let via = b.evidence(route_obj, &fp);
+                        route(b, index, &ep, svc, Some(via));
+                    }
+                }
             }
         }
     }

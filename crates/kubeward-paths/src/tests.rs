@@ -827,3 +827,29 @@ fn assumptions_lift_penalties_without_changing_edges() {
     };
     assert!(has(&query(&off, &q).unwrap(), "TOKEN_STEAL", C, SA));
 }
+
+#[test]
+fn gateway_routes_are_exposure_through_their_backend_services() {
+    let gw = "---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: public, namespace: infra}\nspec:\n  gatewayClassName: x\n  listeners: [{name: http, port: 80, protocol: HTTP}]\n";
+    let route = "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: web, namespace: shop}\nspec:\n  parentRefs: [{name: public, namespace: infra}]\n  rules:\n  - backendRefs: [{name: web, port: 80}]\n";
+    let g = graph(&format!("{WEB}{}{gw}{route}", service("ClusterIP")));
+    let ep = "endpoint:shop/HTTPRoute/web";
+    let e = edge(&g, "EXPOSURE", "internet", ep);
+    assert_eq!(e.confidence, Confidence::High);
+    assert_eq!(e.evidence[0].path, "spec.parentRefs[0]");
+    let r = edge(&g, "SERVICE_ROUTE", ep, W);
+    assert_eq!(r.evidence[0].path, "spec.rules[0].backendRefs[0]");
+    // the Gateway is not in the input: still exposure, less sure
+    let g = graph(&format!("{WEB}{}{route}", service("ClusterIP")));
+    assert_eq!(
+        edge(&g, "EXPOSURE", "internet", ep).confidence,
+        Confidence::Medium
+    );
+    // a route attached to something else than a Gateway, or to no parent, is not exposure
+    let mesh = route.replace(
+        "parentRefs: [{name: public, namespace: infra}]",
+        "parentRefs: [{group: '', kind: Service, name: web}]",
+    );
+    let g = graph(&format!("{WEB}{}{mesh}", service("ClusterIP")));
+    assert!(!g.edges.iter().any(|e| e.from == "internet"));
+}

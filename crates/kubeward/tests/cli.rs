@@ -523,7 +523,11 @@ fn text_report_leads_with_the_summary_and_the_worst_objects() {
         .args(["scan", "--color", "never", examples.to_str().unwrap()])
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let all = String::from_utf8_lossy(&out.stdout);
+    // the story first: the examples' attack paths, then the summary
+    let (story, text) = all.split_once("\n\n").unwrap_or(("", &all));
+    assert!(story.contains("attack paths from the internet"), "{all}");
+    assert!(story.contains("cluster-admin"), "{story}");
     let first = text.lines().next().unwrap_or("");
     assert!(
         first.contains(" findings (") && first.contains("critical"),
