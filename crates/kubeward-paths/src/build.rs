@@ -6,6 +6,7 @@ use kubeward_model::{
 };
 use kubeward_rbac::{Capability, Engine, Grant, Request, RoleKey, Subject, Target};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
 
 /// Weight (difficulty) and ATT&CK technique of each attack.
 fn attack_info(attack: &str) -> (u32, &'static str) {
@@ -1377,6 +1378,8 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
         }
     }
     let node = b.vertex(VertexKind::Node, None, NODE);
+    // container ids per namespace, built once for the exec/attach/patch/ephemeral edges
+    let mut cids: HashMap<Option<String>, Rc<Vec<String>>> = HashMap::new();
     for (g, (right, scope)) in grants {
         let in_scope = |n: &str| scope.as_deref().is_none_or(|s| s == n);
         match right {
@@ -1407,11 +1410,8 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
                     let (extra, conf, cond) = psa_blocks(index, scope.as_deref(), b.assume);
                     step(b, attack, &g, &node, conf, cond, extra);
                 }
-                for t in templates_in(index, scope.as_deref()) {
-                    for c in t.containers() {
-                        let cid = container_id(b, t, &c);
-                        step(b, attack, &g, &cid, Confidence::High, vec![], 0);
-                    }
+                for cid in containers_in(&mut cids, b, index, scope.as_deref()).iter() {
+                    step(b, attack, &g, &cid, Confidence::High, vec![], 0);
                 }
             }
             "impersonate" => step(
@@ -1472,9 +1472,8 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
                 }
             }
             "exec-pods" => {
-                for t in templates_in(index, scope.as_deref()) {
-                    for c in t.containers() {
-                        let cid = container_id(b, t, &c);
+                for cid in containers_in(&mut cids, b, index, scope.as_deref()).iter() {
+                    {
                         b.edge(
                             "POD_EXEC",
                             &g,
@@ -1543,6 +1542,27 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
             _ => {}
         }
     }
+}
+
+/// The container vertex ids of a namespace (`None`: all), computed once per namespace.
+fn containers_in(
+    cache: &mut HashMap<Option<String>, Rc<Vec<String>>>,
+    b: &mut Builder<'_>,
+    index: &Index<'_>,
+    scope: Option<&str>,
+) -> Rc<Vec<String>> {
+    if let Some(v) = cache.get(&scope.map(str::to_string)) {
+        return v.clone();
+    }
+    let mut ids = Vec::new();
+    for t in templates_in(index, scope) {
+        for c in t.containers() {
+            ids.push(container_id(b, t, &c));
+        }
+    }
+    let v = Rc::new(ids);
+    cache.insert(scope.map(str::to_string), v.clone());
+    v
 }
 
 /// The pod templates of a namespace (`None`: all of them).

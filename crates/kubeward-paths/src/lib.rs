@@ -239,8 +239,9 @@ impl Graph {
     /// says which name matched no vertex, or several.
     pub fn analyse_query(mut self, query: &Query) -> Result<Graph, String> {
         let ends = paths::Ends::resolve(&self, query)?;
-        self.paths = paths::paths_of(&self, &ends);
-        self.choke_points = paths::choke_points_of(&self, &ends, &self.paths, &|_| true);
+        let (paths, choke_points) = paths::paths_and_choke_points(&self, &ends);
+        self.paths = paths;
+        self.choke_points = choke_points;
         Ok(self)
     }
 

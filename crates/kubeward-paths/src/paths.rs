@@ -442,6 +442,48 @@ pub(crate) fn choke_points_of(
     if paths.is_empty() {
         return vec![];
     }
+    let (field_edges, keys, field_of) = fields_of(graph);
+    let net = Net::new(graph);
+    let removed = vec![false; graph.edges.len()];
+    // only the sinks some path reaches matter
+    let reached: HashSet<usize> = paths
+        .iter()
+        .filter_map(|p| path_key(graph, p).map(|k| k.2))
+        .collect();
+    let trees: Vec<Tree> = ends
+        .sinks
+        .iter()
+        .filter(|s| reached.contains(s))
+        .map(|&s| net.tree(s, &removed))
+        .collect();
+    choke_with(&net, ends, trees, paths, keep, field_edges, keys, field_of)
+}
+
+/// The paths of a query and their choke points, the graph's adjacency and trees built once.
+pub(crate) fn paths_and_choke_points(graph: &Graph, ends: &Ends) -> (Vec<Path>, Vec<ChokePoint>) {
+    let net = Net::new(graph);
+    let removed = vec![false; graph.edges.len()];
+    let trees: Vec<Tree> = ends.sinks.iter().map(|&s| net.tree(s, &removed)).collect();
+    let paths = Search::new(&net, ends).all(&trees, &removed);
+    if paths.is_empty() {
+        return (paths, vec![]);
+    }
+    let (field_edges, keys, field_of) = fields_of(graph);
+    let choke = choke_with(
+        &net,
+        ends,
+        trees,
+        &paths,
+        &|_| true,
+        field_edges,
+        keys,
+        field_of,
+    );
+    (paths, choke)
+}
+
+/// The fixable fields: per field its edges, its key, and per edge its field.
+fn fields_of(graph: &Graph) -> (Vec<Vec<usize>>, Vec<FieldKey>, Vec<u32>) {
     // (object, path) → edges fixed there
     let mut fields: BTreeMap<FieldKey, Vec<usize>> = BTreeMap::new();
     for (i, e) in graph.edges.iter().enumerate() {
@@ -463,20 +505,23 @@ pub(crate) fn choke_points_of(
             field_of[e] = k as u32;
         }
     }
-    let net = Net::new(graph);
-    let search = Search::new(&net, ends);
+    (field_edges, keys, field_of)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn choke_with(
+    net: &Net<'_>,
+    ends: &Ends,
+    mut trees: Vec<Tree>,
+    paths: &[Path],
+    keep: &dyn Fn(&Path) -> bool,
+    field_edges: Vec<Vec<usize>>,
+    keys: Vec<FieldKey>,
+    field_of: Vec<u32>,
+) -> Vec<ChokePoint> {
+    let graph = net.graph;
+    let search = Search::new(net, ends);
     let mut removed = vec![false; graph.edges.len()];
-    // only the sinks some path reaches matter
-    let reached: HashSet<usize> = paths
-        .iter()
-        .filter_map(|p| path_key(graph, p).map(|k| k.2))
-        .collect();
-    let mut trees: Vec<Tree> = ends
-        .sinks
-        .iter()
-        .filter(|s| reached.contains(s))
-        .map(|&s| net.tree(s, &removed))
-        .collect();
     let mut slots = Slots {
         paths: Vec::with_capacity(paths.len()),
         users: vec![Vec::new(); graph.edges.len()],
