@@ -40,3 +40,4 @@ fi
 
 echo
 benches/netpol.sh
+benches/paths.sh
