@@ -45,6 +45,7 @@ fn attack_info(attack: &str) -> (u32, &'static str) {
         "PV_HOSTPATH" => (4, "T1611"),
         "NS_RELABEL" => (3, "T1562.001"),
         "TOKEN_LIST" => (0, "T1528"),
+        "NETWORK_REACH" => (1, "T1210"),
         _ => (5, ""),
     }
 }
@@ -52,22 +53,22 @@ fn attack_info(attack: &str) -> (u32, &'static str) {
 /// The one node vertex: every pod template is assumed schedulable on it.
 pub(crate) const NODE: &str = "any";
 
-struct Builder<'a> {
-    snapshot: &'a Snapshot,
-    assume: &'a Assume,
-    vertices: BTreeMap<String, Vertex>,
-    edges: Vec<Edge>,
+pub(crate) struct Builder<'a> {
+    pub(crate) snapshot: &'a Snapshot,
+    pub(crate) assume: &'a Assume,
+    pub(crate) vertices: BTreeMap<String, Vertex>,
+    pub(crate) edges: Vec<Edge>,
 }
 
 impl<'a> Builder<'a> {
-    fn vertex(&mut self, kind: VertexKind, ns: Option<&str>, name: &str) -> String {
+    pub(crate) fn vertex(&mut self, kind: VertexKind, ns: Option<&str>, name: &str) -> String {
         let v = Vertex::new(kind, ns, name);
         let id = v.id.clone();
         self.vertices.entry(id.clone()).or_insert(v);
         id
     }
 
-    fn evidence(&self, obj: &Object, path: &FieldPath) -> Evidence {
+    pub(crate) fn evidence(&self, obj: &Object, path: &FieldPath) -> Evidence {
         let (file, pos) = self.snapshot.location(obj, path);
         Evidence {
             file,
@@ -80,7 +81,7 @@ impl<'a> Builder<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn edge(
+    pub(crate) fn edge(
         &mut self,
         attack: &'static str,
         from: &str,
@@ -145,6 +146,9 @@ pub fn build_with(snapshot: &Snapshot, index: &Index<'_>, rbac: &Engine, assume:
     exposure(&mut b, index, &internet);
     containers(&mut b, index);
     identities(&mut b, index, rbac);
+    if assume.network {
+        crate::network::reachability(&mut b, index);
+    }
     let mut edges = b.edges;
     // deterministic order, one edge per (from, to, attack): the first built keeps its evidence
     edges.sort_by(|x, y| (&x.from, &x.to, x.attack).cmp(&(&y.from, &y.to, y.attack)));
@@ -1411,7 +1415,7 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
                     step(b, attack, &g, &node, conf, cond, extra);
                 }
                 for cid in containers_in(&mut cids, b, index, scope.as_deref()).iter() {
-                    step(b, attack, &g, &cid, Confidence::High, vec![], 0);
+                    step(b, attack, &g, cid, Confidence::High, vec![], 0);
                 }
             }
             "impersonate" => step(
@@ -1477,7 +1481,7 @@ fn identities(b: &mut Builder<'_>, index: &Index<'_>, rbac: &Engine) {
                         b.edge(
                             "POD_EXEC",
                             &g,
-                            &cid,
+                            cid,
                             vec![],
                             Confidence::High,
                             String::new(),

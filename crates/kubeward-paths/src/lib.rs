@@ -49,6 +49,7 @@
 //! needs an automounted token.
 
 mod build;
+mod network;
 mod paths;
 
 pub use build::{build, build_with};
@@ -73,6 +74,7 @@ pub enum VertexKind {
     ClusterAdmin,
     NamespaceAdmin,
     Secret,
+    Network,
 }
 
 impl VertexKind {
@@ -91,6 +93,7 @@ impl VertexKind {
             VertexKind::ClusterAdmin => "cluster-admin",
             VertexKind::NamespaceAdmin => "namespace-admin",
             VertexKind::Secret => "secret",
+            VertexKind::Network => "network",
         }
     }
 
@@ -271,6 +274,10 @@ pub struct Assume {
     pub tokens_mounted: bool,
     /// seccomp and AppArmor profiles do not stop escapes (`RuntimeDefault` ignored).
     pub no_lsm: bool,
+    /// Not an assumption but a model switch (`kubeward paths --network`): judge exposure and
+    /// lateral movement with the NetworkPolicy engine (see the `network` module). Off by
+    /// default: on large clusters it multiplies the paths and the time.
+    pub network: bool,
 }
 
 /// What paths to compute: from the internet (or `from`, a vertex id or a unique suffix of

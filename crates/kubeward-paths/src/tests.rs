@@ -853,3 +853,92 @@ fn gateway_routes_are_exposure_through_their_backend_services() {
     let g = graph(&format!("{WEB}{}{mesh}", service("ClusterIP")));
     assert!(!g.edges.iter().any(|e| e.from == "internet"));
 }
+
+/// A privileged workload behind a ClusterIP Service, worth reaching from a foothold.
+const AGENT: &str = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: agent, namespace: ops}\nspec:\n  selector: {matchLabels: {app: agent}}\n  template:\n    metadata: {labels: {app: agent}}\n    spec:\n      containers:\n      - name: a\n        image: agent:1\n        ports: [{containerPort: 9000}]\n        securityContext: {privileged: true}\n";
+
+#[test]
+fn lateral_movement_follows_network_policies() {
+    let agent = "workload:ops/Deployment/agent";
+    // no policy: every pod reaches the agent through the pod network
+    let yaml = format!("{WEB}{}{AGENT}", service("LoadBalancer"));
+    let g = net_graph(&yaml);
+    assert!(has(&g, "NETWORK_REACH", C, "network:pods"));
+    let e = edge(&g, "NETWORK_REACH", "network:pods", agent);
+    assert_eq!(e.evidence[0].path, "spec.template.metadata.labels");
+    assert!(e.fix.contains("NetworkPolicy"));
+    // the exposed web reaches the node through the agent
+    let p = g
+        .paths
+        .iter()
+        .find(|p| p.entry.as_deref() == Some(EP) && p.to == "node:any")
+        .expect("a lateral path");
+    let hops: Vec<&str> = p.edges.iter().map(|&i| g.edges[i].attack).collect();
+    assert!(hops.contains(&"NETWORK_REACH"), "{hops:?}");
+    // a default-deny ingress policy in ops closes it
+    let deny = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: ops}\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]\n";
+    let g = net_graph(&format!("{yaml}{deny}"));
+    assert!(!g
+        .edges
+        .iter()
+        .any(|e| e.to == agent && e.attack == "NETWORK_REACH"));
+    assert!(!g.paths.iter().any(|p| p.to == "node:any"));
+    // a policy admitting some pods only: not reachable by every pod, no edge from the network
+    // (sources one by one are not modelled)
+    let allow = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: from-web, namespace: ops}\nspec:\n  podSelector: {matchLabels: {app: agent}}\n  ingress:\n  - from:\n    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: shop}}\n      podSelector: {matchLabels: {app: web}}\n";
+    let g = net_graph(&format!("{yaml}{allow}"));
+    assert!(!has(&g, "NETWORK_REACH", "network:pods", agent));
+    // workloads with nothing to gain are no targets
+    let plain = AGENT.replace("securityContext: {privileged: true}", "securityContext: {}");
+    let g = net_graph(&format!("{WEB}{}{plain}", service("LoadBalancer")));
+    assert!(!g.edges.iter().any(|e| e.attack == "NETWORK_REACH"));
+}
+
+#[test]
+fn exposure_closed_by_policies_is_a_condition() {
+    let priv_web = WEB.replace(
+        "image: web:1",
+        "image: web:1\n        securityContext: {privileged: true}",
+    );
+    let yaml = format!("{priv_web}{}", service("LoadBalancer"));
+    let open = net_graph(&yaml);
+    let a = edge(&open, "SERVICE_ROUTE", EP, W).clone();
+    // only pods of the cluster may reach web: no outside address
+    let pods_only = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: internal, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: web}}\n  ingress:\n  - from: [{podSelector: {}}]\n";
+    let closed = net_graph(&format!("{yaml}{pods_only}"));
+    let b = edge(&closed, "SERVICE_ROUTE", EP, W);
+    assert!(b.weight > a.weight);
+    assert_eq!(b.confidence, Confidence::Low);
+    assert!(b.conditions.iter().any(|c| c.contains("NetworkPolicies")));
+    // an ipBlock admitting the world keeps it open
+    let world = pods_only.replace(
+        "from: [{podSelector: {}}]",
+        "from: [{ipBlock: {cidr: 0.0.0.0/0}}]",
+    );
+    let g = net_graph(&format!("{yaml}{world}"));
+    assert_eq!(edge(&g, "SERVICE_ROUTE", EP, W).weight, a.weight);
+}
+
+fn net_graph(yaml: &str) -> Graph {
+    let q = crate::Query {
+        assume: crate::Assume {
+            network: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    query(yaml, &q).unwrap()
+}
+
+#[test]
+fn network_edges_only_on_request() {
+    let yaml = format!("{WEB}{}{AGENT}", service("LoadBalancer"));
+    assert!(!graph(&yaml)
+        .edges
+        .iter()
+        .any(|e| e.attack == "NETWORK_REACH"));
+    assert!(net_graph(&yaml)
+        .edges
+        .iter()
+        .any(|e| e.attack == "NETWORK_REACH"));
+}

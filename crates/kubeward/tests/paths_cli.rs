@@ -316,3 +316,23 @@ fn scan_opens_with_the_attack_paths() {
         .iter()
         .any(|f| f["message"].as_str().unwrap().contains("cluster-admin")));
 }
+
+#[test]
+fn network_reach_is_judged_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    // web is exposed but harmless; the privileged agent behind a ClusterIP Service is reached
+    // over the pod network, unless a NetworkPolicy closes it
+    let agent = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: agent, namespace: ops}\nspec:\n  selector: {matchLabels: {app: agent}}\n  template:\n    metadata: {labels: {app: agent}}\n    spec:\n      containers:\n      - {name: a, image: agent:1, ports: [{containerPort: 9000}], securityContext: {privileged: true}}\n";
+    let yaml = format!("{}{agent}", web(false));
+    let f = write(dir.path(), "lateral.yaml", &yaml);
+    let f = f.to_str().unwrap();
+    let (code, _, _) = run(&["paths", f]);
+    assert_eq!(code, 0);
+    let (code, out, _) = run(&["paths", f, "--network"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("NETWORK_REACH"), "{out}");
+    let deny = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: ops}\nspec: {podSelector: {}, policyTypes: [Ingress]}\n";
+    let g = write(dir.path(), "deny.yaml", &format!("{yaml}{deny}"));
+    let (code, out, _) = run(&["paths", g.to_str().unwrap(), "--network"]);
+    assert_eq!(code, 0, "{out}");
+}

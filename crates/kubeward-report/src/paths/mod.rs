@@ -149,6 +149,7 @@ pub fn vertex_label(v: &Vertex) -> String {
             None => format!("{} (cluster-wide)", v.name),
         },
         VertexKind::NamespaceAdmin => format!("admin of namespace {}", v.name),
+        VertexKind::Network => "the pod network".to_string(),
         // a kind added to the library later: its id's kind and the name
         #[allow(unreachable_patterns)]
         _ => format!("{} {}", v.kind.as_str(), kinded(&v.name)),

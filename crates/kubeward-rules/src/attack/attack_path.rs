@@ -86,6 +86,7 @@ fn label(g: &Graph, id: &str) -> String {
         VertexKind::Grant if ns.is_empty() => format!("{} (cluster-wide)", v.name),
         VertexKind::Grant => format!("{} in {ns}", v.name),
         VertexKind::Secret => format!("Secret {ns}/{}", v.name),
+        VertexKind::Network => "the pod network".into(),
         _ => v.id.clone(),
     }
 }

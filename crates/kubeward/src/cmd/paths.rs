@@ -85,6 +85,12 @@ pub struct PathsArgs {
     /// Take a condition as given (repeatable).
     #[arg(long, value_enum)]
     pub assume: Vec<AssumeArg>,
+    /// Judge exposure and lateral movement with the NetworkPolicy engine: a route the policies
+    /// close to outside addresses gets a condition and a weight; a container reaches, over the
+    /// pod network, the workloads worth taking that every pod may reach. Slower on large
+    /// clusters (see BENCHMARKS.md).
+    #[arg(long)]
+    pub network: bool,
     /// Print the time of each phase on standard error.
     #[arg(long)]
     pub timings: bool,
@@ -188,7 +194,10 @@ fn graph_of(
 /// Runs `kubeward paths`.
 pub fn run(args: PathsArgs) -> Result {
     let mut t = Timings::new(args.timings);
-    let mut assume = Assume::default();
+    let mut assume = Assume {
+        network: args.network,
+        ..Assume::default()
+    };
     for a in &args.assume {
         match a {
             AssumeArg::PsaBypassed => assume.psa_bypassed = true,
