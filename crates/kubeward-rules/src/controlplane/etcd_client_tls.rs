@@ -1,4 +1,4 @@
-use super::flags::{invocations, Component};
+use super::etcd_tls::{check, Side};
 use crate::declare_rule;
 use crate::finding::{Finding, Severity};
 use crate::rule::{Context, Rule, RuleMeta};
@@ -54,50 +54,18 @@ impl Rule for EtcdClientTls {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for inv in invocations(cx, Component::Etcd) {
-            let mut problems: Vec<(Severity, &str, &str)> = Vec::new();
-            if !inv.is_set("cert-file") || !inv.is_set("key-file") {
-                problems.push((
-                    Severity::Critical,
-                    if inv.is_set("cert-file") {
-                        "key-file"
-                    } else {
-                        "cert-file"
-                    },
-                    "has no --cert-file/--key-file: clients are served without verifiable TLS",
-                ));
-            }
-            if !inv.bool("client-cert-auth", false) {
-                problems.push((
-                    Severity::Critical,
-                    "client-cert-auth",
-                    "does not set --client-cert-auth to true: any client that reaches it reads and writes every key",
-                ));
-            }
-            if inv.bool("auto-tls", false) {
-                problems.push((
-                    Severity::Medium,
-                    "auto-tls",
-                    "sets --auto-tls=true: self-signed certificates",
-                ));
-            }
-            let Some(severity) = problems.iter().map(|p| p.0).max() else {
-                continue;
-            };
-            let flag = problems
-                .iter()
-                .find(|p| p.0 == severity)
-                .map_or("", |p| p.1);
-            let text: Vec<&str> = problems.iter().map(|p| p.2).collect();
-            out.push(Finding::new(
-                Self::META.name,
-                severity,
-                cx.snapshot,
-                inv.object,
-                &inv.path_of(flag),
-                format!("{} {}", inv.describe(), text.join("; ")),
-                "Set --cert-file, --key-file, --trusted-ca-file and set --client-cert-auth to true; remove --auto-tls.",
-            ));
-        }
+        check(
+            Self::META.name,
+            &Side {
+                prefix: "",
+                severity: Severity::Critical,
+                no_certificate: "has no --cert-file/--key-file: clients are served without verifiable TLS",
+                no_authentication: "does not set --client-cert-auth to true: any client that reaches it reads and writes every key",
+                auto_tls: "sets --auto-tls=true: self-signed certificates",
+                remediation: "Set --cert-file, --key-file, --trusted-ca-file and set --client-cert-auth to true; remove --auto-tls.",
+            },
+            cx,
+            out,
+        );
     }
 }

@@ -1,4 +1,4 @@
-use super::flags::{invocations, Component};
+use super::etcd_tls::{check, Side};
 use crate::declare_rule;
 use crate::finding::{Finding, Severity};
 use crate::rule::{Context, Rule, RuleMeta};
@@ -49,50 +49,18 @@ impl Rule for EtcdPeerTls {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for inv in invocations(cx, Component::Etcd) {
-            let mut problems: Vec<(Severity, &str, &str)> = Vec::new();
-            if !inv.is_set("peer-cert-file") || !inv.is_set("peer-key-file") {
-                problems.push((
-                    Severity::High,
-                    if inv.is_set("peer-cert-file") {
-                        "peer-key-file"
-                    } else {
-                        "peer-cert-file"
-                    },
-                    "has no --peer-cert-file/--peer-key-file",
-                ));
-            }
-            if !inv.bool("peer-client-cert-auth", false) {
-                problems.push((
-                    Severity::High,
-                    "peer-client-cert-auth",
-                    "does not set --peer-client-cert-auth to true: any peer may join",
-                ));
-            }
-            if inv.bool("peer-auto-tls", false) {
-                problems.push((
-                    Severity::Medium,
-                    "peer-auto-tls",
-                    "sets --peer-auto-tls=true: self-signed peer certificates",
-                ));
-            }
-            let Some(severity) = problems.iter().map(|p| p.0).max() else {
-                continue;
-            };
-            let flag = problems
-                .iter()
-                .find(|p| p.0 == severity)
-                .map_or("", |p| p.1);
-            let text: Vec<&str> = problems.iter().map(|p| p.2).collect();
-            out.push(Finding::new(
-                Self::META.name,
-                severity,
-                cx.snapshot,
-                inv.object,
-                &inv.path_of(flag),
-                format!("{} {}", inv.describe(), text.join("; ")),
-                "Set --peer-cert-file, --peer-key-file, --peer-trusted-ca-file and set --peer-client-cert-auth to true; remove --peer-auto-tls.",
-            ));
-        }
+        check(
+            Self::META.name,
+            &Side {
+                prefix: "peer-",
+                severity: Severity::High,
+                no_certificate: "has no --peer-cert-file/--peer-key-file",
+                no_authentication: "does not set --peer-client-cert-auth to true: any peer may join",
+                auto_tls: "sets --peer-auto-tls=true: self-signed peer certificates",
+                remediation: "Set --peer-cert-file, --peer-key-file, --peer-trusted-ca-file and set --peer-client-cert-auth to true; remove --peer-auto-tls.",
+            },
+            cx,
+            out,
+        );
     }
 }

@@ -21,6 +21,7 @@ mod control_plane_weak_tls;
 mod controller_manager_service_account_credentials;
 mod etcd_client_tls;
 mod etcd_peer_tls;
+mod etcd_tls;
 pub mod flags;
 mod kubeconfig_insecure_server;
 mod kubeconfig_static_credentials;
