@@ -263,6 +263,16 @@ impl Graph {
     }
 }
 
+impl Graph {
+    /// Pull-request mode: only the paths whose (start, entry, sink) the `base` graph (the
+    /// same query on the manifests before the change) lacks, with the choke points over them.
+    pub fn opened_since(self, base: &Graph, query: &Query) -> Result<Graph, String> {
+        let key = |p: &Path| (p.from.clone(), p.entry.clone(), p.to.clone());
+        let before: std::collections::BTreeSet<_> = base.paths.iter().map(key).collect();
+        self.only_paths(query, &|p| !before.contains(&key(p)))
+    }
+}
+
 /// Conditions taken as given (`kubeward paths --assume`): edges that depend on them lose
 /// their penalty, instead of being dropped or added silently.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -942,3 +942,20 @@ fn network_edges_only_on_request() {
         .iter()
         .any(|e| e.attack == "NETWORK_REACH"));
 }
+
+#[test]
+fn opened_since_keeps_only_the_paths_the_base_lacks() {
+    let priv_web = WEB.replace(
+        "image: web:1",
+        "image: web:1\n        securityContext: {privileged: true}",
+    );
+    let head = graph(&format!("{priv_web}{}", service("LoadBalancer")));
+    let base = graph(&format!("{WEB}{}", service("LoadBalancer")));
+    let q = crate::Query::default();
+    let opened = head.clone().opened_since(&base, &q).unwrap();
+    assert_eq!(opened.paths.len(), 1);
+    assert_eq!(opened.paths[0].to, "node:any");
+    assert!(!opened.choke_points.is_empty());
+    let same = head.clone().opened_since(&head, &q).unwrap();
+    assert!(same.paths.is_empty() && same.choke_points.is_empty());
+}

@@ -11,7 +11,6 @@ use kubeward_io::terminal::escape;
 use kubeward_model::{Index, Snapshot};
 use kubeward_paths::{Assume, Graph, Query};
 use kubeward_rbac::{Engine, Options};
-use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -219,15 +218,8 @@ pub fn run(args: PathsArgs) -> Result {
         errors |= base_errors;
         t.phase("load base");
         let base_graph = graph_of(&base_snap, &args, &query, &mut t)?;
-        let before: BTreeSet<(String, Option<String>, String)> = base_graph
-            .paths
-            .iter()
-            .map(|p| (p.from.clone(), p.entry.clone(), p.to.clone()))
-            .collect();
         graph = graph
-            .only_paths(&query, &|p| {
-                !before.contains(&(p.from.clone(), p.entry.clone(), p.to.clone()))
-            })
+            .opened_since(&base_graph, &query)
             .map_err(Error::Usage)?;
         t.phase("diff");
     }
